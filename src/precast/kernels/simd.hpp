@@ -1,0 +1,54 @@
+// The SIMD vocabulary every kernel shares: the target architecture xsimd chose from the build's -march, and
+// batch types of that width.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#include <precast/config.hpp>
+#include <precast/core/scalar.hpp>
+
+namespace precast::kernels
+{
+    inline namespace PRECAST_SIMD_ABI
+    {
+        using simd_arch = xsimd::default_arch;
+
+        template <scalar T>
+        using simd_batch = xsimd::batch<T, simd_arch>;
+
+        // Lanes in one register for T: 16 floats under AVX-512, 8 under AVX2, 4 under SSE2.
+        template <scalar T>
+        inline constexpr std::size_t simd_width = simd_batch<T>::size;
+
+        // The instruction set the kernels were compiled for, e.g. "avx512bw" or "fma3+avx2".
+        [[nodiscard]] constexpr std::string_view simd_arch_name() noexcept { return simd_arch::name(); }
+    }
+
+    // span_elements_of_one_scalar<A, B>: spans over A and B may meet in one kernel call: the same scalar, either side const.
+    template <class A, class B>
+    concept span_elements_of_one_scalar = scalar<std::remove_const_t<A>> && std::same_as<std::remove_const_t<A>, std::remove_const_t<B>>;
+
+    namespace detail
+    {
+        // Static extents were matched by the type system; dynamic ones are compared here.
+        template <class A, class B, std::size_t N>
+        void require_same_length(const char* what, std::span<A, N> a, std::span<B, N> b)
+        {
+            if constexpr (N == std::dynamic_extent)
+            {
+                if (a.size() != b.size())
+                {
+                    throw std::invalid_argument(std::string(what) + ": the spans differ in length (" + std::to_string(a.size()) +
+                                                " and " + std::to_string(b.size()) + " elements)");
+                }
+            }
+        }
+    }
+}
