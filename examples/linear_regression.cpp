@@ -90,14 +90,17 @@ int main()
     }
 
     const float learning_rate = 0.5f;
-    double loss = 0.0;
     for (int step = 0; step <= 2000; ++step)
     {
         const gradient gs = analytic_gradient(m, x, y, ones, r);
-        loss = residuals(m, x, y, r);
-        if (step % 250 == 0)
+        const bool done = std::hypot(gs.dw, gs.db) < 1e-6;  // float rounding leaves no further progress to make
+        if ((step & (step - 1)) == 0 || done)
         {
-            std::printf("step %4d  loss %.3e  w %.5f  b %.5f\n", step, loss, m.w, m.b);
+            std::printf("step %4d  loss %.3e  w %.5f  b %.5f\n", step, residuals(m, x, y, r), m.w, m.b);
+        }
+        if (done)
+        {
+            break;
         }
         m.w -= learning_rate * static_cast<float>(gs.dw);
         m.b -= learning_rate * static_cast<float>(gs.db);

@@ -1,4 +1,4 @@
-// expected-error: 'int' does not satisfy 'scalar'|satisfaction of .scalar<T>. \[with T = int\]
+// expected-error: 'int' does not satisfy 'scalar'|satisfaction of [^ ]*scalar<T>[^ ]* \[with T = int\]
 #include <precast/precast.hpp>
 
 int main()

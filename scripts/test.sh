@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: bootstrap the toolchain, then configure, build and run ctest for
+#   clang    clang++-19, module + headers (includes the downstream consumer test: g++-12 #include, clang-19 import)
+#   gcc      g++-12, header mode
+#   sanitize clang++-19 with AddressSanitizer + UndefinedBehaviorSanitizer
+# Usage: scripts/test.sh [preset...]   (default: all three)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+"$repo/scripts/bootstrap.sh"
+export PATH="$repo/.tools/node_modules/.bin:$PATH"
+
+presets=("$@")
+if ((${#presets[@]} == 0)); then
+  presets=(clang gcc sanitize)
+fi
+
+jobs=$(nproc)
+for preset in "${presets[@]}"; do
+  echo "== preset $preset: configure"
+  cmake --preset "$preset" >/dev/null
+  echo "== preset $preset: build"
+  start=$SECONDS
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "== preset $preset: built in $((SECONDS - start)) s; test"
+  ctest --preset "$preset" -j "$jobs"
+done
+echo "== all presets passed: ${presets[*]}"
