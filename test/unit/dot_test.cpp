@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -65,8 +66,8 @@ namespace
         using T = TypeParam;
         for (std::size_t n = 1; n <= 67; ++n)
         {
-            std::vector<T> a(n + 32, std::nan(""));
-            std::vector<T> b(n + 32, std::nan(""));
+            std::vector<T> a(n + 32, std::numeric_limits<T>::quiet_NaN());
+            std::vector<T> b(n + 32, std::numeric_limits<T>::quiet_NaN());
             for (std::size_t i = 0; i < n; ++i)
             {
                 a[i] = T(1);
