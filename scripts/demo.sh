@@ -10,6 +10,8 @@ cd "$repo"
 export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
 cmake --preset clang >/dev/null
-cmake --build --preset clang --target precast_example_linear_regression >/dev/null
+cmake --build --preset clang --target precast_example_linear_regression precast_example_readme >/dev/null
 echo "== examples/linear_regression"
 "$repo/build/clang/examples/linear_regression"
+echo "== examples/readme_example"
+"$repo/build/clang/examples/readme_example"
