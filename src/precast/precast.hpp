@@ -3,6 +3,8 @@
 
 #include <precast/config.hpp>
 
+#include <precast/core/matrix_view.hpp>
+#include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
@@ -11,3 +13,28 @@
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/kernels/simd.hpp>
+
+#include <precast/concepts.hpp>
+#include <precast/initializers.hpp>
+
+#include <precast/layers/dense.hpp>
+#include <precast/layers/dropout.hpp>
+#include <precast/layers/elu.hpp>
+#include <precast/layers/identity.hpp>
+#include <precast/layers/leaky_relu.hpp>
+#include <precast/layers/relu.hpp>
+#include <precast/layers/sigmoid.hpp>
+#include <precast/layers/softmax.hpp>
+#include <precast/layers/tanh.hpp>
+
+#include <precast/losses/binary_cross_entropy.hpp>
+#include <precast/losses/binary_cross_entropy_with_logits.hpp>
+#include <precast/losses/categorical_cross_entropy.hpp>
+#include <precast/losses/half_sum_squared_error.hpp>
+#include <precast/losses/mean_squared_error.hpp>
+#include <precast/losses/softmax_cross_entropy.hpp>
+
+#include <precast/optimizers/gradient_descent.hpp>
+
+#include <precast/network/network.hpp>
+#include <precast/gradcheck/gradient_check.hpp>

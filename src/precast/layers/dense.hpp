@@ -1,0 +1,166 @@
+// dense<Out>: a fully connected layer, y = x W^T + b, with W of shape [Out][In] (row-major, as PyTorch's
+// Linear.weight) and b of Out values. dense<Out, no_bias> drops b.
+//
+// Parameters are one flat vector: W (Out * In values, row o holds the weights into output o), then b.
+// Backward: dW = dy^T x, db = sum over the batch of dy, dx = dy W.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+#include <precast/concepts.hpp>
+#include <precast/core/matrix_view.hpp>
+#include <precast/core/random.hpp>
+#include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
+#include <precast/kernels/axpy.hpp>
+#include <precast/kernels/dot.hpp>
+#include <precast/layers/activation.hpp>
+
+namespace precast
+{
+    struct with_bias
+    {
+        static constexpr bool value = true;
+    };
+    struct no_bias
+    {
+        static constexpr bool value = false;
+    };
+
+    template <scalar T, std::size_t In, std::size_t Out, bool HasBias = true>
+    class dense_layer
+    {
+        static_assert(In > 0 && Out > 0, "precast::dense_layer: input and output sizes must be at least 1");
+
+    public:
+        using value_type = T;
+        static constexpr const char* name = "dense";
+        static constexpr std::size_t input_size = In;
+        static constexpr std::size_t output_size = Out;
+        static constexpr bool has_bias = HasBias;
+        static constexpr std::size_t weight_count = Out * In;
+        static constexpr std::size_t parameter_count = weight_count + (HasBias ? Out : 0);
+        // Nominal FLOPs per sample (a multiply-add is 2). Backward counts dW and dx; dx is skipped for a first layer.
+        static constexpr std::size_t forward_flops = 2 * In * Out + (HasBias ? Out : 0);
+        static constexpr std::size_t backward_flops = 4 * In * Out + (HasBias ? Out : 0);
+
+        static constexpr auto parameter_tensors = [] {
+            if constexpr (HasBias)
+            {
+                return std::array<parameter_tensor, 2>{{{"weights", 0, Out, In}, {"bias", weight_count, Out, 1}}};
+            }
+            else
+            {
+                return std::array<parameter_tensor, 1>{{{"weights", 0, Out, In}}};
+            }
+        }();
+
+        using parameter_vector = tensor_buffer<T, shape<parameter_count>>;
+
+        template <std::size_t B>
+        using workspace = no_workspace;
+
+        [[nodiscard]] parameter_vector& parameters() noexcept { return parameters_; }
+        [[nodiscard]] const parameter_vector& parameters() const noexcept { return parameters_; }
+        [[nodiscard]] parameter_vector& gradients() noexcept { return gradients_; }
+        [[nodiscard]] const parameter_vector& gradients() const noexcept { return gradients_; }
+
+        [[nodiscard]] matrix_view<T, Out, In> weights() noexcept { return matrix_view<T, Out, In>(parameters_.data()); }
+        [[nodiscard]] matrix_view<const T, Out, In> weights() const noexcept { return matrix_view<const T, Out, In>(parameters_.data()); }
+        [[nodiscard]] std::span<T, Out> bias() noexcept
+            requires HasBias
+        {
+            return std::span<T, Out>(parameters_.data() + weight_count, Out);
+        }
+        [[nodiscard]] std::span<const T, Out> bias() const noexcept
+            requires HasBias
+        {
+            return std::span<const T, Out>(parameters_.data() + weight_count, Out);
+        }
+
+        // Weights from the initializer (fan_in = In, fan_out = Out); bias zero.
+        template <initializer Init>
+        void initialize(const Init& init, random_engine& rng)
+        {
+            init.fill(std::span<T>(parameters_.data(), weight_count), In, Out, rng);
+            for (std::size_t i = weight_count; i < parameter_count; ++i)
+            {
+                parameters_[i] = T(0);
+            }
+        }
+
+        template <std::size_t B>
+        void forward(matrix_view<const T, B, In> x, matrix_view<T, B, Out> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
+        {
+            const T* w = parameters_.data();
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                const T* x_row = x.data() + b * In;
+                for (std::size_t o = 0; o < Out; ++o)
+                {
+                    const T sum = kernels::dot(x_row, w + o * In, In);
+                    y(b, o) = HasBias ? sum + w[weight_count + o] : sum;
+                }
+            }
+        }
+
+        template <std::size_t B>
+        void backward(matrix_view<const T, B, In> x, matrix_view<const T, B, Out> /*y*/, matrix_view<const T, B, Out> dy,
+                      matrix_view<T, B, In> dx, no_workspace& /*ws*/) noexcept
+        {
+            T* dw = gradients_.data();
+            for (std::size_t i = 0; i < parameter_count; ++i)
+            {
+                dw[i] = T(0);
+            }
+            for (std::size_t o = 0; o < Out; ++o)
+            {
+                T* dw_row = dw + o * In;
+                T bias_gradient = 0;
+                for (std::size_t b = 0; b < B; ++b)
+                {
+                    kernels::axpy(dy(b, o), x.data() + b * In, dw_row, In);
+                    bias_gradient += dy(b, o);
+                }
+                if constexpr (HasBias)
+                {
+                    dw[weight_count + o] = bias_gradient;
+                }
+            }
+            if (dx.empty())
+            {
+                return;
+            }
+            const T* w = parameters_.data();
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                T* dx_row = dx.data() + b * In;
+                for (std::size_t i = 0; i < In; ++i)
+                {
+                    dx_row[i] = T(0);
+                }
+                for (std::size_t o = 0; o < Out; ++o)
+                {
+                    kernels::axpy(dy(b, o), w + o * In, dx_row, In);
+                }
+            }
+        }
+
+    private:
+        parameter_vector parameters_;
+        parameter_vector gradients_;
+    };
+
+    // The spec: dense<Out> binds to the previous layer's output size; dense<Out, no_bias> has no bias.
+    template <std::size_t Out, class Bias = with_bias>
+    struct dense
+    {
+        static_assert(Out > 0, "precast::dense<Out>: a dense layer needs at least one output");
+
+        template <scalar T, std::size_t In>
+        using bind = dense_layer<T, In, Out, Bias::value>;
+    };
+}

@@ -1,0 +1,43 @@
+// elu<Alpha>: y = x for x > 0, else Alpha (e^x - 1); dy/dx = 1, or y + Alpha. Alpha defaults to 1 (Clevert et al. 2016).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <precast/core/scalar.hpp>
+#include <precast/layers/activation.hpp>
+
+namespace precast
+{
+    template <double Alpha>
+    struct elu_function
+    {
+        static_assert(Alpha > 0.0, "precast::elu<Alpha>: Alpha must be positive");
+
+        template <scalar T>
+        static T value(T x) noexcept
+        {
+            return x > T(0) ? x : static_cast<T>(Alpha) * std::expm1(x);
+        }
+
+        template <scalar T>
+        static T derivative(T x, T y) noexcept
+        {
+            return x > T(0) ? T(1) : y + static_cast<T>(Alpha);
+        }
+    };
+
+    template <scalar T, std::size_t N, double Alpha = 1.0>
+    class elu_layer : public activation_layer<elu_function<Alpha>, T, N>
+    {
+    public:
+        static constexpr const char* name = "elu";
+    };
+
+    template <double Alpha = 1.0>
+    struct elu
+    {
+        template <scalar T, std::size_t In>
+        using bind = elu_layer<T, In, Alpha>;
+    };
+}

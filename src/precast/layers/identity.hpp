@@ -1,0 +1,41 @@
+// identity: y = x. The linear output layer of a regression network, or a placeholder.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <precast/core/scalar.hpp>
+#include <precast/layers/activation.hpp>
+
+namespace precast
+{
+    struct identity_function
+    {
+        template <scalar T>
+        static T value(T x) noexcept
+        {
+            return x;
+        }
+
+        // d value / dx, given x and value(x).
+        template <scalar T>
+        static T derivative([[maybe_unused]] T x, [[maybe_unused]] T y) noexcept
+        {
+            return T(1);
+        }
+    };
+
+    template <scalar T, std::size_t N>
+    class identity_layer : public activation_layer<identity_function, T, N>
+    {
+    public:
+        static constexpr const char* name = "identity";
+    };
+
+    // The spec for a network's layer list: identity on whatever the previous layer outputs.
+    struct identity
+    {
+        template <scalar T, std::size_t In>
+        using bind = identity_layer<T, In>;
+    };
+}

@@ -1,0 +1,41 @@
+// relu: y = max(0, x); dy/dx = 1 for x > 0, else 0 (the subgradient at 0 is 0, as in PyTorch and TensorFlow).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <precast/core/scalar.hpp>
+#include <precast/layers/activation.hpp>
+
+namespace precast
+{
+    struct relu_function
+    {
+        template <scalar T>
+        static T value(T x) noexcept
+        {
+            return x > T(0) ? x : T(0);
+        }
+
+        // d value / dx, given x and value(x).
+        template <scalar T>
+        static T derivative([[maybe_unused]] T x, [[maybe_unused]] T y) noexcept
+        {
+            return x > T(0) ? T(1) : T(0);
+        }
+    };
+
+    template <scalar T, std::size_t N>
+    class relu_layer : public activation_layer<relu_function, T, N>
+    {
+    public:
+        static constexpr const char* name = "relu";
+    };
+
+    // The spec for a network's layer list: relu on whatever the previous layer outputs.
+    struct relu
+    {
+        template <scalar T, std::size_t In>
+        using bind = relu_layer<T, In>;
+    };
+}

@@ -1,0 +1,46 @@
+// sigmoid: y = 1 / (1 + e^-x), computed without overflow for any x; dy/dx = y (1 - y).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <precast/core/scalar.hpp>
+#include <precast/layers/activation.hpp>
+
+namespace precast
+{
+    struct sigmoid_function
+    {
+        template <scalar T>
+        static T value(T x) noexcept
+        {
+            if (x >= T(0))
+            {
+                return T(1) / (T(1) + std::exp(-x));
+            }
+            const T e = std::exp(x);
+            return e / (T(1) + e);
+        }
+
+        // d value / dx, given x and value(x).
+        template <scalar T>
+        static T derivative([[maybe_unused]] T x, [[maybe_unused]] T y) noexcept
+        {
+            return y * (T(1) - y);
+        }
+    };
+
+    template <scalar T, std::size_t N>
+    class sigmoid_layer : public activation_layer<sigmoid_function, T, N>
+    {
+    public:
+        static constexpr const char* name = "sigmoid";
+    };
+
+    // The spec for a network's layer list: sigmoid on whatever the previous layer outputs.
+    struct sigmoid
+    {
+        template <scalar T, std::size_t In>
+        using bind = sigmoid_layer<T, In>;
+    };
+}

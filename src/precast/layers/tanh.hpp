@@ -1,0 +1,41 @@
+// tanh: y = tanh x; dy/dx = 1 - y^2.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <precast/core/scalar.hpp>
+#include <precast/layers/activation.hpp>
+
+namespace precast
+{
+    struct tanh_function
+    {
+        template <scalar T>
+        static T value(T x) noexcept
+        {
+            return std::tanh(x);
+        }
+
+        // d value / dx, given x and value(x).
+        template <scalar T>
+        static T derivative([[maybe_unused]] T x, [[maybe_unused]] T y) noexcept
+        {
+            return T(1) - y * y;
+        }
+    };
+
+    template <scalar T, std::size_t N>
+    class tanh_layer : public activation_layer<tanh_function, T, N>
+    {
+    public:
+        static constexpr const char* name = "tanh";
+    };
+
+    // The spec for a network's layer list: tanh on whatever the previous layer outputs.
+    struct tanh
+    {
+        template <scalar T, std::size_t In>
+        using bind = tanh_layer<T, In>;
+    };
+}

@@ -1,0 +1,47 @@
+// Pieces several losses share: row arithmetic and the partial-batch convention.
+//
+// Every loss takes `rows`, the number of real samples at the top of the batch; the rest is padding of a partial
+// last batch. Padding rows add nothing to the value and get a zero gradient, and means divide by `rows`.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <span>
+
+#include <precast/core/matrix_view.hpp>
+#include <precast/core/scalar.hpp>
+
+namespace precast::detail
+{
+    template <class T, std::size_t N>
+    [[nodiscard]] std::size_t argmax(std::span<T, N> row) noexcept
+    {
+        return static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());
+    }
+
+    // log sum_j e^(z_j), without overflow.
+    template <class T, std::size_t N>
+    [[nodiscard]] double log_sum_exp(std::span<T, N> z) noexcept
+    {
+        const double max = static_cast<double>(*std::max_element(z.begin(), z.end()));
+        double sum = 0.0;
+        for (const auto v : z)
+        {
+            sum += std::exp(static_cast<double>(v) - max);
+        }
+        return max + std::log(sum);
+    }
+
+    template <scalar T, std::size_t B, std::size_t N>
+    void zero_padding_rows(matrix_view<T, B, N> dy, std::size_t rows) noexcept
+    {
+        std::fill(dy.data() + rows * N, dy.data() + B * N, T(0));
+    }
+
+    // 1 / the number of terms a mean runs over; 0 when there are none, so that an empty batch adds nothing.
+    [[nodiscard]] inline double inverse_count(std::size_t count) noexcept
+    {
+        return count == 0 ? 0.0 : 1.0 / static_cast<double>(count);
+    }
+}

@@ -1,0 +1,40 @@
+// mean_squared_error: the mean of (y - t)^2 over every output of every sample in the batch (PyTorch's
+// MSELoss and Keras' mean_squared_error); d/dy = 2 (y - t) / (rows * N).
+#pragma once
+
+#include <cstddef>
+
+#include <precast/concepts.hpp>
+#include <precast/losses/loss_support.hpp>
+
+namespace precast
+{
+    struct mean_squared_error
+    {
+        static constexpr const char* name = "mean_squared_error";
+        static constexpr target_kind targets = target_kind::values;
+
+        template <scalar T, std::size_t B, std::size_t N>
+        [[nodiscard]] T value(matrix_view<const T, B, N> y, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        {
+            double sum = 0.0;
+            for (std::size_t i = 0; i < rows * N; ++i)
+            {
+                const double d = static_cast<double>(y.data()[i]) - static_cast<double>(t.data()[i]);
+                sum += d * d;
+            }
+            return static_cast<T>(sum * detail::inverse_count(rows * N));
+        }
+
+        template <scalar T, std::size_t B, std::size_t N>
+        void gradient(matrix_view<const T, B, N> y, matrix_view<const T, B, N> t, matrix_view<T, B, N> dy, std::size_t rows) const noexcept
+        {
+            const T scale = static_cast<T>(2.0 * detail::inverse_count(rows * N));
+            for (std::size_t i = 0; i < rows * N; ++i)
+            {
+                dy.data()[i] = scale * (y.data()[i] - t.data()[i]);
+            }
+            detail::zero_padding_rows(dy, rows);
+        }
+    };
+}

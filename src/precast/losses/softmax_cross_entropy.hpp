@@ -1,0 +1,122 @@
+// softmax_cross_entropy: cross-entropy of softmax(z) against a class label, from the logits z:
+// log sum_j e^(z_j) - z_label per sample, averaged over the samples (PyTorch's CrossEntropyLoss, TensorFlow's
+// sparse_softmax_cross_entropy_with_logits). The backward is fused: d/dz = (softmax(z) - onehot(label)) / rows.
+// softmax_cross_entropy_one_hot takes target distributions t instead of labels:
+// sum_j t_j (log sum_k e^(z_k) - z_j) per sample; d/dz_j = (softmax_j(z) sum_k t_k - t_j) / rows.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+
+#include <precast/concepts.hpp>
+#include <precast/losses/loss_support.hpp>
+
+namespace precast
+{
+    struct softmax_cross_entropy
+    {
+        static constexpr const char* name = "softmax_cross_entropy";
+        static constexpr target_kind targets = target_kind::labels;
+
+        // Labels must be below N (the trainer checks a data set's labels before training).
+        template <scalar T, std::size_t B, std::size_t N>
+        [[nodiscard]] T value(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, std::size_t rows) const noexcept
+        {
+            double sum = 0.0;
+            for (std::size_t b = 0; b < rows; ++b)
+            {
+                sum += detail::log_sum_exp(z.row(b)) - static_cast<double>(z(b, labels[b]));
+            }
+            return static_cast<T>(sum * detail::inverse_count(rows));
+        }
+
+        template <scalar T, std::size_t B, std::size_t N>
+        void gradient(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, matrix_view<T, B, N> dz,
+                      std::size_t rows) const noexcept
+        {
+            const double scale = detail::inverse_count(rows);
+            for (std::size_t b = 0; b < rows; ++b)
+            {
+                const double lse = detail::log_sum_exp(z.row(b));
+                for (std::size_t j = 0; j < N; ++j)
+                {
+                    const double softmax = std::exp(static_cast<double>(z(b, j)) - lse);
+                    dz(b, j) = static_cast<T>(scale * (softmax - (j == labels[b] ? 1.0 : 0.0)));
+                }
+            }
+            detail::zero_padding_rows(dz, rows);
+        }
+
+        template <std::size_t N>
+        static constexpr std::size_t decisions_per_sample = 1;
+
+        template <scalar T, std::size_t B, std::size_t N>
+        [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, std::span<const label_type, B> labels,
+                                                std::size_t rows) const noexcept
+        {
+            std::size_t correct = 0;
+            for (std::size_t b = 0; b < rows; ++b)
+            {
+                correct += detail::argmax(z.row(b)) == labels[b] ? 1 : 0;
+            }
+            return correct;
+        }
+    };
+
+    struct softmax_cross_entropy_one_hot
+    {
+        static constexpr const char* name = "softmax_cross_entropy_one_hot";
+        static constexpr target_kind targets = target_kind::values;
+
+        template <scalar T, std::size_t B, std::size_t N>
+        [[nodiscard]] T value(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        {
+            double sum = 0.0;
+            for (std::size_t b = 0; b < rows; ++b)
+            {
+                const double lse = detail::log_sum_exp(z.row(b));
+                for (std::size_t j = 0; j < N; ++j)
+                {
+                    sum += static_cast<double>(t(b, j)) * (lse - static_cast<double>(z(b, j)));
+                }
+            }
+            return static_cast<T>(sum * detail::inverse_count(rows));
+        }
+
+        template <scalar T, std::size_t B, std::size_t N>
+        void gradient(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, matrix_view<T, B, N> dz, std::size_t rows) const noexcept
+        {
+            const double scale = detail::inverse_count(rows);
+            for (std::size_t b = 0; b < rows; ++b)
+            {
+                const double lse = detail::log_sum_exp(z.row(b));
+                double target_mass = 0.0;
+                for (std::size_t j = 0; j < N; ++j)
+                {
+                    target_mass += static_cast<double>(t(b, j));
+                }
+                for (std::size_t j = 0; j < N; ++j)
+                {
+                    const double softmax = std::exp(static_cast<double>(z(b, j)) - lse);
+                    dz(b, j) = static_cast<T>(scale * (softmax * target_mass - static_cast<double>(t(b, j))));
+                }
+            }
+            detail::zero_padding_rows(dz, rows);
+        }
+
+        template <std::size_t N>
+        static constexpr std::size_t decisions_per_sample = 1;
+
+        template <scalar T, std::size_t B, std::size_t N>
+        [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        {
+            std::size_t correct = 0;
+            for (std::size_t b = 0; b < rows; ++b)
+            {
+                correct += detail::argmax(z.row(b)) == detail::argmax(t.row(b)) ? 1 : 0;
+            }
+            return correct;
+        }
+    };
+}

@@ -1,0 +1,80 @@
+// Compile-time errors of the layer list. Each is a class template that is declared and never defined: when the
+// network finds a problem it names one of them, and the compiler's first error line is that type's full name,
+// which says what is wrong, where (the position in network<...>, counting input<> as 0) and with what.
+//
+//   error: ... incomplete type 'precast::diagnostic::layer_input_does_not_match_previous_output<
+//       precast::diagnostic::at_position<3>, precast::diagnostic::previous_layer<precast::dense_layer<float, 8, 3>>,
+//       precast::diagnostic::outputs<precast::shape<3>>, precast::diagnostic::this_layer<precast::dense_layer<float, 5, 1>>,
+//       precast::diagnostic::takes<precast::shape<5>>>'
+#pragma once
+
+#include <cstddef>
+
+namespace precast::diagnostic
+{
+    template <std::size_t Position>
+    struct at_position
+    {
+    };
+    template <class Layer>
+    struct previous_layer
+    {
+    };
+    template <class Shape>
+    struct outputs
+    {
+    };
+    template <class Layer>
+    struct this_layer
+    {
+    };
+    template <class Shape>
+    struct takes
+    {
+    };
+    template <class Element>
+    struct this_element
+    {
+    };
+    template <class T>
+    struct network_element_type
+    {
+    };
+    template <class T>
+    struct layer_element_type
+    {
+    };
+    template <class Fix>
+    struct fix
+    {
+    };
+    struct give_it_a_bind_template_or_make_it_satisfy_precast_layer
+    {
+    };
+    struct start_the_list_with_precast_input_of_the_sample_size
+    {
+    };
+
+    // A layer's input size differs from what the layer before it outputs.
+    template <class... What>
+    struct layer_input_does_not_match_previous_output;
+
+    // An element of the list is neither a layer spec (dense<10>, relu, ...) nor a layer.
+    template <class... What>
+    struct not_a_layer;
+
+    // A concrete layer computes in another element type than the network's input<N, T>.
+    template <class... What>
+    struct layer_element_type_differs_from_network;
+
+    // The first element of network<...> must be input<N> (or input<N, double>).
+    template <class... What>
+    struct network_must_start_with_input;
+
+    // Names the diagnostic type in a context that needs it complete: the compiler reports it by its full name.
+    template <class Diagnostic>
+    consteval bool report() noexcept
+    {
+        return sizeof(Diagnostic) == 0;
+    }
+}
