@@ -18,12 +18,21 @@ export namespace precast
     using precast::version_info;
 
     // core/
+    using precast::argmax;
     using precast::auto_storage;
     using precast::batched_shape;
     using precast::default_inline_limit;
     using precast::element_of;
     using precast::heap_storage;
     using precast::inline_storage;
+    using precast::matmul;
+    using precast::matrix_view;
+    using precast::mode;
+    using precast::multiply;
+    using precast::random_engine;
+    using precast::reduce_mean;
+    using precast::reduced_shape;
+    using precast::reshape;
     using precast::scalar;
     using precast::shape;
     using precast::shape_of;
@@ -33,6 +42,102 @@ export namespace precast
     using precast::storage_policy;
     using precast::tensor;
     using precast::tensor_buffer;
+
+    // concepts.hpp
+    using precast::initializer;
+    using precast::label_type;
+    using precast::layer;
+    using precast::layer_backward;
+    using precast::layer_forward;
+    using precast::layer_sizes;
+    using precast::layer_spec;
+    using precast::layer_workspace;
+    using precast::loss;
+    using precast::loss_gradient;
+    using precast::loss_value;
+    using precast::optimizer;
+    using precast::optimizer_for;
+    using precast::parameter_tensor;
+    using precast::target_batch;
+    using precast::target_kind;
+    using precast::trainable_layer;
+
+    // initializers.hpp
+    using precast::constant;
+    using precast::glorot_normal;
+    using precast::glorot_uniform;
+    using precast::he_normal;
+    using precast::he_uniform;
+    using precast::lecun_normal;
+    using precast::normal;
+    using precast::truncated_normal;
+    using precast::uniform;
+    using precast::xavier_normal;
+    using precast::xavier_uniform;
+    using precast::zeros;
+
+    // layers/
+    using precast::activation_layer;
+    using precast::dense;
+    using precast::dense_layer;
+    using precast::dropout;
+    using precast::dropout_layer;
+    using precast::elu;
+    using precast::elu_function;
+    using precast::elu_layer;
+    using precast::identity;
+    using precast::identity_function;
+    using precast::identity_layer;
+    using precast::leaky_relu;
+    using precast::leaky_relu_function;
+    using precast::leaky_relu_layer;
+    using precast::no_bias;
+    using precast::no_workspace;
+    using precast::relu;
+    using precast::relu_function;
+    using precast::relu_layer;
+    using precast::sigmoid;
+    using precast::sigmoid_function;
+    using precast::sigmoid_layer;
+    using precast::softmax;
+    using precast::softmax_layer;
+    using precast::tanh;
+    using precast::tanh_function;
+    using precast::tanh_layer;
+    using precast::with_bias;
+
+    // losses/
+    using precast::binary_cross_entropy;
+    using precast::binary_cross_entropy_with_logits;
+    using precast::categorical_cross_entropy;
+    using precast::half_sum_squared_error;
+    using precast::mean_squared_error;
+    using precast::softmax_cross_entropy;
+    using precast::softmax_cross_entropy_one_hot;
+
+    // optimizers/
+    using precast::gradient_descent;
+
+    // network/
+    using precast::input;
+    using precast::network;
+
+    // gradcheck/
+    using precast::check_layer;
+    using precast::check_loss;
+    using precast::check_network;
+    using precast::gradcheck_options;
+    using precast::gradcheck_result;
+    using precast::gradcheck_tensor_result;
+
+    // training/
+    using precast::batch_report;
+    using precast::dataset;
+    using precast::epoch_report;
+    using precast::evaluation;
+    using precast::fit_options;
+    using precast::trainer;
+    using precast::training_error;
 
     namespace kernels
     {

@@ -9,6 +9,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/core/tensor.hpp>
+#include <precast/core/tensor_ops.hpp>
 
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
@@ -38,3 +39,5 @@
 
 #include <precast/network/network.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
+#include <precast/training/dataset.hpp>
+#include <precast/training/trainer.hpp>

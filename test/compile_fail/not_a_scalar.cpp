@@ -1,4 +1,4 @@
-// expected-error: 'int' does not satisfy 'scalar'|satisfaction of [^ ]*scalar<T>[^ ]* \[with T = int\]
+// expected-error: constraints not satisfied for class template 'tensor_buffer' \[with T = int|template constraint failure for .*precast::tensor_buffer
 #include <precast/precast.hpp>
 
 int main()

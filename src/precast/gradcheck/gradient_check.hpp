@@ -9,7 +9,7 @@
 //   The difference quotient carries rounding noise of about eps_T S / h, S being the magnitude of J's terms
 //   (sum |y_ij r_ij| for a layer, |J| for a loss or network). Relative to a gradient smaller than that noise
 //   divided by the tolerance, no check is meaningful, so such gradients are judged absolutely:
-//   floor = max(min_floor, 4 eps_T S / (h tolerance)): a difference within 4x the noise always passes.
+//   floor = max(min_floor, 8 eps_T S / (h tolerance)): a difference within 8x the noise always passes.
 // Defaults per element type T:    step h    tolerance    min_floor
 //                          double  1e-6      1e-6         1e-7
 //                          float   1e-3      1e-2         1e-3
@@ -147,7 +147,7 @@ namespace precast
         template <scalar T>
         double noise_floor(const gradcheck_options& o, double magnitude) noexcept
         {
-            return std::max(o.min_floor, 4.0 * std::numeric_limits<T>::epsilon() * magnitude / (o.step * o.tolerance));
+            return std::max(o.min_floor, 8.0 * std::numeric_limits<T>::epsilon() * magnitude / (o.step * o.tolerance));
         }
 
         // Compares an analytic gradient with central differences of objective(), perturbing values[i] in place.

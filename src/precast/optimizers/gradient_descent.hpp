@@ -22,7 +22,9 @@ namespace precast
         {
         };
 
-        explicit gradient_descent(double learning_rate = 0.01) : learning_rate_(learning_rate)
+        gradient_descent() = default;
+
+        explicit gradient_descent(double learning_rate) : learning_rate_(learning_rate)
         {
             if (!(learning_rate > 0.0) || !std::isfinite(learning_rate))
             {
@@ -40,6 +42,6 @@ namespace precast
         }
 
     private:
-        double learning_rate_;
+        double learning_rate_ = 0.01;
     };
 }

@@ -1,0 +1,27 @@
+// A 2-4-3-2 sigmoid MLP learns a circular decision boundary by mini-batch gradient descent.
+#include <cstdio>
+#include <cstdlib>
+
+#include "mlp.hpp"
+
+namespace
+{
+    struct print_every_200_epochs
+    {
+        void on_epoch(const precast::epoch_report& e) const
+        {
+            if (e.epoch % 200 == 0)
+            {
+                std::printf("  epoch %4zu  train loss %.4f  test loss %.4f\n", e.epoch, e.train.loss, e.validation.loss);
+            }
+        }
+    };
+}
+
+int main()
+{
+    std::printf("2-4-3-2 sigmoid MLP, half sum of squared errors, mini-batches of 16, gradient descent lr 0.5\n");
+    const auto r = examples::train_mlp(1000, print_every_200_epochs{});
+    std::printf("accuracy: train %.1f %%, test %.1f %%\n", 100 * r.train_accuracy, 100 * r.test_accuracy);
+    return r.test_accuracy >= 0.95 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

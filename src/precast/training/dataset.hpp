@@ -1,0 +1,187 @@
+// dataset<T>: samples held in memory, checked when built. Shapes are run-time values here (data comes from
+// files); the trainer checks them against the network's static shapes before it trains.
+//
+// Every problem is a std::invalid_argument naming it: a feature count that does not divide into samples,
+// targets or labels for a different number of samples, a label out of range, NaN or infinity anywhere.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <precast/concepts.hpp>
+#include <precast/core/random.hpp>
+
+namespace precast
+{
+    template <scalar T>
+    class dataset
+    {
+    public:
+        // Real-valued targets, target_size per sample (regression, binary, one-hot).
+        static dataset with_targets(std::vector<T> features, std::size_t feature_size, std::vector<T> targets, std::size_t target_size)
+        {
+            dataset d(std::move(features), feature_size, target_kind::values);
+            if (target_size == 0)
+            {
+                fail("the target size must be at least 1");
+            }
+            if (targets.size() != d.size() * target_size)
+            {
+                fail("there are " + std::to_string(d.size()) + " samples but " + std::to_string(targets.size()) + " target values (" +
+                     std::to_string(target_size) + " per sample would be " + std::to_string(d.size() * target_size) + ")");
+            }
+            check_finite(targets, target_size, "target");
+            d.targets_ = std::move(targets);
+            d.target_size_ = target_size;
+            return d;
+        }
+
+        // One class label per sample, each below class_count.
+        static dataset with_labels(std::vector<T> features, std::size_t feature_size, std::vector<label_type> labels, std::size_t class_count)
+        {
+            dataset d(std::move(features), feature_size, target_kind::labels);
+            if (class_count < 2)
+            {
+                fail("a classification data set needs at least 2 classes, not " + std::to_string(class_count));
+            }
+            if (labels.size() != d.size())
+            {
+                fail("there are " + std::to_string(d.size()) + " samples but " + std::to_string(labels.size()) + " labels");
+            }
+            for (std::size_t i = 0; i < labels.size(); ++i)
+            {
+                if (labels[i] >= class_count)
+                {
+                    fail("label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) + " is out of range: the data set has " +
+                         std::to_string(class_count) + " classes (0 to " + std::to_string(class_count - 1) + ")");
+                }
+            }
+            d.labels_ = std::move(labels);
+            d.target_size_ = class_count;
+            return d;
+        }
+
+        [[nodiscard]] std::size_t size() const noexcept { return features_.size() / feature_size_; }
+        [[nodiscard]] std::size_t feature_size() const noexcept { return feature_size_; }
+        [[nodiscard]] target_kind targets_kind() const noexcept { return kind_; }
+        // Values per sample for real-valued targets; the number of classes for labels.
+        [[nodiscard]] std::size_t target_size() const noexcept { return target_size_; }
+
+        [[nodiscard]] std::span<const T> features(std::size_t sample) const noexcept
+        {
+            return std::span<const T>(features_.data() + sample * feature_size_, feature_size_);
+        }
+        [[nodiscard]] std::span<const T> targets(std::size_t sample) const noexcept
+        {
+            return std::span<const T>(targets_.data() + sample * target_size_, target_size_);
+        }
+        [[nodiscard]] label_type label(std::size_t sample) const noexcept { return labels_[sample]; }
+
+        // The samples at the given indices, in that order.
+        [[nodiscard]] dataset subset(std::span<const std::size_t> indices) const
+        {
+            dataset d;
+            d.feature_size_ = feature_size_;
+            d.kind_ = kind_;
+            d.target_size_ = target_size_;
+            d.features_.reserve(indices.size() * feature_size_);
+            for (std::size_t i : indices)
+            {
+                if (i >= size())
+                {
+                    fail("subset index " + std::to_string(i) + " is past the last of " + std::to_string(size()) + " samples");
+                }
+                const auto f = features(i);
+                d.features_.insert(d.features_.end(), f.begin(), f.end());
+                if (kind_ == target_kind::values)
+                {
+                    const auto t = targets(i);
+                    d.targets_.insert(d.targets_.end(), t.begin(), t.end());
+                }
+                else
+                {
+                    d.labels_.push_back(labels_[i]);
+                }
+            }
+            return d;
+        }
+
+        // A seeded shuffle cut in two: the first part holds round(fraction * size) samples.
+        [[nodiscard]] std::pair<dataset, dataset> split(double fraction, std::uint64_t seed) const
+        {
+            if (!(fraction > 0.0 && fraction < 1.0))
+            {
+                fail("split fraction must be between 0 and 1 (exclusive), not " + shortest(fraction));
+            }
+            std::vector<std::size_t> order(size());
+            std::iota(order.begin(), order.end(), std::size_t{0});
+            random_engine rng(seed);
+            for (std::size_t i = order.size(); i > 1; --i)
+            {
+                std::swap(order[i - 1], order[rng.below(i)]);
+            }
+            const auto cut = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(size())));
+            if (cut == 0 || cut == size())
+            {
+                fail("split fraction " + shortest(fraction) + " of " + std::to_string(size()) + " samples leaves one part empty");
+            }
+            return {subset(std::span<const std::size_t>(order.data(), cut)), subset(std::span<const std::size_t>(order.data() + cut, size() - cut))};
+        }
+
+    private:
+        dataset() = default;
+
+        dataset(std::vector<T> features, std::size_t feature_size, target_kind kind) : features_(std::move(features)), feature_size_(feature_size), kind_(kind)
+        {
+            if (feature_size == 0)
+            {
+                fail("the feature size must be at least 1");
+            }
+            if (features_.empty())
+            {
+                fail("it has no samples");
+            }
+            if (features_.size() % feature_size != 0)
+            {
+                fail(std::to_string(features_.size()) + " feature values do not divide into samples of " + std::to_string(feature_size));
+            }
+            check_finite(features_, feature_size, "feature");
+        }
+
+        static std::string shortest(double value)
+        {
+            char text[32];
+            std::snprintf(text, sizeof text, "%g", value);
+            return text;
+        }
+
+        [[noreturn]] static void fail(const std::string& what) { throw std::invalid_argument("precast::dataset: " + what); }
+
+        static void check_finite(const std::vector<T>& values, std::size_t per_sample, const char* what)
+        {
+            const auto bad = std::find_if(values.begin(), values.end(), [](T v) { return !std::isfinite(v); });
+            if (bad != values.end())
+            {
+                const auto index = static_cast<std::size_t>(bad - values.begin());
+                fail(std::string(what) + " " + std::to_string(index % per_sample) + " of sample " + std::to_string(index / per_sample) + " is " +
+                     (std::isnan(*bad) ? "NaN" : "infinite"));
+            }
+        }
+
+        std::vector<T> features_;
+        std::size_t feature_size_ = 1;
+        target_kind kind_ = target_kind::values;
+        std::vector<T> targets_;
+        std::vector<label_type> labels_;
+        std::size_t target_size_ = 0;
+    };
+}

@@ -1,0 +1,330 @@
+// trainer<B, Net, Loss, Optimizer>: mini-batch training of a network with a loss and an optimizer.
+//
+//   precast::trainer<32, mlp, precast::softmax_cross_entropy, precast::gradient_descent> t(net, {}, precast::gradient_descent(0.1));
+//   auto history = t.fit(train_set, {.epochs = 10, .seed = 1}, observer, &validation_set);
+//
+// Batches have the compile-time size B. The last, partial batch of an epoch is trained on (its missing rows
+// are padding that the loss ignores) unless fit_options::drop_last says to drop it. Everything a step needs
+// is allocated when the trainer is built; step() itself allocates nothing.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <precast/concepts.hpp>
+#include <precast/core/matrix_view.hpp>
+#include <precast/core/random.hpp>
+#include <precast/core/storage.hpp>
+#include <precast/training/dataset.hpp>
+
+namespace precast
+{
+    // A run-time failure of training itself (the loss became NaN or infinite).
+    class training_error : public std::runtime_error
+    {
+    public:
+        using std::runtime_error::runtime_error;
+    };
+
+    struct fit_options
+    {
+        std::size_t epochs = 1;
+        std::uint64_t seed = 0;  // the shuffle order of every epoch follows from it
+        bool shuffle = true;
+        bool drop_last = false;  // skip the partial last batch instead of training on it
+    };
+
+    struct batch_report
+    {
+        std::size_t epoch = 0;    // from 1
+        std::size_t batch = 0;    // from 1
+        std::size_t batches = 0;  // in this epoch
+        std::size_t rows = 0;     // real samples in this batch
+        double loss = 0.0;
+    };
+
+    struct evaluation
+    {
+        double loss = 0.0;
+        double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN for losses without a notion of correct
+        std::size_t samples = 0;
+    };
+
+    struct epoch_report
+    {
+        std::size_t epoch = 0;  // from 1
+        evaluation train;       // averaged over the epoch's batches, as they were trained (training mode)
+        evaluation validation;  // samples == 0 when no validation set was given
+        double seconds = 0.0;
+    };
+
+    namespace detail
+    {
+        template <class Loss>
+        concept loss_with_accuracy = requires { Loss::template decisions_per_sample<1>; };
+    }
+
+    template <std::size_t B, class Net, loss Loss, optimizer Optimizer>
+    class trainer
+    {
+        static_assert(B > 0, "precast::trainer<B, ...>: the batch size must be at least 1");
+
+    public:
+        using value_type = typename Net::value_type;
+        using network_type = Net;
+        using workspace_type = typename Net::template workspace<B>;
+        static constexpr std::size_t batch_size = B;
+        static constexpr target_kind targets_kind = Loss::targets;
+
+    private:
+        using T = value_type;
+        static constexpr std::size_t In = Net::input_size;
+        static constexpr std::size_t Out = Net::output_size;
+        using target_storage = std::conditional_t<targets_kind == target_kind::values, tensor_buffer<T, shape<B, Out>>, std::array<label_type, B>>;
+
+    public:
+        explicit trainer(Net& net, Loss loss_function = {}, Optimizer optimizer = {})
+            : net_(net), loss_(std::move(loss_function)), optimizer_(std::move(optimizer)), workspace_(std::make_unique<workspace_type>()),
+              state_(std::make_unique<typename Net::template optimizer_state<Optimizer>>()), targets_(std::make_unique<target_storage>())
+        {
+        }
+
+        [[nodiscard]] Net& network() noexcept { return net_; }
+        [[nodiscard]] const Loss& loss_function() const noexcept { return loss_; }
+        [[nodiscard]] Optimizer& optimizer() noexcept { return optimizer_; }
+        [[nodiscard]] workspace_type& workspace() noexcept { return *workspace_; }
+        [[nodiscard]] std::size_t steps() const noexcept { return steps_; }
+
+        // One training step on the batch already in workspace().input() and the given targets: forward,
+        // loss, backward, optimizer update. Returns the loss of the first `rows` samples. Allocates nothing.
+        double step(target_batch<targets_kind, T, B, Out> targets, std::size_t rows = B)
+        {
+            const auto y = net_.forward(*workspace_, mode::training);
+            const double value = static_cast<double>(loss_.value(y, targets, rows));
+            ++steps_;
+            if (!std::isfinite(value))
+            {
+                const std::string where = epoch_ == 0 ? "" : " (epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " + std::to_string(batches_) + ")";
+                throw training_error("precast::trainer: the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
+                                     std::to_string(steps_) + where + "; lower the learning rate, or check the data and the initialization");
+            }
+            loss_.gradient(y, targets, workspace_->output_gradient(), rows);
+            net_.backward(*workspace_);
+            net_.apply(optimizer_, *state_);
+            return value;
+        }
+
+        // Copies x into the workspace, then step(targets, rows).
+        double step(matrix_view<const T, B, In> x, target_batch<targets_kind, T, B, Out> targets, std::size_t rows = B)
+        {
+            std::copy_n(x.data(), B * In, workspace_->input().data());
+            return step(targets, rows);
+        }
+
+        // Loss and accuracy over a data set, in inference mode (dropout off), B samples at a time.
+        [[nodiscard]] evaluation evaluate(const dataset<T>& data)
+        {
+            check_dataset(data);
+            evaluation result;
+            std::size_t correct = 0;
+            double loss_sum = 0.0;
+            for (std::size_t first = 0; first < data.size(); first += B)
+            {
+                const std::size_t rows = std::min(B, data.size() - first);
+                load_batch(data, [first](std::size_t r) { return first + r; }, rows);
+                const auto y = net_.forward(*workspace_, mode::inference);
+                loss_sum += static_cast<double>(loss_.value(y, current_targets(), rows)) * static_cast<double>(rows);
+                if constexpr (detail::loss_with_accuracy<Loss>)
+                {
+                    correct += loss_.count_correct(y, current_targets(), rows);
+                }
+            }
+            result.samples = data.size();
+            result.loss = loss_sum / static_cast<double>(data.size());
+            if constexpr (detail::loss_with_accuracy<Loss>)
+            {
+                result.accuracy = static_cast<double>(correct) / static_cast<double>(data.size() * Loss::template decisions_per_sample<Out>);
+            }
+            return result;
+        }
+
+        // Trains for options.epochs epochs. The observer may have on_batch(const batch_report&) and
+        // on_epoch(const epoch_report&) (either or both, or neither: pass {}).
+        template <class Observer = std::nullptr_t>
+        std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr,
+                                      const dataset<T>* validation = nullptr)
+        {
+            check_dataset(data);
+            if (validation != nullptr)
+            {
+                check_dataset(*validation);
+            }
+            if (options.epochs == 0)
+            {
+                throw std::invalid_argument("precast::trainer::fit: epochs must be at least 1");
+            }
+            const std::size_t full_batches = data.size() / B;
+            const std::size_t remainder = data.size() % B;
+            const std::size_t batches = full_batches + (remainder != 0 && !options.drop_last ? 1 : 0);
+            if (batches == 0)
+            {
+                throw std::invalid_argument("precast::trainer::fit: drop_last leaves no batch: the data set has " + std::to_string(data.size()) +
+                                            " samples, fewer than the batch size " + std::to_string(B));
+            }
+
+            std::vector<std::size_t> order(data.size());
+            std::iota(order.begin(), order.end(), std::size_t{0});
+            random_engine shuffle_rng(options.seed);
+            std::vector<epoch_report> history;
+            history.reserve(options.epochs);
+
+            for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch)
+            {
+                const auto start = std::chrono::steady_clock::now();
+                if (options.shuffle)
+                {
+                    for (std::size_t i = order.size(); i > 1; --i)
+                    {
+                        std::swap(order[i - 1], order[shuffle_rng.below(i)]);
+                    }
+                }
+                double loss_sum = 0.0;
+                std::size_t correct = 0;
+                std::size_t samples = 0;
+                for (std::size_t batch = 0; batch < batches; ++batch)
+                {
+                    const std::size_t first = batch * B;
+                    const std::size_t rows = std::min(B, data.size() - first);
+                    load_batch(data, [&](std::size_t r) { return order[first + r]; }, rows);
+                    epoch_ = epoch;
+                    batch_ = batch + 1;
+                    batches_ = batches;
+                    const double value = step(current_targets(), rows);
+                    loss_sum += value * static_cast<double>(rows);
+                    samples += rows;
+                    if constexpr (detail::loss_with_accuracy<Loss>)
+                    {
+                        correct += loss_.count_correct(workspace_->output(), current_targets(), rows);
+                    }
+                    if constexpr (requires { observer.on_batch(batch_report{}); })
+                    {
+                        observer.on_batch(batch_report{epoch, batch + 1, batches, rows, value});
+                    }
+                }
+                epoch_ = 0;
+
+                epoch_report report;
+                report.epoch = epoch;
+                report.train.samples = samples;
+                report.train.loss = loss_sum / static_cast<double>(samples);
+                if constexpr (detail::loss_with_accuracy<Loss>)
+                {
+                    report.train.accuracy = static_cast<double>(correct) / static_cast<double>(samples * Loss::template decisions_per_sample<Out>);
+                }
+                if (validation != nullptr)
+                {
+                    report.validation = evaluate(*validation);
+                }
+                report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                history.push_back(report);
+                if constexpr (requires { observer.on_epoch(report); })
+                {
+                    observer.on_epoch(report);
+                }
+            }
+            return history;
+        }
+
+    private:
+        // Shapes and kinds of a data set against the network and the loss.
+        void check_dataset(const dataset<T>& data) const
+        {
+            if (data.feature_size() != In)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.feature_size()) +
+                                            " features per sample, but the network's input takes " + std::to_string(In));
+            }
+            if (data.targets_kind() != targets_kind)
+            {
+                throw std::invalid_argument(std::string("precast::trainer: the loss ") + Loss::name + " takes " +
+                                            (targets_kind == target_kind::labels ? "class labels" : "real-valued targets") + ", but the data set has " +
+                                            (data.targets_kind() == target_kind::labels ? "class labels" : "real-valued targets"));
+            }
+            if (targets_kind == target_kind::values && data.target_size() != Out)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) +
+                                            " target values per sample, but the network outputs " + std::to_string(Out));
+            }
+            if (targets_kind == target_kind::labels && data.target_size() > Out)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) + " classes, but the network outputs only " +
+                                            std::to_string(Out) + " values (one per class)");
+            }
+        }
+
+        // Copies samples index(0..rows-1) into the workspace input and the targets; zeroes the padding rows.
+        template <class Index>
+        void load_batch(const dataset<T>& data, Index&& index, std::size_t rows)
+        {
+            auto x = workspace_->input();
+            for (std::size_t r = 0; r < rows; ++r)
+            {
+                const auto f = data.features(index(r));
+                std::copy(f.begin(), f.end(), x.row(r).begin());
+                if constexpr (targets_kind == target_kind::values)
+                {
+                    const auto t = data.targets(index(r));
+                    std::copy(t.begin(), t.end(), targets_->data() + r * Out);
+                }
+                else
+                {
+                    (*targets_)[r] = data.label(index(r));
+                }
+            }
+            std::fill(x.data() + rows * In, x.data() + B * In, T(0));
+            if constexpr (targets_kind == target_kind::values)
+            {
+                std::fill(targets_->data() + rows * Out, targets_->data() + B * Out, T(0));
+            }
+            else
+            {
+                std::fill(targets_->begin() + static_cast<std::ptrdiff_t>(rows), targets_->end(), label_type{0});
+            }
+        }
+
+        [[nodiscard]] target_batch<targets_kind, T, B, Out> current_targets() const noexcept
+        {
+            if constexpr (targets_kind == target_kind::values)
+            {
+                return matrix_view<const T, B, Out>(targets_->data());
+            }
+            else
+            {
+                return std::span<const label_type, B>(*targets_);
+            }
+        }
+
+        Net& net_;
+        Loss loss_;
+        Optimizer optimizer_;
+        std::unique_ptr<workspace_type> workspace_;
+        std::unique_ptr<typename Net::template optimizer_state<Optimizer>> state_;
+        std::unique_ptr<target_storage> targets_;
+        std::size_t steps_ = 0;
+        // Where fit() is, for error messages (epoch_ == 0 outside fit).
+        std::size_t epoch_ = 0;
+        std::size_t batch_ = 0;
+        std::size_t batches_ = 0;
+    };
+}

@@ -1,0 +1,111 @@
+// A training step allocates nothing: global operator new is replaced by a counting one, and 100 steps of
+// forward + loss + backward + optimizer update must leave the count unchanged.
+#include <atomic>
+#include <cstddef>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <span>
+#include <algorithm>
+#include <new>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/precast_under_test.hpp"
+
+namespace
+{
+    std::atomic<std::size_t> allocations{0};
+}
+
+void* operator new(std::size_t size)
+{
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+    {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, std::align_val_t alignment)
+{
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t a = static_cast<std::size_t>(alignment);
+    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
+    {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) { return operator new(size, alignment); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace
+{
+    using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
+
+    template <class Net, class Loss, std::size_t B>
+    std::size_t allocations_in_100_steps(const std::vector<typename Net::value_type>& x, auto targets)
+    {
+        auto net = std::make_unique<Net>(he_normal{}, 1);
+        trainer<B, Net, Loss, gradient_descent> t(*net, {}, gradient_descent(0.01));
+        std::copy(x.begin(), x.end(), t.workspace().input().data());
+        (void)t.step(targets);  // the first step after construction, too
+        const std::size_t before = allocations.load();
+        for (int i = 0; i < 99; ++i)
+        {
+            (void)t.step(targets);
+        }
+        return allocations.load() - before;
+    }
+
+    TEST(training_step, allocates_nothing_for_an_mlp_with_dropout_and_softmax_cross_entropy)
+    {
+        using net_t = network<input<784>, dense<256>, relu, dropout<0.2>, dense<128>, precast::tanh, dense<10>>;
+        std::vector<float> x(32 * 784, 0.5f);
+        std::vector<label_type> labels(32);
+        for (std::size_t i = 0; i < labels.size(); ++i)
+        {
+            labels[i] = static_cast<label_type>(i % 10);
+        }
+        const std::size_t before = allocations.load();
+        const std::size_t during = allocations_in_100_steps<net_t, softmax_cross_entropy, 32>(x, std::span<const label_type, 32>(labels.data(), 32));
+        EXPECT_EQ(during, 0u);
+        EXPECT_GT(allocations.load(), before);  // construction did allocate: the counter works
+    }
+
+    TEST(training_step, allocates_nothing_for_a_double_network_with_every_activation_and_a_value_loss)
+    {
+        using net_t = network<input<17, double>, dense<33>, sigmoid, dense<7>, leaky_relu<>, dense<7>, elu<>, dense<3>, softmax>;
+        std::vector<double> x(4 * 17, 0.25);
+        std::vector<double> targets(4 * 3, 0.0);
+        targets[0] = targets[4] = targets[8] = targets[9] = 1.0;
+        EXPECT_EQ((allocations_in_100_steps<net_t, categorical_cross_entropy, 4>(x, matrix_view<const double, 4, 3>(targets.data()))), 0u);
+    }
+
+    TEST(training_step, inference_allocates_nothing)
+    {
+        using net_t = network<input<8>, dense<16>, precast::tanh, dense<16>, precast::tanh, dense<1>>;
+        const net_t net;
+        net_t copy = net;
+        net_t::workspace<1> ws;
+        const std::size_t before = allocations.load();
+        float sum = 0;
+        for (int i = 0; i < 1000; ++i)
+        {
+            ws.input()(0, static_cast<std::size_t>(i % 8)) = static_cast<float>(i) * 1e-3f;
+            sum += copy.forward(ws)(0, 0);
+        }
+        EXPECT_EQ(allocations.load() - before, 0u);
+        EXPECT_TRUE(std::isfinite(sum));
+    }
+}

@@ -1,0 +1,11 @@
+#include "gradcheck_suite.hpp"
+
+namespace precast_gradcheck
+{
+    void check_networks(suite& s)
+    {
+        networks<double>(s);
+        networks<float>(s);
+        networks_double_only(s);
+    }
+}

@@ -1,0 +1,217 @@
+// The gradient-check suite of precast-gradcheck, split over several files to compile in parallel.
+// precast-gradcheck: every layer and every loss at several shapes, in double and float, and whole small
+// networks, checked against central finite differences. Prints a table; exits non-zero on any failure, and
+// also if the deliberately broken layer (the canary) is not caught.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <precast/precast.hpp>
+
+#include "support/broken_layer.hpp"
+
+namespace precast_gradcheck
+{
+    using namespace precast;  // NOLINT(google-build-using-namespace): a table of cases reads better without prefixes
+    using precast::tanh;
+
+    struct suite
+    {
+        std::size_t passed = 0;
+        std::size_t failed = 0;
+        std::size_t elements = 0;
+        bool verbose = true;
+
+        void record(const gradcheck_result& r, bool expect_pass = true)
+        {
+            const bool ok = r.passed() == expect_pass;
+            (ok ? passed : failed) += 1;
+            elements += r.elements_checked();
+            const auto* w = r.worst();
+            if (verbose || !ok)
+            {
+                std::printf("%-62s %7zu  %9.2e  %-28s %s\n", r.subject.c_str(), r.elements_checked(), r.max_error(),
+                            w ? (w->name + "[" + std::to_string(w->worst_index) + "]").c_str() : "-",
+                            expect_pass ? (r.passed() ? "pass" : "FAIL") : (r.passed() ? "FAIL (canary passed)" : "fail, as it must"));
+            }
+        }
+    };
+
+    template <class T>
+    std::vector<T> uniform_values(std::size_t n, double lo, double hi, std::uint64_t seed)
+    {
+        random_engine rng(seed);
+        std::vector<T> v(n);
+        for (T& x : v)
+        {
+            x = static_cast<T>(rng.uniform(lo, hi));
+        }
+        return v;
+    }
+
+    template <class T>
+    std::vector<T> one_hot_rows(std::size_t rows, std::size_t n, std::uint64_t seed)
+    {
+        random_engine rng(seed);
+        std::vector<T> v(rows * n, T(0));
+        for (std::size_t r = 0; r < rows; ++r)
+        {
+            v[r * n + rng.below(n)] = T(1);
+        }
+        return v;
+    }
+
+    // ---- layers --------------------------------------------------------------------------------------------------
+    template <class L, std::size_t B>
+    void layer_case(suite& s, L l = {})
+    {
+        if constexpr (requires { l.seed(1); })
+        {
+            l.seed(1);
+        }
+        if constexpr (trainable_layer<L>)
+        {
+            random_engine rng(L::input_size * 131 + L::output_size);
+            l.initialize(normal{0.0, 1.0}, rng);
+        }
+        s.record(check_layer<L, B>(l));
+    }
+
+    template <class T, std::size_t N>
+    void activations_at(suite& s)
+    {
+        layer_case<identity_layer<T, N>, 3>(s);
+        layer_case<sigmoid_layer<T, N>, 3>(s);
+        layer_case<tanh_layer<T, N>, 3>(s);
+        layer_case<relu_layer<T, N>, 3>(s);
+        layer_case<leaky_relu_layer<T, N, 0.1>, 3>(s);
+        layer_case<elu_layer<T, N, 1.0>, 3>(s);
+        layer_case<softmax_layer<T, N>, 3>(s);
+        layer_case<dropout_layer<T, N, 0.3>, 3>(s);
+    }
+
+    template <class T, std::size_t In, std::size_t Out>
+    void dense_at(suite& s)
+    {
+        layer_case<dense_layer<T, In, Out>, 3>(s);
+        layer_case<dense_layer<T, In, Out, false>, 3>(s);
+    }
+
+    template <class T>
+    void layers(suite& s)
+    {
+        activations_at<T, 1>(s);
+        activations_at<T, 3>(s);
+        activations_at<T, 7>(s);
+        activations_at<T, 17>(s);
+        activations_at<T, 33>(s);
+        dense_at<T, 1, 1>(s);
+        dense_at<T, 3, 7>(s);
+        dense_at<T, 7, 3>(s);
+        dense_at<T, 17, 33>(s);
+        dense_at<T, 33, 17>(s);
+        layer_case<dense_layer<T, 7, 17>, 1>(s);  // batch of one
+        layer_case<sigmoid_layer<T, 17>, 1>(s);
+    }
+
+    // ---- losses --------------------------------------------------------------------------------------------------
+    template <class T, std::size_t N, std::size_t B = 3>
+    void losses_at(suite& s, std::size_t rows = B)
+    {
+        const std::uint64_t seed = N * 7 + B;
+        const auto y = uniform_values<T>(B * N, -1.0, 1.0, seed);
+        const auto t = uniform_values<T>(B * N, -1.0, 1.0, seed + 1);
+        const auto p = uniform_values<T>(B * N, 0.05, 0.95, seed + 2);
+        const auto t01 = uniform_values<T>(B * N, 0.0, 1.0, seed + 3);
+        const auto logits = uniform_values<T>(B * N, -3.0, 3.0, seed + 4);
+        const auto hot = one_hot_rows<T>(B, N, seed + 5);
+        std::vector<label_type> labels(B);
+        random_engine rng(seed + 6);
+        for (auto& l : labels)
+        {
+            l = static_cast<label_type>(rng.below(N));
+        }
+        using view = matrix_view<const T, B, N>;
+        s.record(check_loss(mean_squared_error{}, view(y.data()), view(t.data()), {}, rows));
+        s.record(check_loss(half_sum_squared_error{}, view(y.data()), view(t.data()), {}, rows));
+        s.record(check_loss(binary_cross_entropy{}, view(p.data()), view(t01.data()), {}, rows));
+        s.record(check_loss(binary_cross_entropy_with_logits{}, view(logits.data()), view(t01.data()), {}, rows));
+        s.record(check_loss(softmax_cross_entropy{}, view(logits.data()), std::span<const label_type, B>(labels.data(), B), {}, rows));
+        s.record(check_loss(softmax_cross_entropy_one_hot{}, view(logits.data()), view(hot.data()), {}, rows));
+        s.record(check_loss(categorical_cross_entropy{}, view(p.data()), view(hot.data()), {}, rows));
+    }
+
+    template <class T>
+    void losses(suite& s)
+    {
+        losses_at<T, 1>(s);
+        losses_at<T, 3>(s);
+        losses_at<T, 7>(s);
+        losses_at<T, 17>(s);
+        losses_at<T, 33>(s);
+        losses_at<T, 7, 4>(s, 2);  // a partial batch: 2 real rows of 4
+    }
+
+    // ---- networks ------------------------------------------------------------------------------------------------
+    template <class Net, class Loss, std::size_t B>
+    void network_case(suite& s, const Loss& loss_function, std::uint64_t seed, mode m = mode::training)
+    {
+        using T = typename Net::value_type;
+        const Net net(normal{0.0, 0.7}, seed);
+        const auto x = uniform_values<T>(B * Net::input_size, -1.0, 1.0, seed + 1);
+        gradcheck_options options;
+        options.forward_mode = m;
+        if constexpr (Loss::targets == target_kind::labels)
+        {
+            std::vector<label_type> labels(B);
+            random_engine rng(seed + 2);
+            for (auto& l : labels)
+            {
+                l = static_cast<label_type>(rng.below(Net::output_size));
+            }
+            s.record(check_network(net, loss_function, matrix_view<const T, B, Net::input_size>(x.data()),
+                                   std::span<const label_type, B>(labels.data(), B), options));
+        }
+        else
+        {
+            const auto t = std::is_same_v<Loss, categorical_cross_entropy> || std::is_same_v<Loss, softmax_cross_entropy_one_hot>
+                               ? one_hot_rows<T>(B, Net::output_size, seed + 2)
+                               : uniform_values<T>(B * Net::output_size, 0.0, 1.0, seed + 2);
+            s.record(check_network(net, loss_function, matrix_view<const T, B, Net::input_size>(x.data()),
+                                   matrix_view<const T, B, Net::output_size>(t.data()), options));
+        }
+    }
+
+    template <class T>
+    void networks(suite& s)
+    {
+        network_case<network<input<2, T>, dense<2>, sigmoid, dense<1>, sigmoid>, binary_cross_entropy, 4>(s, {}, 1);
+        network_case<network<input<2, T>, dense<4>, sigmoid, dense<3>, sigmoid, dense<2>, sigmoid>, half_sum_squared_error, 5>(s, {}, 2);
+        network_case<network<input<7, T>, dense<17>, tanh, dense<3>>, softmax_cross_entropy, 3>(s, {}, 3);
+        network_case<network<input<3, T>, dense<7>, elu<>, dense<1>>, binary_cross_entropy_with_logits, 3>(s, {}, 4);
+        network_case<network<input<5, T>, dense<7>, tanh, dense<3>, softmax>, categorical_cross_entropy, 2>(s, {}, 5);
+        network_case<network<input<1, T>, dense<1>>, mean_squared_error, 7>(s, {}, 6);
+    }
+
+    // Kinked activations and dropout inside networks: double only, where the step is far smaller than any
+    // pre-activation's distance from a kink.
+    inline void networks_double_only(suite& s)
+    {
+        network_case<network<input<5, double>, dense<9>, relu, dense<6>, leaky_relu<0.05>, dense<4>>, softmax_cross_entropy_one_hot, 3>(s, {}, 7);
+        network_case<network<input<6, double>, dense<8>, tanh, dropout<0.5>, dense<3>>, softmax_cross_entropy, 4>(s, {}, 8);
+        network_case<network<input<6, double>, dense<8>, tanh, dropout<0.5>, dense<3>>, softmax_cross_entropy, 4>(s, {}, 8, mode::inference);
+        network_case<network<input<33, double>, dense<17>, relu, dense<7>, sigmoid, dense<1, no_bias>>, mean_squared_error, 1>(s, {}, 9);
+    }
+
+    // One per file of the suite.
+    void check_layers_double(suite& s);
+    void check_layers_float(suite& s);
+    void check_losses(suite& s);
+    void check_networks(suite& s);
+}
