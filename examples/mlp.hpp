@@ -40,7 +40,10 @@ namespace examples
             std::copy_n(data.features(i).data(), 2, ws.input().data());
             const auto y = net.forward(ws);
             const bool predicted_inside = y(0, 1) > y(0, 0);
-            correct += predicted_inside == (data.targets(i)[1] > 0.5f) ? 1 : 0;
+            if (predicted_inside == (data.targets(i)[1] > 0.5f))
+            {
+                ++correct;
+            }
         }
         return static_cast<double>(correct) / static_cast<double>(data.size());
     }

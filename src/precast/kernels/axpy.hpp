@@ -26,7 +26,8 @@ namespace precast::kernels
             {
                 xsimd::fma(alpha_batch, batch::load_unaligned(x + i), batch::load_unaligned(y + i)).store_unaligned(y + i);
             }
-            for (; i < n; ++i)
+            // Fewer than `width` elements remain; counting them down keeps g++ 12 from misjudging the trip count.
+            for (std::size_t remaining = n - i; remaining > 0; --remaining, ++i)
             {
                 y[i] += alpha * x[i];
             }

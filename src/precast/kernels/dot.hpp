@@ -38,7 +38,8 @@ namespace precast::kernels
                 acc0 = xsimd::fma(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc0);
             }
             T sum = xsimd::hadd((acc0 + acc1) + (acc2 + acc3));
-            for (; i < n; ++i)
+            // Fewer than `width` elements remain; counting them down keeps g++ 12 from misjudging the trip count.
+            for (std::size_t remaining = n - i; remaining > 0; --remaining, ++i)
             {
                 sum += a[i] * b[i];
             }

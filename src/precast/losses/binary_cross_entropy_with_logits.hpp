@@ -52,7 +52,7 @@ namespace precast
             std::size_t correct = 0;
             for (std::size_t i = 0; i < rows * N; ++i)
             {
-                correct += (z.data()[i] >= T(0)) == (t.data()[i] >= T(0.5)) ? 1 : 0;
+                correct += ((z.data()[i] >= T(0)) == (t.data()[i] >= T(0.5))) ? std::size_t{1} : std::size_t{0};
             }
             return correct;
         }

@@ -51,7 +51,7 @@ namespace precast
             std::size_t correct = 0;
             for (std::size_t b = 0; b < rows; ++b)
             {
-                correct += detail::argmax(p.row(b)) == detail::argmax(t.row(b)) ? 1 : 0;
+                correct += (detail::argmax(p.row(b)) == detail::argmax(t.row(b))) ? std::size_t{1} : std::size_t{0};
             }
             return correct;
         }

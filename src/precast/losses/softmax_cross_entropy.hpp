@@ -58,7 +58,7 @@ namespace precast
             std::size_t correct = 0;
             for (std::size_t b = 0; b < rows; ++b)
             {
-                correct += detail::argmax(z.row(b)) == labels[b] ? 1 : 0;
+                correct += (detail::argmax(z.row(b)) == labels[b]) ? std::size_t{1} : std::size_t{0};
             }
             return correct;
         }
@@ -114,7 +114,7 @@ namespace precast
             std::size_t correct = 0;
             for (std::size_t b = 0; b < rows; ++b)
             {
-                correct += detail::argmax(z.row(b)) == detail::argmax(t.row(b)) ? 1 : 0;
+                correct += (detail::argmax(z.row(b)) == detail::argmax(t.row(b))) ? std::size_t{1} : std::size_t{0};
             }
             return correct;
         }

@@ -176,7 +176,7 @@ namespace precast
             }
             const std::size_t full_batches = data.size() / B;
             const std::size_t remainder = data.size() % B;
-            const std::size_t batches = full_batches + (remainder != 0 && !options.drop_last ? 1 : 0);
+            const std::size_t batches = full_batches + (remainder != 0 && !options.drop_last ? std::size_t{1} : std::size_t{0});
             if (batches == 0)
             {
                 throw std::invalid_argument("precast::trainer::fit: drop_last leaves no batch: the data set has " + std::to_string(data.size()) +
