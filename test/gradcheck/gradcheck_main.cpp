@@ -25,7 +25,7 @@ int main(int argc, char** argv)
     }
     std::printf("precast-gradcheck: analytic gradients against central differences\n");
     std::printf("error = |a - n| / max(|a|, |n|, floor); tolerance 1e-6 (double), 1e-2 (float); see precast/gradcheck/gradient_check.hpp\n\n");
-    std::printf("%-62s %7s  %9s  %-28s %s\n", "case", "checked", "max error", "worst element", "result");
+    std::printf("%-104s %7s  %9s  %-28s %s\n", "case", "checked", "max error", "worst element", "result");
     precast_gradcheck::check_layers_double(s);
     precast_gradcheck::check_layers_float(s);
     precast_gradcheck::check_losses(s);

@@ -36,7 +36,7 @@ namespace precast_gradcheck
             const auto* w = r.worst();
             if (verbose || !ok)
             {
-                std::printf("%-62s %7zu  %9.2e  %-28s %s\n", r.subject.c_str(), r.elements_checked(), r.max_error(),
+                std::printf("%-104s %7zu  %9.2e  %-28s %s\n", r.subject.c_str(), r.elements_checked(), r.max_error(),
                             w ? (w->name + "[" + std::to_string(w->worst_index) + "]").c_str() : "-",
                             expect_pass ? (r.passed() ? "pass" : "FAIL") : (r.passed() ? "FAIL (canary passed)" : "fail, as it must"));
             }

@@ -37,7 +37,7 @@ namespace precast
 
     public:
         using value_type = T;
-        static constexpr const char* name = "dense";
+        static constexpr const char* name = HasBias ? "dense" : "dense_no_bias";
         static constexpr std::size_t input_size = In;
         static constexpr std::size_t output_size = Out;
         static constexpr bool has_bias = HasBias;
