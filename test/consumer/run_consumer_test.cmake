@@ -22,7 +22,9 @@ run("${CMAKE_COMMAND}" --install "${PRECAST_BUILD_DIR}" --prefix "${prefix}")
 message(STATUS "installed precast into ${prefix}")
 
 function(build_and_run mode cxx)
-  set(build "${PRECAST_WORK_DIR}/${mode}${ARGN}")
+  string(MD5 variant "${cxx} ${ARGN}")
+  string(SUBSTRING "${variant}" 0 8 variant)
+  set(build "${PRECAST_WORK_DIR}/${mode}-${variant}")
   run("${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE_DIR}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=Release
       "-DCMAKE_CXX_COMPILER=${cxx}" "-DCMAKE_PREFIX_PATH=${prefix}" "-DCONSUMER_MODE=${mode}" "-DPRECAST_ARCH=${PRECAST_ARCH}" ${ARGN})
   run("${CMAKE_COMMAND}" --build "${build}")
@@ -31,9 +33,22 @@ function(build_and_run mode cxx)
     message(FATAL_ERROR "${mode} consumer printed an unexpected result: ${last_output}")
   endif()
   message(STATUS "${mode} consumer (${cxx} ${ARGN}): ${last_output}")
+  # Every build must derive the same weights from the same seed.
+  string(REGEX MATCH "weights=[0-9a-f]+" weights "${last_output}")
+  if(NOT weights)
+    message(FATAL_ERROR "${mode} consumer printed no weights fingerprint")
+  endif()
+  if(DEFINED first_weights AND NOT weights STREQUAL first_weights)
+    message(FATAL_ERROR "seeded weights differ between builds: ${first_weights} vs ${weights} (${cxx} ${ARGN})")
+  endif()
+  set(first_weights "${weights}" PARENT_SCOPE)
 endfunction()
 
 build_and_run(header "${HEADER_CXX}")
+if(MODULE_CXX AND EXISTS /usr/lib/llvm-19/include/c++/v1)
+  # libc++ instead of libstdc++: the same weights from the same seed.
+  build_and_run(header "${MODULE_CXX}" -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++)
+endif()
 if(MODULE_CXX)
   # With the compiler's default (-std=gnu++20) and with extensions off (-std=c++20): the BMI follows the consumer.
   build_and_run(module "${MODULE_CXX}")
