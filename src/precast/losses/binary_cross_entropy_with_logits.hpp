@@ -49,12 +49,7 @@ namespace precast
         template <scalar T, std::size_t B, std::size_t N>
         [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
         {
-            std::size_t correct = 0;
-            for (std::size_t i = 0; i < rows * N; ++i)
-            {
-                correct += ((z.data()[i] >= T(0)) == (t.data()[i] >= T(0.5))) ? std::size_t{1} : std::size_t{0};
-            }
-            return correct;
+            return detail::count_threshold_agreements(z, t, rows, T(0));
         }
     };
 }

@@ -39,6 +39,62 @@ namespace precast::detail
         std::fill(dy.data() + rows * N, dy.data() + B * N, T(0));
     }
 
+    // sum over the first `rows` samples of (y - t)^2, in double.
+    template <scalar T, std::size_t B, std::size_t N>
+    [[nodiscard]] double sum_squared_difference(matrix_view<const T, B, N> y, matrix_view<const T, B, N> t, std::size_t rows) noexcept
+    {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < rows * N; ++i)
+        {
+            const double d = static_cast<double>(y.data()[i]) - static_cast<double>(t.data()[i]);
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    // dy = scale (y - t) for the first `rows` samples, zero for the padding rows.
+    template <scalar T, std::size_t B, std::size_t N>
+    void scaled_difference(matrix_view<const T, B, N> y, matrix_view<const T, B, N> t, matrix_view<T, B, N> dy, std::size_t rows, double scale) noexcept
+    {
+        const T s = static_cast<T>(scale);
+        for (std::size_t i = 0; i < rows * N; ++i)
+        {
+            dy.data()[i] = s * (y.data()[i] - t.data()[i]);
+        }
+        std::fill(dy.data() + rows * N, dy.data() + B * N, T(0));
+    }
+
+    // Outputs whose decision (value >= prediction_threshold) agrees with the target's (target >= 0.5).
+    template <scalar T, std::size_t B, std::size_t N>
+    [[nodiscard]] std::size_t count_threshold_agreements(matrix_view<const T, B, N> y, matrix_view<const T, B, N> t, std::size_t rows,
+                                                         T prediction_threshold) noexcept
+    {
+        std::size_t agreements = 0;
+        for (std::size_t i = 0; i < rows * N; ++i)
+        {
+            if ((y.data()[i] >= prediction_threshold) == (t.data()[i] >= T(0.5)))
+            {
+                ++agreements;
+            }
+        }
+        return agreements;
+    }
+
+    // Samples whose largest prediction is where their target is largest.
+    template <scalar T, std::size_t B, std::size_t N>
+    [[nodiscard]] std::size_t count_argmax_agreements(matrix_view<const T, B, N> y, matrix_view<const T, B, N> t, std::size_t rows) noexcept
+    {
+        std::size_t agreements = 0;
+        for (std::size_t b = 0; b < rows; ++b)
+        {
+            if (argmax(y.row(b)) == argmax(t.row(b)))
+            {
+                ++agreements;
+            }
+        }
+        return agreements;
+    }
+
     // 1 / the number of terms a mean runs over; 0 when there are none, so that an empty batch adds nothing.
     [[nodiscard]] inline double inverse_count(std::size_t count) noexcept
     {

@@ -111,12 +111,7 @@ namespace precast
         template <scalar T, std::size_t B, std::size_t N>
         [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
         {
-            std::size_t correct = 0;
-            for (std::size_t b = 0; b < rows; ++b)
-            {
-                correct += (detail::argmax(z.row(b)) == detail::argmax(t.row(b))) ? std::size_t{1} : std::size_t{0};
-            }
-            return correct;
+            return detail::count_argmax_agreements(z, t, rows);
         }
     };
 }
