@@ -143,6 +143,8 @@ export namespace precast
     {
         using precast::kernels::axpy;
         using precast::kernels::dot;
+        using precast::kernels::gemm;
+        using precast::kernels::gemm_blocking;
         using precast::kernels::simd_arch;
         using precast::kernels::simd_arch_name;
         using precast::kernels::simd_batch;
@@ -158,3 +160,6 @@ template float precast::kernels::dot<float>(const float*, const float*, std::siz
 template double precast::kernels::dot<double>(const double*, const double*, std::size_t) noexcept;
 template void precast::kernels::axpy<float>(float, const float*, float*, std::size_t) noexcept;
 template void precast::kernels::axpy<double>(double, const double*, double*, std::size_t) noexcept;
+// One GEMM per element type, with full and partial tiles, covers the aligned loads and stores and the broadcasts.
+template void precast::kernels::gemm<float, 9, 33, 3, 3, 1, 33, 1, 33>(const float*, const float*, float*, bool, const float*) noexcept;
+template void precast::kernels::gemm<double, 9, 33, 3, 3, 1, 33, 1, 33>(const double*, const double*, double*, bool, const double*) noexcept;

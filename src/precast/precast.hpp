@@ -13,6 +13,7 @@
 
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
+#include <precast/kernels/gemm.hpp>
 #include <precast/kernels/simd.hpp>
 
 #include <precast/concepts.hpp>

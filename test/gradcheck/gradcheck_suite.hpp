@@ -99,7 +99,8 @@ namespace precast_gradcheck
     template <class T, std::size_t In, std::size_t Out>
     void dense_at(suite& s)
     {
-        layer_case<dense_layer<T, In, Out>, 3>(s);
+        layer_case<dense_layer<T, In, Out>, 3>(s);  // forward by dot products (batch below the GEMM threshold)
+        layer_case<dense_layer<T, In, Out>, 9>(s);  // forward by the GEMM, a partial row tile
         layer_case<dense_layer<T, In, Out, false>, 3>(s);
     }
 

@@ -5,6 +5,7 @@
 // Backward: dW = dy^T x, db = sum over the batch of dy, dx = dy W.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -17,6 +18,7 @@
 #include <precast/core/storage.hpp>
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
+#include <precast/kernels/gemm.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -63,6 +65,9 @@ namespace precast
         template <std::size_t B>
         using workspace = no_workspace;
 
+        // Below this batch size the forward pass uses dot products instead of the GEMM.
+        static constexpr std::size_t small_batch_limit = 4;
+
         [[nodiscard]] parameter_vector& parameters() noexcept { return parameters_; }
         [[nodiscard]] const parameter_vector& parameters() const noexcept { return parameters_; }
         [[nodiscard]] parameter_vector& gradients() noexcept { return gradients_; }
@@ -96,13 +101,24 @@ namespace precast
         void forward(matrix_view<const T, B, In> x, matrix_view<T, B, Out> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
         {
             const T* w = parameters_.data();
-            for (std::size_t b = 0; b < B; ++b)
+            const T* b = HasBias ? w + weight_count : nullptr;
+            if constexpr (B >= small_batch_limit)
             {
-                const T* x_row = x.data() + b * In;
-                for (std::size_t o = 0; o < Out; ++o)
+                // Y = X W^T + b: W is [Out][In], i.e. B(k, j) = W[j][k].
+                kernels::gemm<T, B, Out, In, In, 1, 1, In, Out>(x.data(), w, y.data(), false, b);
+            }
+            else
+            {
+                // A few samples: one dot product per output reads W in place, where the GEMM would first have to
+                // repack all of W for too little work.
+                for (std::size_t s = 0; s < B; ++s)
                 {
-                    const T sum = kernels::dot(x_row, w + o * In, In);
-                    y(b, o) = HasBias ? sum + w[weight_count + o] : sum;
+                    const T* x_row = x.data() + s * In;
+                    for (std::size_t o = 0; o < Out; ++o)
+                    {
+                        const T sum = kernels::dot(x_row, w + o * In, In);
+                        y(s, o) = HasBias ? sum + b[o] : sum;
+                    }
                 }
             }
         }
@@ -112,40 +128,21 @@ namespace precast
                       matrix_view<T, B, In> dx, no_workspace& /*ws*/) noexcept
         {
             T* dw = gradients_.data();
-            for (std::size_t i = 0; i < parameter_count; ++i)
+            // dW = dY^T X: A(i, k) = dY[k][i].
+            kernels::gemm<T, Out, In, B, 1, Out, In, 1, In>(dy.data(), x.data(), dw, false);
+            if constexpr (HasBias)
             {
-                dw[i] = T(0);
-            }
-            for (std::size_t o = 0; o < Out; ++o)
-            {
-                T* dw_row = dw + o * In;
-                T bias_gradient = 0;
-                for (std::size_t b = 0; b < B; ++b)
+                T* db = dw + weight_count;
+                std::copy_n(dy.data(), Out, db);
+                for (std::size_t s = 1; s < B; ++s)
                 {
-                    kernels::axpy(dy(b, o), x.data() + b * In, dw_row, In);
-                    bias_gradient += dy(b, o);
-                }
-                if constexpr (HasBias)
-                {
-                    dw[weight_count + o] = bias_gradient;
+                    kernels::axpy(T(1), dy.data() + s * Out, db, Out);
                 }
             }
-            if (dx.empty())
+            if (!dx.empty())
             {
-                return;
-            }
-            const T* w = parameters_.data();
-            for (std::size_t b = 0; b < B; ++b)
-            {
-                T* dx_row = dx.data() + b * In;
-                for (std::size_t i = 0; i < In; ++i)
-                {
-                    dx_row[i] = T(0);
-                }
-                for (std::size_t o = 0; o < Out; ++o)
-                {
-                    kernels::axpy(dy(b, o), w + o * In, dx_row, In);
-                }
+                // dX = dY W.
+                kernels::gemm<T, B, In, Out, Out, 1, In, 1, In>(dy.data(), parameters_.data(), dx.data(), false);
             }
         }
 
