@@ -88,16 +88,3 @@ BENCHMARK_TEMPLATE(bm_dot_scalar_loop, double)->Arg(67)->Arg(784)->Arg(4096);
 BENCHMARK_TEMPLATE(bm_axpy_precast, float)->Arg(67)->Arg(784)->Arg(4096);
 BENCHMARK_TEMPLATE(bm_axpy_precast, double)->Arg(67)->Arg(784)->Arg(4096);
 
-int main(int argc, char** argv)
-{
-    benchmark::AddCustomContext("precast_simd_arch", std::string(precast::kernels::simd_arch_name()));
-    benchmark::AddCustomContext("precast_simd_width_float", std::to_string(precast::kernels::simd_width<float>));
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    {
-        return 1;
-    }
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}

@@ -22,6 +22,9 @@ export namespace precast
     using precast::auto_storage;
     using precast::batched_shape;
     using precast::default_inline_limit;
+    using precast::denormal_scope;
+    using precast::flush_denormals;
+    using precast::set_flush_denormals;
     using precast::element_of;
     using precast::heap_storage;
     using precast::inline_storage;
@@ -163,3 +166,30 @@ template void precast::kernels::axpy<double>(double, const double*, double*, std
 // One GEMM per element type, with full and partial tiles, covers the aligned loads and stores and the broadcasts.
 template void precast::kernels::gemm<float, 9, 33, 3, 3, 1, 33, 1, 33>(const float*, const float*, float*, bool, const float*) noexcept;
 template void precast::kernels::gemm<double, 9, 33, 3, 3, 1, 33, 1, 33>(const double*, const double*, double*, bool, const double*) noexcept;
+
+// The vectorized activations use many more intrinsics (through xsimd's exp, expm1, tanh, select, max): running
+// each activation layer once per element type, a full register plus a tail, keeps all of them reachable.
+namespace precast::detail
+{
+    template <scalar T>
+    void keep_activation_intrinsics_reachable()
+    {
+        constexpr std::size_t n = kernels::simd_width<T> + 1;
+        T x[n] = {};
+        T y[n] = {};
+        T dx[n] = {};
+        no_workspace ws;
+        const auto run = [&](auto layer) {
+            layer.forward(matrix_view<const T, 1, n>(x), matrix_view<T, 1, n>(y), ws, mode::inference);
+            layer.backward(matrix_view<const T, 1, n>(x), matrix_view<const T, 1, n>(y), matrix_view<const T, 1, n>(y), matrix_view<T, 1, n>(dx), ws);
+        };
+        run(identity_layer<T, n>{});
+        run(sigmoid_layer<T, n>{});
+        run(tanh_layer<T, n>{});
+        run(relu_layer<T, n>{});
+        run(leaky_relu_layer<T, n>{});
+        run(elu_layer<T, n>{});
+    }
+    template void keep_activation_intrinsics_reachable<float>();
+    template void keep_activation_intrinsics_reachable<double>();
+}

@@ -16,6 +16,7 @@ apt_packages=(
   ninja-build
   libxtensor-dev libxsimd-dev xtl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libeigen3-dev                                        # the benchmark compares against hand-written Eigen
   zlib1g-dev
   dataset-fashion-mnist
 )

@@ -3,6 +3,7 @@
 
 #include <precast/config.hpp>
 
+#include <precast/core/denormals.hpp>
 #include <precast/core/matrix_view.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>

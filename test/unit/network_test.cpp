@@ -1,9 +1,13 @@
 #include <pthread.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <cstddef>
 #include <memory>
 #include <type_traits>
@@ -148,5 +152,42 @@ namespace
         {
             EXPECT_NEAR(ws.input_gradient()(0, i), y0 * (1 - y0) * net.at<0>().weights()(0, i), 1e-15);
         }
+    }
+}
+
+namespace
+{
+    unsigned control_register()
+    {
+#if defined(__x86_64__)
+        return _mm_getcsr() & ~0x3Fu;  // the control bits; the low six are sticky exception flags any operation may raise
+#else
+        return 0;
+#endif
+    }
+
+    // 1e-20 x 1e-20 = 1e-40 is subnormal in float (the smallest normal is 1.2e-38): flushed to 0 by default,
+    // kept when flushing is off; the caller's floating-point control state is the same before and after.
+    TEST(network, flushes_subnormal_results_to_zero_by_default_and_restores_the_caller_state)
+    {
+#if !defined(__x86_64__)
+        GTEST_SKIP() << "denormal control is implemented for x86-64 only";
+#else
+        using net_t = precast::network<precast::input<1>, precast::dense<1, precast::no_bias>>;
+        net_t net;
+        net.at<0>().parameters()[0] = 1e-20f;
+        net_t::workspace<1> ws;
+        ws.input()(0, 0) = 1e-20f;
+        const unsigned before = control_register();
+        EXPECT_EQ(net.forward(ws)(0, 0), 0.0f);
+        EXPECT_EQ(control_register(), before);
+
+        precast::set_flush_denormals(false);
+        const float kept = net.forward(ws)(0, 0);
+        precast::set_flush_denormals(true);
+        EXPECT_GT(kept, 0.0f);
+        EXPECT_LT(kept, std::numeric_limits<float>::min());
+        EXPECT_EQ(control_register(), before);
+#endif
     }
 }

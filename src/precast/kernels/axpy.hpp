@@ -24,7 +24,7 @@ namespace precast::kernels
             std::size_t i = 0;
             for (; i + width <= n; i += width)
             {
-                xsimd::fma(alpha_batch, batch::load_unaligned(x + i), batch::load_unaligned(y + i)).store_unaligned(y + i);
+                fused_multiply_add<T>(alpha_batch, batch::load_unaligned(x + i), batch::load_unaligned(y + i)).store_unaligned(y + i);
             }
             // Fewer than `width` elements remain; counting them down keeps g++ 12 from misjudging the trip count.
             for (std::size_t remaining = n - i; remaining > 0; --remaining, ++i)

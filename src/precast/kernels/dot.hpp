@@ -28,14 +28,14 @@ namespace precast::kernels
             std::size_t i = 0;
             for (; i + 4 * width <= n; i += 4 * width)
             {
-                acc0 = xsimd::fma(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc0);
-                acc1 = xsimd::fma(batch::load_unaligned(a + i + width), batch::load_unaligned(b + i + width), acc1);
-                acc2 = xsimd::fma(batch::load_unaligned(a + i + 2 * width), batch::load_unaligned(b + i + 2 * width), acc2);
-                acc3 = xsimd::fma(batch::load_unaligned(a + i + 3 * width), batch::load_unaligned(b + i + 3 * width), acc3);
+                acc0 = fused_multiply_add<T>(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc0);
+                acc1 = fused_multiply_add<T>(batch::load_unaligned(a + i + width), batch::load_unaligned(b + i + width), acc1);
+                acc2 = fused_multiply_add<T>(batch::load_unaligned(a + i + 2 * width), batch::load_unaligned(b + i + 2 * width), acc2);
+                acc3 = fused_multiply_add<T>(batch::load_unaligned(a + i + 3 * width), batch::load_unaligned(b + i + 3 * width), acc3);
             }
             for (; i + width <= n; i += width)
             {
-                acc0 = xsimd::fma(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc0);
+                acc0 = fused_multiply_add<T>(batch::load_unaligned(a + i), batch::load_unaligned(b + i), acc0);
             }
             T sum = xsimd::hadd((acc0 + acc1) + (acc2 + acc3));
             // Fewer than `width` elements remain; counting them down keeps g++ 12 from misjudging the trip count.

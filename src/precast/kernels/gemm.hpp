@@ -26,8 +26,8 @@ namespace precast::kernels
     {
         // Register blocking for T on this target: NR = nr_vectors registers of columns, MR rows, so that
         // MR x nr_vectors accumulators + nr_vectors B registers + 1 broadcast fit the register file
-        // (AVX-512, 32 registers: 8 x 3 + 3 + 1; AVX2/SSE, 16 registers: 6 x 2 + 2 + 1). 8 x 3 measured best of
-        // 12x2, 14x2, 8x3, 6x4 on (128, 256, 784) and (128, 784, 256) on an AVX-512 Xeon.
+        // (AVX-512, 32 registers: 8 x 3 + 3 + 1; AVX2/SSE, 16 registers: 6 x 2 + 2 + 1). 8 x 3 with kc = 128 measured best of
+        // 12x2, 14x2, 8x3, 6x4, 4x6 and kc of 128 to 512 on the GEMMs and training step of precast-bench (AVX-512 Xeon).
         template <scalar T>
         struct gemm_blocking
         {
@@ -35,7 +35,7 @@ namespace precast::kernels
             static constexpr std::size_t nr_vectors = XSIMD_WITH_AVX512F ? 3 : 2;
             static constexpr std::size_t nr = nr_vectors * width;
             static constexpr std::size_t mr = XSIMD_WITH_AVX512F ? 8 : 6;
-            static constexpr std::size_t kc_block = 256;  // a packed B panel of kc x NR: 48 KiB of float on AVX-512
+            static constexpr std::size_t kc_block = 128;  // a packed B panel of kc x NR: 24 KiB of float on AVX-512, half of L1
         };
 
         namespace detail
@@ -109,7 +109,7 @@ namespace precast::kernels
                     unroll(
                         [&](auto r) {
                             const batch av(a[r * ARow + k * ACol]);
-                            unroll([&](auto v) { acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]); }, std::make_index_sequence<nv>{});
+                            unroll([&](auto v) { acc[r][v] = fused_multiply_add<T>(av, bv[v], acc[r][v]); }, std::make_index_sequence<nv>{});
                         },
                         std::make_index_sequence<Rows>{});
                 }

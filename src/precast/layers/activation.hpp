@@ -1,11 +1,16 @@
 // activation_layer: the common body of every elementwise activation (sigmoid, tanh, relu, ...). Each activation
-// header supplies a function object with value(x) and derivative(x, y), and names its layer and its spec.
+// header supplies a function object with value(x) and derivative(x, y), and names its layer and its spec. A
+// function that also has simd_value(batch) and simd_derivative(batch, batch) is applied a register at a time;
+// the last partial register goes through a zero-padded copy, so every element gets the same vectorized code.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <utility>
 
 #include <precast/core/matrix_view.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/kernels/simd.hpp>
 
 namespace precast
 {
@@ -13,6 +18,39 @@ namespace precast
     struct no_workspace
     {
     };
+
+    namespace detail
+    {
+        template <class Function, class T>
+        concept vectorized_function = requires(const kernels::simd_batch<T>& b) {
+            { Function::simd_value(b) } -> std::same_as<kernels::simd_batch<T>>;
+            { Function::simd_derivative(b, b) } -> std::same_as<kernels::simd_batch<T>>;
+        };
+
+        // out[i] = op(batches of in_0[i], in_1[i], ...) for i < n, a register at a time.
+        template <scalar T, class Op, class... In>
+        inline void elementwise(std::size_t n, T* out, Op&& op, const In*... in) noexcept
+        {
+            using batch = kernels::simd_batch<T>;
+            constexpr std::size_t width = batch::size;
+            std::size_t i = 0;
+            for (; i + width <= n; i += width)
+            {
+                op(batch::load_unaligned(in + i)...).store_unaligned(out + i);
+            }
+            if (i < n)
+            {
+                const std::size_t rest = n - i;
+                alignas(64) T padded[sizeof...(In)][width] = {};
+                std::size_t k = 0;
+                ((std::copy_n(in + i, rest, padded[k++])), ...);
+                k = 0;
+                alignas(64) T result[width];
+                [&]<std::size_t... I>(std::index_sequence<I...>) { op(batch::load_aligned(padded[I])...).store_aligned(result); }(std::index_sequence_for<In...>{});
+                std::copy_n(result, rest, out + i);
+            }
+        }
+    }
 
     template <class Function, scalar T, std::size_t N>
     class activation_layer
@@ -31,11 +69,16 @@ namespace precast
         template <std::size_t B>
         void forward(matrix_view<const T, B, N> x, matrix_view<T, B, N> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
         {
-            const T* in = x.data();
-            T* out = y.data();
-            for (std::size_t i = 0; i < B * N; ++i)
+            if constexpr (detail::vectorized_function<Function, T>)
             {
-                out[i] = Function::value(in[i]);
+                detail::elementwise(B * N, y.data(), [](const auto& v) { return Function::simd_value(v); }, x.data());
+            }
+            else
+            {
+                for (std::size_t i = 0; i < B * N; ++i)
+                {
+                    y.data()[i] = Function::value(x.data()[i]);
+                }
             }
         }
 
@@ -47,9 +90,18 @@ namespace precast
             {
                 return;
             }
-            for (std::size_t i = 0; i < B * N; ++i)
+            if constexpr (detail::vectorized_function<Function, T>)
             {
-                dx.data()[i] = dy.data()[i] * Function::derivative(x.data()[i], y.data()[i]);
+                detail::elementwise(
+                    B * N, dx.data(), [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, dy.data(),
+                    x.data(), y.data());
+            }
+            else
+            {
+                for (std::size_t i = 0; i < B * N; ++i)
+                {
+                    dx.data()[i] = dy.data()[i] * Function::derivative(x.data()[i], y.data()[i]);
+                }
             }
         }
     };

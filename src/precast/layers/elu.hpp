@@ -25,6 +25,20 @@ namespace precast
         {
             return x > T(0) ? T(1) : y + static_cast<T>(Alpha);
         }
+
+        template <class B>
+        static B simd_value(const B& x) noexcept
+        {
+            using T = typename B::value_type;
+            return xsimd::select(x > B(T(0)), x, B(static_cast<T>(Alpha)) * xsimd::expm1(x));
+        }
+
+        template <class B>
+        static B simd_derivative(const B& x, const B& y) noexcept
+        {
+            using T = typename B::value_type;
+            return xsimd::select(x > B(T(0)), B(T(1)), y + B(static_cast<T>(Alpha)));
+        }
     };
 
     template <scalar T, std::size_t N, double Alpha = 1.0>

@@ -23,6 +23,20 @@ namespace precast
         {
             return x > T(0) ? T(1) : T(0);
         }
+
+        template <class B>
+        static B simd_value(const B& x) noexcept
+        {
+            using T = typename B::value_type;
+            return xsimd::max(x, B(T(0)));
+        }
+
+        template <class B>
+        static B simd_derivative([[maybe_unused]] const B& x, [[maybe_unused]] const B& y) noexcept
+        {
+            using T = typename B::value_type;
+            return xsimd::select(x > B(T(0)), B(T(1)), B(T(0)));
+        }
     };
 
     template <scalar T, std::size_t N>

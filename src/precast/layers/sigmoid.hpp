@@ -28,6 +28,20 @@ namespace precast
         {
             return y * (T(1) - y);
         }
+
+        template <class B>
+        static B simd_value(const B& x) noexcept
+        {
+            using T = typename B::value_type;
+            return B(T(1)) / (B(T(1)) + xsimd::exp(-x));
+        }
+
+        template <class B>
+        static B simd_derivative([[maybe_unused]] const B& x, [[maybe_unused]] const B& y) noexcept
+        {
+            using T = typename B::value_type;
+            return y * (B(T(1)) - y);
+        }
     };
 
     template <scalar T, std::size_t N>

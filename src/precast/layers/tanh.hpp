@@ -23,6 +23,19 @@ namespace precast
         {
             return T(1) - y * y;
         }
+
+        template <class B>
+        static B simd_value(const B& x) noexcept
+        {
+            return xsimd::tanh(x);
+        }
+
+        template <class B>
+        static B simd_derivative([[maybe_unused]] const B& x, [[maybe_unused]] const B& y) noexcept
+        {
+            using T = typename B::value_type;
+            return B(T(1)) - y * y;
+        }
     };
 
     template <scalar T, std::size_t N>

@@ -22,6 +22,7 @@
 #include <variant>
 
 #include <precast/concepts.hpp>
+#include <precast/core/denormals.hpp>
 #include <precast/core/matrix_view.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/shape.hpp>
@@ -363,6 +364,7 @@ namespace precast
         template <std::size_t B>
         matrix_view<const T, B, output_size> forward(workspace<B>& ws, mode m = mode::inference)
         {
+            const denormal_scope flush_subnormals;
             detail::for_each_index(
                 [&](auto index) {
                     constexpr std::size_t I = decltype(index)::value;
@@ -387,6 +389,7 @@ namespace precast
         template <std::size_t B>
         void backward(workspace<B>& ws, bool input_gradient = false)
         {
+            const denormal_scope flush_subnormals;
             detail::for_each_index(
                 [&](auto reverse_index) {
                     constexpr std::size_t I = depth - 1 - decltype(reverse_index)::value;
@@ -429,6 +432,7 @@ namespace precast
         template <optimizer O>
         void apply(const O& opt, optimizer_state<O>& state)
         {
+            const denormal_scope flush_subnormals;
             for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
                 if constexpr (is_trainable<I>)
                 {

@@ -1,0 +1,68 @@
+// Batch-1 inference latency of tiny tanh networks (8-16-16-1 and 2-8-8-1), the real-time case (audio, games,
+// control): precast against the same network in Eigen fixed-size matrices.
+#include <cstddef>
+
+#include <benchmark/benchmark.h>
+
+#include <precast/precast.hpp>
+
+#ifdef PRECAST_BENCH_WITH_EIGEN
+#include <Eigen/Core>
+#endif
+
+namespace
+{
+    template <std::size_t In, std::size_t H>
+    using tiny = precast::network<precast::input<In>, precast::dense<H>, precast::tanh, precast::dense<H>, precast::tanh, precast::dense<1>>;
+
+    template <std::size_t In, std::size_t H>
+    void bm_tiny_precast(benchmark::State& state)
+    {
+        const tiny<In, H> net(precast::glorot_uniform{}, 1);
+        tiny<In, H> copy = net;
+        typename tiny<In, H>::template workspace<1> ws;
+        float phase = 0;
+        for (auto _ : state)
+        {
+            for (std::size_t i = 0; i < In; ++i)
+            {
+                ws.input()(0, i) = phase + static_cast<float>(i) * 0.01f;
+            }
+            benchmark::DoNotOptimize(copy.forward(ws)(0, 0));
+            phase += 1e-3f;
+        }
+        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
+#ifdef PRECAST_BENCH_WITH_EIGEN
+    template <int In, int H>
+    void bm_tiny_eigen(benchmark::State& state)
+    {
+        const Eigen::Matrix<float, H, In> w1 = Eigen::Matrix<float, H, In>::Random() * 0.3f;
+        const Eigen::Matrix<float, H, H> w2 = Eigen::Matrix<float, H, H>::Random() * 0.3f;
+        const Eigen::Matrix<float, 1, H> w3 = Eigen::Matrix<float, 1, H>::Random() * 0.3f;
+        const Eigen::Matrix<float, H, 1> b1 = Eigen::Matrix<float, H, 1>::Zero(), b2 = Eigen::Matrix<float, H, 1>::Zero();
+        Eigen::Matrix<float, In, 1> x;
+        float phase = 0;
+        for (auto _ : state)
+        {
+            for (int i = 0; i < In; ++i)
+            {
+                x(i) = phase + static_cast<float>(i) * 0.01f;
+            }
+            const Eigen::Matrix<float, H, 1> h1 = (w1 * x + b1).array().tanh().matrix();
+            const Eigen::Matrix<float, H, 1> h2 = (w2 * h1 + b2).array().tanh().matrix();
+            benchmark::DoNotOptimize((w3 * h2)(0, 0));
+            phase += 1e-3f;
+        }
+        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+#endif
+}
+
+BENCHMARK_TEMPLATE(bm_tiny_precast, 8, 16)->Name("tiny/precast/8-16-16-1 tanh/B=1");
+BENCHMARK_TEMPLATE(bm_tiny_precast, 2, 8)->Name("tiny/precast/2-8-8-1 tanh/B=1");
+#ifdef PRECAST_BENCH_WITH_EIGEN
+BENCHMARK_TEMPLATE(bm_tiny_eigen, 8, 16)->Name("tiny/eigen/8-16-16-1 tanh/B=1");
+BENCHMARK_TEMPLATE(bm_tiny_eigen, 2, 8)->Name("tiny/eigen/2-8-8-1 tanh/B=1");
+#endif
