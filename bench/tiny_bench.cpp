@@ -1,6 +1,7 @@
 // Batch-1 inference latency of tiny tanh networks (8-16-16-1 and 2-8-8-1), the real-time case (audio, games,
 // control): precast against the same network in Eigen fixed-size matrices.
 #include <cstddef>
+#include <span>
 
 #include <benchmark/benchmark.h>
 
@@ -34,6 +35,25 @@ namespace
         state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
+    template <std::size_t In, std::size_t H>
+    void bm_tiny_precast_frozen(benchmark::State& state)
+    {
+        const tiny<In, H> net(precast::glorot_uniform{}, 1);
+        precast::frozen_network<tiny<In, H>> frozen(net);
+        float x[In];
+        float phase = 0;
+        for (auto _ : state)
+        {
+            for (std::size_t i = 0; i < In; ++i)
+            {
+                x[i] = phase + static_cast<float>(i) * 0.01f;
+            }
+            benchmark::DoNotOptimize(frozen(std::span<const float, In>(x))[0]);
+            phase += 1e-3f;
+        }
+        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
 #ifdef PRECAST_BENCH_WITH_EIGEN
     template <int In, int H>
     void bm_tiny_eigen(benchmark::State& state)
@@ -62,6 +82,8 @@ namespace
 
 BENCHMARK_TEMPLATE(bm_tiny_precast, 8, 16)->Name("tiny/precast/8-16-16-1 tanh/B=1");
 BENCHMARK_TEMPLATE(bm_tiny_precast, 2, 8)->Name("tiny/precast/2-8-8-1 tanh/B=1");
+BENCHMARK_TEMPLATE(bm_tiny_precast_frozen, 8, 16)->Name("tiny/precast_frozen/8-16-16-1 tanh/B=1");
+BENCHMARK_TEMPLATE(bm_tiny_precast_frozen, 2, 8)->Name("tiny/precast_frozen/2-8-8-1 tanh/B=1");
 #ifdef PRECAST_BENCH_WITH_EIGEN
 BENCHMARK_TEMPLATE(bm_tiny_eigen, 8, 16)->Name("tiny/eigen/8-16-16-1 tanh/B=1");
 BENCHMARK_TEMPLATE(bm_tiny_eigen, 2, 8)->Name("tiny/eigen/2-8-8-1 tanh/B=1");

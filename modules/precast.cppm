@@ -122,6 +122,7 @@ export namespace precast
     using precast::gradient_descent;
 
     // network/
+    using precast::frozen_network;
     using precast::input;
     using precast::network;
 

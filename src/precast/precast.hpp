@@ -39,6 +39,7 @@
 
 #include <precast/optimizers/gradient_descent.hpp>
 
+#include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>

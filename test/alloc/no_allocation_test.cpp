@@ -107,5 +107,15 @@ namespace
         }
         EXPECT_EQ(allocations.load() - before, 0u);
         EXPECT_TRUE(std::isfinite(sum));
+
+        precast::frozen_network<net_t> frozen(net);
+        const std::size_t before_frozen = allocations.load();
+        float x[8] = {};
+        for (int i = 0; i < 1000; ++i)
+        {
+            x[i % 8] = static_cast<float>(i) * 1e-3f;
+            sum += frozen(std::span<const float, 8>(x))[0];
+        }
+        EXPECT_EQ(allocations.load() - before_frozen, 0u);
     }
 }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <span>
 #include <iterator>
 #include <limits>
 #include <cstddef>
@@ -189,5 +191,56 @@ namespace
         EXPECT_LT(kept, std::numeric_limits<float>::min());
         EXPECT_EQ(control_register(), before);
 #endif
+    }
+}
+
+namespace
+{
+    // The frozen snapshot computes what the network computes (up to summation order), at sizes that fill no
+    // register exactly, with every kind of layer; and it keeps its snapshot until refreshed.
+    template <class Net>
+    void check_frozen_matches(std::uint64_t seed)
+    {
+        using T = typename Net::value_type;
+        Net net(precast::glorot_normal{}, seed);
+        precast::frozen_network<Net> frozen(net);
+        typename Net::template workspace<1> ws;
+        precast::random_engine rng(seed + 1);
+        for (int sample = 0; sample < 20; ++sample)
+        {
+            std::vector<T> x(Net::input_size);
+            for (T& v : x)
+            {
+                v = static_cast<T>(rng.uniform(-1, 1));
+            }
+            const auto expected = net.forward(precast::matrix_view<const T, 1, Net::input_size>(x.data()), ws);
+            const auto got = frozen(std::span<const T, Net::input_size>(x.data(), Net::input_size));
+            for (std::size_t j = 0; j < Net::output_size; ++j)
+            {
+                EXPECT_NEAR(got[j], expected(0, j), 1e-5) << "sample " << sample << " output " << j;
+            }
+        }
+    }
+
+    TEST(frozen_network, matches_the_network_for_every_layer_kind)
+    {
+        check_frozen_matches<precast::network<precast::input<8>, precast::dense<16>, precast::tanh, precast::dense<16>, precast::tanh, precast::dense<1>>>(1);
+        check_frozen_matches<precast::network<precast::input<2>, precast::dense<8>, precast::tanh, precast::dense<8>, precast::tanh, precast::dense<1>>>(2);
+        check_frozen_matches<precast::network<precast::input<33, double>, precast::dense<17>, precast::relu, precast::dropout<0.5>, precast::dense<7, precast::no_bias>,
+                                              precast::sigmoid, precast::dense<5>, precast::leaky_relu<>, precast::dense<3>, precast::elu<>, precast::dense<3>, precast::softmax>>(3);
+        check_frozen_matches<precast::network<precast::input<1>, precast::dense<1>>>(4);
+    }
+
+    TEST(frozen_network, keeps_its_snapshot_until_refreshed)
+    {
+        using net_t = precast::network<precast::input<3>, precast::dense<2>>;
+        net_t net;
+        precast::frozen_network<net_t> frozen(net);
+        const float x[] = {1, 2, 3};
+        const float before = frozen(std::span<const float, 3>(x))[0];
+        net.at<0>().parameters()[0] += 1.0f;  // w[0][0] += 1: output 0 grows by x[0] = 1
+        EXPECT_EQ(frozen(std::span<const float, 3>(x))[0], before);
+        frozen.refresh(net);
+        EXPECT_NEAR(frozen(std::span<const float, 3>(x))[0], before + 1.0f, 1e-6f);
     }
 }

@@ -341,7 +341,11 @@ namespace precast
         result.subject = "network " + std::to_string(Net::input_size);
         subject.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& l) {
             using L = std::remove_cvref_t<decltype(l)>;
-            result.subject += " > " + detail::layer_name<L>() + (trainable_layer<L> ? " " + std::to_string(L::output_size) : "");
+            result.subject.append(" > ").append(detail::layer_name<L>());
+            if constexpr (trainable_layer<L>)
+            {
+                result.subject.append(" ").append(std::to_string(L::output_size));
+            }
         });
         result.subject += std::string(" + ") + Loss::name + " B=" + std::to_string(B) + (std::is_same_v<T, double> ? " double" : " float") +
                           (o.forward_mode == mode::inference ? " (inference mode)" : "");

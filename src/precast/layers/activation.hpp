@@ -57,6 +57,7 @@ namespace precast
     {
     public:
         using value_type = T;
+        using function_type = Function;
         static constexpr std::size_t input_size = N;
         static constexpr std::size_t output_size = N;
         // Nominal FLOPs per sample: one per element each way.
