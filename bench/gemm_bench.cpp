@@ -18,6 +18,7 @@ namespace
     template <std::size_t M, std::size_t N, std::size_t K>
     void bm_gemm_precast(benchmark::State& state)
     {
+        precast::set_threads(static_cast<int>(state.range(0)));
         std::vector<float> a(M * K, 0.5f), b(N * K, 0.25f), c(M * N);
         for (auto _ : state)
         {
@@ -26,12 +27,14 @@ namespace
             benchmark::ClobberMemory();
         }
         precast_bench::report_flops(state, 2.0 * M * N * K, true);
+        precast::set_threads(1);
     }
 
 #ifdef PRECAST_BENCH_WITH_EIGEN
     template <std::size_t M, std::size_t N, std::size_t K>
     void bm_gemm_eigen(benchmark::State& state)
     {
+        Eigen::setNbThreads(static_cast<int>(state.range(0)));
         using matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
         const matrix a = matrix::Constant(M, K, 0.5f);
         const matrix b = matrix::Constant(N, K, 0.25f);
@@ -48,9 +51,9 @@ namespace
 }
 
 #define PRECAST_GEMM_SHAPE(M, N, K)                                                                \
-    BENCHMARK_TEMPLATE(bm_gemm_precast, M, N, K)->Name("gemm/precast/" #M "x" #N "x" #K);
+    BENCHMARK_TEMPLATE(bm_gemm_precast, M, N, K)->Name("gemm/precast/" #M "x" #N "x" #K)->ArgName("threads")->Arg(1)->Arg(2);
 #define PRECAST_GEMM_SHAPE_EIGEN(M, N, K)                                                          \
-    BENCHMARK_TEMPLATE(bm_gemm_eigen, M, N, K)->Name("gemm/eigen/" #M "x" #N "x" #K);
+    BENCHMARK_TEMPLATE(bm_gemm_eigen, M, N, K)->Name("gemm/eigen/" #M "x" #N "x" #K)->ArgName("threads")->Arg(1);
 
 PRECAST_GEMM_SHAPE(128, 256, 784)
 PRECAST_GEMM_SHAPE(32, 256, 784)

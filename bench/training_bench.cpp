@@ -23,6 +23,7 @@ namespace
     template <std::size_t B>
     void bm_training_step_precast(benchmark::State& state)
     {
+        precast::set_threads(static_cast<int>(state.range(0)));
         auto net = std::make_unique<mlp>(precast::he_normal{}, 1);
         precast::trainer<B, mlp, precast::softmax_cross_entropy, precast::gradient_descent> t(*net, {}, precast::gradient_descent(0.01));
         precast::random_engine rng(3);
@@ -42,6 +43,7 @@ namespace
         }
         precast_bench::report_flops(state, nominal_flops(B));
         state.counters["samples/s"] = benchmark::Counter(static_cast<double>(B), benchmark::Counter::kIsIterationInvariantRate);
+        precast::set_threads(1);
     }
 
 #ifdef PRECAST_BENCH_WITH_EIGEN
@@ -50,6 +52,7 @@ namespace
     template <std::size_t B>
     void bm_training_step_eigen(benchmark::State& state)
     {
+        Eigen::setNbThreads(static_cast<int>(state.range(0)));
         using matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
         using row = Eigen::RowVectorXf;
         matrix w1 = matrix::Random(256, 784) * 0.05f, w2 = matrix::Random(256, 256) * 0.08f, w3 = matrix::Random(10, 256) * 0.08f;
@@ -104,9 +107,9 @@ namespace
 #endif
 }
 
-BENCHMARK_TEMPLATE(bm_training_step_precast, 32)->Name("train_step/precast/784-256-256-10/B=32")->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_training_step_precast, 128)->Name("train_step/precast/784-256-256-10/B=128")->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_training_step_precast, 32)->Name("train_step/precast/784-256-256-10/B=32")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_training_step_precast, 128)->Name("train_step/precast/784-256-256-10/B=128")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 #ifdef PRECAST_BENCH_WITH_EIGEN
-BENCHMARK_TEMPLATE(bm_training_step_eigen, 32)->Name("train_step/eigen/784-256-256-10/B=32")->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_training_step_eigen, 128)->Name("train_step/eigen/784-256-256-10/B=128")->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_training_step_eigen, 32)->Name("train_step/eigen/784-256-256-10/B=32")->ArgName("threads")->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_training_step_eigen, 128)->Name("train_step/eigen/784-256-256-10/B=128")->ArgName("threads")->Arg(1)->Unit(benchmark::kMillisecond);
 #endif

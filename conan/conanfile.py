@@ -73,6 +73,7 @@ class PrecastConan(ConanFile):
         toolchain.cache_variables["PRECAST_BUILD_TESTS"] = False
         toolchain.cache_variables["PRECAST_BUILD_BENCH"] = False
         toolchain.cache_variables["PRECAST_BUILD_EXAMPLES"] = False
+        toolchain.cache_variables["PRECAST_OPENMP"] = False  # threads stay opt-in for packaged builds
         if self.options.cxx_modules:
             # Only then: scanning with a compiler that cannot (g++-12) breaks xtensor's own try_compile.
             toolchain.cache_variables["CMAKE_CXX_SCAN_FOR_MODULES"] = True

@@ -29,6 +29,10 @@ export namespace precast
     using precast::heap_storage;
     using precast::inline_storage;
     using precast::matmul;
+    using precast::parallel_work_threshold;
+    using precast::set_threads;
+    using precast::threading_available;
+    using precast::threads;
     using precast::matrix_view;
     using precast::mode;
     using precast::multiply;

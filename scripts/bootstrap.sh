@@ -13,6 +13,7 @@ apt_packages=(
   build-essential g++-12 git ca-certificates
   clang-19 clang-tools-19 lld-19 libclang-rt-19-dev   # modules need clang >= 16 + clang-scan-deps; rt = sanitizers
   libc++-19-dev libc++abi-19-dev                       # the consumer test also builds against libc++
+  libomp-19-dev                                        # OpenMP for clang (g++ brings libgomp)
   ninja-build
   libxtensor-dev libxsimd-dev xtl-dev
   libgtest-dev libgmock-dev libbenchmark-dev

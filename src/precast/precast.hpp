@@ -11,6 +11,7 @@
 #include <precast/core/storage.hpp>
 #include <precast/core/tensor.hpp>
 #include <precast/core/tensor_ops.hpp>
+#include <precast/core/threads.hpp>
 
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>

@@ -17,7 +17,12 @@
 #include <cstddef>
 #include <utility>
 
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 #include <precast/core/scalar.hpp>
+#include <precast/core/threads.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast::kernels
@@ -160,10 +165,14 @@ namespace precast::kernels
                 }
             }
 
-            // One K block of KC for every tile of C.
+            template <scalar T, std::size_t N>
+            inline constexpr std::size_t column_panels = (N + gemm_blocking<T>::nr - 1) / gemm_blocking<T>::nr;
+
+            // One K block of KC for the tiles of C in column panels [first_panel, end_panel).
             template <scalar T, std::size_t M, std::size_t N, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t BRow, std::size_t BCol,
                       std::size_t LDC>
-            inline void gemm_block(const T* a, const T* b, T* c, std::size_t k0, bool accumulate, const T* bias) noexcept
+            inline void gemm_block(const T* a, const T* b, T* c, std::size_t k0, bool accumulate, const T* bias, std::size_t first_panel,
+                                   std::size_t end_panel) noexcept
             {
                 constexpr std::size_t mr = gemm_blocking<T>::mr;
                 constexpr std::size_t nr = gemm_blocking<T>::nr;
@@ -172,10 +181,11 @@ namespace precast::kernels
                 constexpr std::size_t full_row_tiles = M / mr;
                 constexpr std::size_t tail_rows = M % mr;
 
-                alignas(64) T panel[KC * nr];
                 const T* a_block = a + k0 * ACol;
 
+                // One panel of NR columns of C (or the last, narrower one), with its own packed copy of B.
                 auto panel_columns = [&]<std::size_t Columns>(std::size_t j0) {
+                    alignas(64) T panel[KC * nr];
                     pack_b_panel<T, KC, nr, N, BRow, BCol>(b, k0, j0, panel);
                     const T* panel_bias = bias != nullptr ? bias + j0 : nullptr;
                     for (std::size_t tile = 0; tile < full_row_tiles; ++tile)
@@ -189,13 +199,19 @@ namespace precast::kernels
                                                                                 c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias);
                     }
                 };
-                for (std::size_t p = 0; p < full_column_panels; ++p)
+                auto panel_at = [&](std::size_t p) {
+                    if (p < full_column_panels)
+                    {
+                        panel_columns.template operator()<nr>(p * nr);
+                    }
+                    else if constexpr (tail_columns != 0)
+                    {
+                        panel_columns.template operator()<tail_columns>(full_column_panels * nr);
+                    }
+                };
+                for (std::size_t p = first_panel; p < end_panel; ++p)
                 {
-                    panel_columns.template operator()<nr>(p * nr);
-                }
-                if constexpr (tail_columns != 0)
-                {
-                    panel_columns.template operator()<tail_columns>(full_column_panels * nr);
+                    panel_at(p);
                 }
             }
         }
@@ -211,15 +227,37 @@ namespace precast::kernels
             constexpr std::size_t kc = gemm_blocking<T>::kc_block;
             constexpr std::size_t full_blocks = K / kc;
             constexpr std::size_t tail = K % kc;
-            for (std::size_t block = 0; block < full_blocks; ++block)
+            constexpr std::size_t panels = detail::column_panels<T, N>;
+            // All of K for the column panels [first, end): columns are independent, so threads split them.
+            auto columns = [&](std::size_t first, std::size_t end) {
+                for (std::size_t block = 0; block < full_blocks; ++block)
+                {
+                    const bool first_block = block == 0;
+                    detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first_block,
+                                                                                first_block ? bias : nullptr, first, end);
+                }
+                if constexpr (tail != 0)
+                {
+                    constexpr bool first_block = full_blocks == 0;
+                    detail::gemm_block<T, M, N, tail, ARow, ACol, BRow, BCol, LDC>(a, b, c, full_blocks * kc, accumulate || !first_block,
+                                                                                  first_block ? bias : nullptr, first, end);
+                }
+            };
+            const int threads = precast::detail::threads_for(M * N * K);
+            if (threads > 1 && panels > 1)
             {
-                const bool first = block == 0;
-                detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first, first ? bias : nullptr);
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+                {
+                    const auto count = static_cast<std::size_t>(omp_get_num_threads());
+                    const auto index = static_cast<std::size_t>(omp_get_thread_num());
+                    columns(panels * index / count, panels * (index + 1) / count);
+                }
+#endif
             }
-            if constexpr (tail != 0)
+            else
             {
-                constexpr bool first = full_blocks == 0;
-                detail::gemm_block<T, M, N, tail, ARow, ACol, BRow, BCol, LDC>(a, b, c, full_blocks * kc, accumulate || !first, first ? bias : nullptr);
+                columns(0, panels);
             }
         }
     }

@@ -1,0 +1,53 @@
+// How many threads precast's large products may use. One by default: small networks lose more to
+// synchronisation than they gain. set_threads(n) applies process-wide; it takes effect only in builds with
+// OpenMP (the CMake option PRECAST_OPENMP, on by default when the compiler has it), and only for products of at
+// least parallel_work_threshold multiply-adds. Results do not depend on the thread count: the columns of a
+// product are divided between threads, and each column is computed exactly as by one thread.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace precast
+{
+    // Below this many multiply-adds (about 50 microseconds of work for one core) a product stays on one thread.
+    inline constexpr std::size_t parallel_work_threshold = std::size_t{1} << 22;
+
+    namespace detail
+    {
+        inline std::atomic<int>& thread_setting() noexcept
+        {
+            static std::atomic<int> threads{1};
+            return threads;
+        }
+    }
+
+    // Whether this build can run products on several threads.
+    [[nodiscard]] constexpr bool threading_available() noexcept
+    {
+#if defined(_OPENMP)
+        return true;
+#else
+        return false;
+#endif
+    }
+
+    inline void set_threads(int count)
+    {
+        if (count < 1)
+        {
+            throw std::invalid_argument("precast::set_threads: the thread count must be at least 1, not " + std::to_string(count));
+        }
+        detail::thread_setting().store(count, std::memory_order_relaxed);
+    }
+
+    [[nodiscard]] inline int threads() noexcept { return detail::thread_setting().load(std::memory_order_relaxed); }
+
+    namespace detail
+    {
+        // Threads to use for a product of `work` multiply-adds.
+        [[nodiscard]] inline int threads_for(std::size_t work) noexcept { return threading_available() && work >= parallel_work_threshold ? threads() : 1; }
+    }
+}
