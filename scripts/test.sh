@@ -3,7 +3,9 @@
 #   clang    clang++-19, module + headers (includes the downstream consumer test: g++-12 #include, clang-19 import)
 #   gcc      g++-12, header mode
 #   sanitize clang++-19 with AddressSanitizer + UndefinedBehaviorSanitizer
-# Usage: scripts/test.sh [preset...]   (default: all three)
+#   avx2     clang++-19, header mode, -march=x86-64-v3: the kernels' 256-bit path
+#   sse2     g++-12, header mode, -march=x86-64: the kernels' 128-bit path
+# Usage: scripts/test.sh [preset...]   (default: all five)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +15,7 @@ export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
 presets=("$@")
 if ((${#presets[@]} == 0)); then
-  presets=(clang gcc sanitize)
+  presets=(clang gcc sanitize avx2 sse2)
 fi
 
 jobs=$(nproc)
