@@ -44,12 +44,16 @@ namespace precast
                     _mm_setcsr(saved_ | flags);
                     changed_ = true;
                 }
+                // Compilers do not order floating-point work against the control register; a memory barrier
+                // keeps the scope's loads after the switch (and, below, its stores before the switch back).
+                std::atomic_signal_fence(std::memory_order_seq_cst);
             }
 #endif
         }
         ~denormal_scope()
         {
 #if PRECAST_HAS_MXCSR
+            std::atomic_signal_fence(std::memory_order_seq_cst);
             if (changed_)
             {
                 _mm_setcsr(saved_);
