@@ -72,3 +72,16 @@ namespace
         }
     }
 }
+
+namespace
+{
+    TYPED_TEST(simd_math, nan_propagates_through_every_activation)
+    {
+        using T = TypeParam;
+        using batch = precast::kernels::simd_batch<T>;
+        const batch nan(std::numeric_limits<T>::quiet_NaN());
+        EXPECT_TRUE(std::isnan(precast::sigmoid_function::simd_value(nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::tanh_function::simd_value(nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::elu_function<1.0>::simd_value(nan).get(0)));
+    }
+}

@@ -27,6 +27,17 @@ namespace precast
             { Function::simd_derivative(b, b) } -> std::same_as<kernels::simd_batch<T>>;
         };
 
+        // f(x) for x limited to [lo, hi], and NaN where x is NaN. xsimd's exp, expm1 and tanh convert intermediate
+        // values to integers and are undefined for NaN and for inputs far outside their useful range, so the
+        // activations call them only on clamped numbers, where the result has already saturated.
+        template <class B, class F>
+        [[nodiscard]] inline B saturating(const B& x, typename B::value_type lo, typename B::value_type hi, F&& f) noexcept
+        {
+            const auto is_number = x == x;
+            const B clamped = xsimd::select(x < B(lo), B(lo), xsimd::select(x > B(hi), B(hi), x));
+            return xsimd::select(is_number, f(xsimd::select(is_number, clamped, B(0))), x);
+        }
+
         // out[i] = op(batches of in_0[i], in_1[i], ...) for i < n, a register at a time.
         template <scalar T, class Op, class... In>
         inline void elementwise(std::size_t n, T* out, Op&& op, const In*... in) noexcept

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include <precast/core/scalar.hpp>
 #include <precast/layers/activation.hpp>
@@ -30,7 +31,9 @@ namespace precast
         static B simd_value(const B& x) noexcept
         {
             using T = typename B::value_type;
-            return xsimd::select(x > B(T(0)), x, B(static_cast<T>(Alpha)) * xsimd::expm1(x));
+            // expm1 only matters for x <= 0; clamping keeps it defined (and cheap) on the other lanes and far below.
+            const T floor = std::is_same_v<T, float> ? T(-100) : T(-800);
+            return xsimd::select(x > B(T(0)), x, detail::saturating(x, floor, T(0), [](const B& v) { return B(static_cast<T>(Alpha)) * xsimd::expm1(v); }));
         }
 
         template <class B>

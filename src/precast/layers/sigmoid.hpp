@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include <precast/core/scalar.hpp>
 #include <precast/layers/activation.hpp>
@@ -33,7 +34,9 @@ namespace precast
         static B simd_value(const B& x) noexcept
         {
             using T = typename B::value_type;
-            return B(T(1)) / (B(T(1)) + xsimd::exp(-x));
+            // Beyond +-120 (float) or +-800 (double) the result is 0 or 1 in working precision (e^-x over- or underflows).
+            const T limit = std::is_same_v<T, float> ? T(120) : T(800);
+            return detail::saturating(x, -limit, limit, [](const B& v) { return B(T(1)) / (B(T(1)) + xsimd::exp(-v)); });
         }
 
         template <class B>

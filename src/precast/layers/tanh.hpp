@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include <precast/core/scalar.hpp>
 #include <precast/layers/activation.hpp>
@@ -27,7 +28,10 @@ namespace precast
         template <class B>
         static B simd_value(const B& x) noexcept
         {
-            return xsimd::tanh(x);
+            using T = typename B::value_type;
+            // tanh is +-1 to working precision beyond +-10 (float) or +-20 (double).
+            const T limit = std::is_same_v<T, float> ? T(10) : T(20);
+            return detail::saturating(x, -limit, limit, [](const B& v) { return xsimd::tanh(v); });
         }
 
         template <class B>
