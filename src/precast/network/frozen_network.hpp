@@ -4,8 +4,8 @@
 // Each dense layer's weights are copied transposed, [In][Out] with Out padded to whole SIMD registers, so one
 // sample's output is bias + sum_k x_k * W^T[k] — broadcasts and FMAs on whole registers, no horizontal sums, no
 // repacking per call. Elementwise activations run on the padded registers in place. Everything lives inside the
-// object (heap blocks only for large layers, made at construction); operator() allocates nothing, branches on
-// no size, and never changes the snapshot, so one frozen network may serve several threads.
+// object (heap blocks only for large layers, made at construction); operator() allocates nothing and branches on
+// no size. It is used by one thread at a time (it holds its activation buffers); give each thread its own copy.
 //
 // The snapshot does not follow later changes to the network (training): call refresh(net) after them.
 #pragma once
@@ -38,7 +38,8 @@ namespace precast
         }
 
         // A stage computes `in` (padded, In valid values) -> `out` (padded, Out valid values) for one sample.
-        // The generic stage runs the layer's own forward pass at batch 1.
+        // The generic stage runs the layer's own forward pass at batch 1, in inference mode, with a workspace
+        // made once (so nothing is allocated per call).
         template <class L>
         class frozen_stage
         {
@@ -50,15 +51,14 @@ namespace precast
             explicit frozen_stage(const L& l) : layer_(l) {}
             void refresh(const L& l) { layer_ = l; }
 
-            void run(const T* in, T* out) const noexcept
+            void run(const T* in, T* out) noexcept
             {
-                typename L::template workspace<1> ws{};
-                L copy = layer_;  // forward may change layer state (a random engine); the snapshot stays as it was
-                copy.forward(matrix_view<const T, 1, in_size>(in), matrix_view<T, 1, out_size>(out), ws, mode::inference);
+                layer_.forward(matrix_view<const T, 1, in_size>(in), matrix_view<T, 1, out_size>(out), workspace_, mode::inference);
             }
 
         private:
             L layer_;
+            typename L::template workspace<1> workspace_{};
         };
 
         // Dropout is the identity in inference.
