@@ -25,6 +25,7 @@
 #include <precast/layers/activation.hpp>
 #include <precast/layers/dense.hpp>
 #include <precast/layers/dropout.hpp>
+#include <precast/network/network.hpp>
 
 namespace precast
 {
@@ -193,12 +194,6 @@ namespace precast
             tensor_buffer<T, shape<In, out_padded>> weights_t_;
             tensor_buffer<T, shape<out_padded>> bias_;
         };
-
-        template <class F, std::size_t... I>
-        constexpr void for_each_stage(F&& f, std::index_sequence<I...>)
-        {
-            (f(std::integral_constant<std::size_t, I>{}), ...);
-        }
     }
 
     template <class Net>
@@ -230,7 +225,7 @@ namespace precast
         // Takes a new snapshot of net (after training, or any change to its parameters).
         void refresh(const Net& net)
         {
-            detail::for_each_stage([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(net.template at<decltype(i)::value>()); },
+            detail::for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(net.template at<decltype(i)::value>()); },
                                    std::make_index_sequence<depth>{});
         }
 
@@ -242,7 +237,7 @@ namespace precast
             T* out = buffers_[1].data();
             std::copy(x.begin(), x.end(), in);
             std::fill(in + input_size, in + buffer_size, T(0));
-            detail::for_each_stage(
+            detail::for_each_index(
                 [&](auto i) {
                     std::get<decltype(i)::value>(stages_).run(in, out);
                     std::swap(in, out);
