@@ -51,6 +51,94 @@ namespace precast::kernels
                 (f(std::integral_constant<std::size_t, I>{}), ...);
             }
 
+            // transpose_block<T>::run(source, source_stride, target, target_stride): target[c * target_stride + r] =
+            // source[r * source_stride + c] for r, c < width, in registers. AVX-512 only (unpack, shuffle, then two
+            // rounds of 128-bit lane shuffles); elsewhere available is false and packing stays scalar.
+            template <scalar T>
+            struct transpose_block
+            {
+                static constexpr bool available = false;
+                static constexpr std::size_t width = 1;
+                static void run(const T*, std::size_t, T*, std::size_t) noexcept {}
+            };
+#if XSIMD_WITH_AVX512F
+            template <>
+            struct transpose_block<float>
+            {
+                static constexpr bool available = true;
+                static constexpr std::size_t width = 16;
+                static void run(const float* source, std::size_t source_stride, float* target, std::size_t target_stride) noexcept
+                {
+                    __m512 r[16];
+                    __m512 t[16];
+                    for (std::size_t i = 0; i < 16; ++i)
+                    {
+                        r[i] = _mm512_loadu_ps(source + i * source_stride);
+                    }
+                    // t[2i], t[2i+1]: rows 2i and 2i+1 interleaved within each 128-bit lane.
+                    for (std::size_t i = 0; i < 8; ++i)
+                    {
+                        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+                        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+                    }
+                    // r[4g + c], lane L: rows 4g..4g+3 of column 4L + c.
+                    for (std::size_t g = 0; g < 4; ++g)
+                    {
+                        r[4 * g] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                        r[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                        r[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                        r[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+                    }
+                    for (std::size_t c = 0; c < 4; ++c)
+                    {
+                        t[c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+                        t[4 + c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+                        t[8 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+                        t[12 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+                    }
+                    for (std::size_t c = 0; c < 4; ++c)
+                    {
+                        _mm512_storeu_ps(target + c * target_stride, _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88));
+                        _mm512_storeu_ps(target + (8 + c) * target_stride, _mm512_shuffle_f32x4(t[c], t[8 + c], 0xdd));
+                        _mm512_storeu_ps(target + (4 + c) * target_stride, _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88));
+                        _mm512_storeu_ps(target + (12 + c) * target_stride, _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xdd));
+                    }
+                }
+            };
+            template <>
+            struct transpose_block<double>
+            {
+                static constexpr bool available = true;
+                static constexpr std::size_t width = 8;
+                static void run(const double* source, std::size_t source_stride, double* target, std::size_t target_stride) noexcept
+                {
+                    __m512d r[8];
+                    __m512d t[8];
+                    for (std::size_t i = 0; i < 8; ++i)
+                    {
+                        r[i] = _mm512_loadu_pd(source + i * source_stride);
+                    }
+                    // t[2g + c], lane L: rows 2g and 2g+1 of column 2L + c.
+                    for (std::size_t g = 0; g < 4; ++g)
+                    {
+                        t[2 * g] = _mm512_unpacklo_pd(r[2 * g], r[2 * g + 1]);
+                        t[2 * g + 1] = _mm512_unpackhi_pd(r[2 * g], r[2 * g + 1]);
+                    }
+                    for (std::size_t c = 0; c < 2; ++c)
+                    {
+                        const __m512d even_lanes_low = _mm512_shuffle_f64x2(t[c], t[2 + c], 0x88);
+                        const __m512d odd_lanes_low = _mm512_shuffle_f64x2(t[c], t[2 + c], 0xdd);
+                        const __m512d even_lanes_high = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0x88);
+                        const __m512d odd_lanes_high = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0xdd);
+                        _mm512_storeu_pd(target + c * target_stride, _mm512_shuffle_f64x2(even_lanes_low, even_lanes_high, 0x88));
+                        _mm512_storeu_pd(target + (4 + c) * target_stride, _mm512_shuffle_f64x2(even_lanes_low, even_lanes_high, 0xdd));
+                        _mm512_storeu_pd(target + (2 + c) * target_stride, _mm512_shuffle_f64x2(odd_lanes_low, odd_lanes_high, 0x88));
+                        _mm512_storeu_pd(target + (6 + c) * target_stride, _mm512_shuffle_f64x2(odd_lanes_low, odd_lanes_high, 0xdd));
+                    }
+                }
+            };
+#endif
+
             // Copies B(k0 + k, j0 + j) for k < KC, j < NR into panel[k * NR + j]; columns past N are zero.
             template <scalar T, std::size_t KC, std::size_t NR, std::size_t N, std::size_t BRow, std::size_t BCol>
             inline void pack_b_panel(const T* b, std::size_t k0, std::size_t j0, T* panel) noexcept
@@ -66,6 +154,42 @@ namespace precast::kernels
                         for (; j < columns; ++j)
                         {
                             out[j] = row[j];
+                        }
+                        for (; j < NR; ++j)
+                        {
+                            out[j] = T(0);
+                        }
+                    }
+                }
+                else if constexpr (BRow == 1 && transpose_block<T>::available)
+                {
+                    // B is W^T with W's rows contiguous in k: whole width x width blocks go through an in-register
+                    // transpose (a scalar gather here costs ~20 % of the forward GEMM); the rest element by element.
+                    constexpr std::size_t w = transpose_block<T>::width;
+                    const std::size_t full_column_blocks = columns / w;
+                    constexpr std::size_t full_k_blocks = KC / w;
+                    for (std::size_t jb = 0; jb < full_column_blocks; ++jb)
+                    {
+                        for (std::size_t kb = 0; kb < full_k_blocks; ++kb)
+                        {
+                            transpose_block<T>::run(b + (k0 + kb * w) + (j0 + jb * w) * BCol, BCol, panel + kb * w * NR + jb * w, NR);
+                        }
+                        for (std::size_t k = full_k_blocks * w; k < KC; ++k)
+                        {
+                            for (std::size_t j = jb * w; j < (jb + 1) * w; ++j)
+                            {
+                                panel[k * NR + j] = b[(k0 + k) + (j0 + j) * BCol];
+                            }
+                        }
+                    }
+                    for (std::size_t k = 0; k < KC; ++k)
+                    {
+                        const T* source = b + (k0 + k) + j0 * BCol;
+                        T* out = panel + k * NR;
+                        std::size_t j = full_column_blocks * w;
+                        for (; j < columns; ++j)
+                        {
+                            out[j] = source[j * BCol];
                         }
                         for (; j < NR; ++j)
                         {
