@@ -153,6 +153,9 @@ export namespace precast
         using precast::kernels::dot;
         using precast::kernels::gemm;
         using precast::kernels::gemm_blocking;
+        using precast::kernels::gemm_epilogue;
+        using precast::kernels::no_epilogue;
+        using precast::kernels::apply_epilogue;
         using precast::kernels::simd_arch;
         using precast::kernels::simd_arch_name;
         using precast::kernels::simd_batch;
@@ -168,9 +171,16 @@ template float precast::kernels::dot<float>(const float*, const float*, std::siz
 template double precast::kernels::dot<double>(const double*, const double*, std::size_t) noexcept;
 template void precast::kernels::axpy<float>(float, const float*, float*, std::size_t) noexcept;
 template void precast::kernels::axpy<double>(double, const double*, double*, std::size_t) noexcept;
-// One GEMM per element type, with full and partial tiles, covers the aligned loads and stores and the broadcasts.
-template void precast::kernels::gemm<float, 9, 33, 3, 3, 1, 33, 1, 33>(const float*, const float*, float*, bool, const float*) noexcept;
-template void precast::kernels::gemm<double, 9, 33, 3, 3, 1, 33, 1, 33>(const double*, const double*, double*, bool, const double*) noexcept;
+// GEMMs per element type, with full and partial tiles, cover the aligned loads and stores and the broadcasts; the
+// second, with a transposed B wider and deeper than a register, the in-register transpose of the packing.
+template void precast::kernels::gemm<float, 9, 33, 3, 3, 1, 33, 1, 33>(const float*, const float*, float*, bool, const float*,
+                                                                        const precast::kernels::no_epilogue&) noexcept;
+template void precast::kernels::gemm<double, 9, 33, 3, 3, 1, 33, 1, 33>(const double*, const double*, double*, bool, const double*,
+                                                                         const precast::kernels::no_epilogue&) noexcept;
+template void precast::kernels::gemm<float, 9, 33, 17, 17, 1, 1, 17, 33>(const float*, const float*, float*, bool, const float*,
+                                                                          const precast::kernels::no_epilogue&) noexcept;
+template void precast::kernels::gemm<double, 9, 33, 17, 17, 1, 1, 17, 33>(const double*, const double*, double*, bool, const double*,
+                                                                           const precast::kernels::no_epilogue&) noexcept;
 
 // The vectorized activations use many more intrinsics (through xsimd's exp, expm1, tanh, select, max): running
 // each activation layer once per element type, a full register plus a tail, keeps all of them reachable.

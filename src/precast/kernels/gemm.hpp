@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <utility>
 
@@ -42,6 +43,41 @@ namespace precast::kernels
             static constexpr std::size_t mr = XSIMD_WITH_AVX512F ? 8 : 6;
             static constexpr std::size_t kc_block = 128;  // a packed B panel of kc x NR: 24 KiB of float on AVX-512, half of L1
         };
+
+        // What a GEMM does with each finished value of C besides storing it. An epilogue e is called once per
+        // element, after the last K block, while the value is still in a register: e(value, at) for a whole
+        // register of C values stored at `at`, e.partial(at, count) for the last count < width values of a row
+        // (read back from C, still in L1). The dense layer uses it to apply the next activation (forward) or the
+        // previous activation's derivative (backward) without another pass over memory.
+        struct no_epilogue
+        {
+        };
+
+        template <class E, class T>
+        concept gemm_epilogue = std::same_as<E, no_epilogue> || requires(const E& e, const simd_batch<T>& value, const T* at, std::size_t count) {
+            e(value, at);
+            e.partial(at, count);
+        };
+
+        // Runs an epilogue over count values of C stored contiguously at c (for products computed another way).
+        template <scalar T, class Epilogue>
+            requires gemm_epilogue<Epilogue, T>
+        inline void apply_epilogue(const Epilogue& epilogue, const T* c, std::size_t count) noexcept
+        {
+            if constexpr (!std::same_as<Epilogue, no_epilogue>)
+            {
+                constexpr std::size_t width = simd_width<T>;
+                std::size_t i = 0;
+                for (; i + width <= count; i += width)
+                {
+                    epilogue(simd_batch<T>::load_unaligned(c + i), c + i);
+                }
+                if (i < count)
+                {
+                    epilogue.partial(c + i, count - i);
+                }
+            }
+        }
 
         namespace detail
         {
@@ -220,8 +256,8 @@ namespace precast::kernels
 
             // C tile (Rows x Columns, Rows <= MR, Columns <= NR) = acc (+ C if Accumulate) (+ bias if bias).
             // acc rows are computed from KC elements of A starting at a and the packed panel.
-            template <scalar T, std::size_t Rows, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t Columns, std::size_t LDC>
-            inline void micro_kernel(const T* a, const T* panel, T* c, bool accumulate, const T* bias) noexcept
+            template <scalar T, std::size_t Rows, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t Columns, std::size_t LDC, class Epilogue>
+            inline void micro_kernel(const T* a, const T* panel, T* c, bool accumulate, const T* bias, const Epilogue& epilogue) noexcept
             {
                 using batch = simd_batch<T>;
                 constexpr std::size_t width = batch::size;
@@ -260,6 +296,10 @@ namespace precast::kernels
                                         result += batch::load_unaligned(out);
                                     }
                                     result.store_unaligned(out);
+                                    if constexpr (!std::same_as<Epilogue, no_epilogue>)
+                                    {
+                                        epilogue(result, out);
+                                    }
                                 },
                                 std::make_index_sequence<nv>{});
                         },
@@ -285,6 +325,10 @@ namespace precast::kernels
                             }
                             out[j] = result;
                         }
+                        if constexpr (!std::same_as<Epilogue, no_epilogue>)
+                        {
+                            epilogue.partial(out, Columns);
+                        }
                     }
                 }
             }
@@ -294,9 +338,9 @@ namespace precast::kernels
 
             // One K block of KC for the tiles of C in column panels [first_panel, end_panel).
             template <scalar T, std::size_t M, std::size_t N, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t BRow, std::size_t BCol,
-                      std::size_t LDC>
+                      std::size_t LDC, class Epilogue>
             inline void gemm_block(const T* a, const T* b, T* c, std::size_t k0, bool accumulate, const T* bias, std::size_t first_panel,
-                                   std::size_t end_panel) noexcept
+                                   std::size_t end_panel, const Epilogue& epilogue) noexcept
             {
                 constexpr std::size_t mr = gemm_blocking<T>::mr;
                 constexpr std::size_t nr = gemm_blocking<T>::nr;
@@ -315,12 +359,12 @@ namespace precast::kernels
                     for (std::size_t tile = 0; tile < full_row_tiles; ++tile)
                     {
                         micro_kernel<T, mr, KC, ARow, ACol, Columns, LDC>(a_block + tile * mr * ARow, panel, c + tile * mr * LDC + j0, accumulate,
-                                                                         panel_bias);
+                                                                         panel_bias, epilogue);
                     }
                     if constexpr (tail_rows != 0)
                     {
                         micro_kernel<T, tail_rows, KC, ARow, ACol, Columns, LDC>(a_block + full_row_tiles * mr * ARow, panel,
-                                                                                c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias);
+                                                                                c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias, epilogue);
                     }
                 };
                 auto panel_at = [&](std::size_t p) {
@@ -341,10 +385,11 @@ namespace precast::kernels
         }
 
         // C[i * LDC + j] = sum_k A(i, k) B(k, j) (+ C[i * LDC + j] if accumulate) (+ bias[j] if bias != nullptr),
-        // for i < M, j < N. Nothing outside those M x N elements of C is written.
+        // for i < M, j < N, then the epilogue on each of them. Nothing outside those M x N elements of C is written.
         template <scalar T, std::size_t M, std::size_t N, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t BRow, std::size_t BCol,
-                  std::size_t LDC>
-        inline void gemm(const T* a, const T* b, T* c, bool accumulate = false, const T* bias = nullptr) noexcept
+                  std::size_t LDC, class Epilogue = no_epilogue>
+            requires gemm_epilogue<Epilogue, T>
+        inline void gemm(const T* a, const T* b, T* c, bool accumulate = false, const T* bias = nullptr, const Epilogue& epilogue = {}) noexcept
         {
             static_assert(M > 0 && N > 0 && K > 0, "precast::kernels::gemm: every dimension must be at least 1");
             static_assert(LDC >= N, "precast::kernels::gemm: the row stride of C must be at least N");
@@ -354,18 +399,18 @@ namespace precast::kernels
             constexpr std::size_t panels = detail::column_panels<T, N>;
             // All of K for the column panels [first, end): columns are independent, so threads split them.
             auto columns = [&](std::size_t first, std::size_t end) {
-                for (std::size_t block = 0; block < full_blocks; ++block)
+                // The epilogue runs with the last K block only, when C holds its final values.
+                constexpr std::size_t blocks_before_last = tail != 0 ? full_blocks : full_blocks - 1;
+                for (std::size_t block = 0; block < blocks_before_last; ++block)
                 {
                     const bool first_block = block == 0;
                     detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first_block,
-                                                                                first_block ? bias : nullptr, first, end);
+                                                                                first_block ? bias : nullptr, first, end, no_epilogue{});
                 }
-                if constexpr (tail != 0)
-                {
-                    constexpr bool first_block = full_blocks == 0;
-                    detail::gemm_block<T, M, N, tail, ARow, ACol, BRow, BCol, LDC>(a, b, c, full_blocks * kc, accumulate || !first_block,
-                                                                                  first_block ? bias : nullptr, first, end);
-                }
+                constexpr std::size_t last_kc = tail != 0 ? tail : kc;
+                constexpr bool last_is_first = blocks_before_last == 0;
+                detail::gemm_block<T, M, N, last_kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, blocks_before_last * kc, accumulate || !last_is_first,
+                                                                                 last_is_first ? bias : nullptr, first, end, epilogue);
             };
             const int threads = precast::detail::threads_for(M * N * K);
             if (threads > 1 && panels > 1)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <concepts>
 #include <utility>
 
 #include <precast/core/matrix_view.hpp>
@@ -63,6 +64,53 @@ namespace precast
         }
     }
 
+    // GEMM epilogues (kernels/gemm.hpp) that fuse an activation into the dense layer next to it. Both index their
+    // matrices like C: the element of C at `at` sits at offset at - c in each of them.
+    namespace detail
+    {
+        // out = f(C): the activation after a dense layer's forward product.
+        template <class Function, scalar T>
+        struct activation_value_epilogue
+        {
+            const T* c;
+            T* out;
+
+            void operator()(const kernels::simd_batch<T>& value, const T* at) const noexcept
+            {
+                Function::simd_value(value).store_unaligned(out + (at - c));
+            }
+            void partial(const T* at, std::size_t count) const noexcept
+            {
+                elementwise(count, out + (at - c), [](const auto& v) { return Function::simd_value(v); }, at);
+            }
+        };
+
+        // dx = C * f'(x, y): the activation before a dense layer, in backward, with C = dLoss/dy from the dense
+        // layer's input-gradient product, and x, y the activation's input and output from the forward pass.
+        template <class Function, scalar T>
+        struct activation_derivative_epilogue
+        {
+            const T* c;
+            const T* x;
+            const T* y;
+            T* dx;
+
+            void operator()(const kernels::simd_batch<T>& dy, const T* at) const noexcept
+            {
+                const std::ptrdiff_t offset = at - c;
+                using batch = kernels::simd_batch<T>;
+                (dy * Function::simd_derivative(batch::load_unaligned(x + offset), batch::load_unaligned(y + offset))).store_unaligned(dx + offset);
+            }
+            void partial(const T* at, std::size_t count) const noexcept
+            {
+                const std::ptrdiff_t offset = at - c;
+                elementwise(
+                    count, dx + offset, [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, at,
+                    x + offset, y + offset);
+            }
+        };
+    }
+
     template <class Function, scalar T, std::size_t N>
     class activation_layer
     {
@@ -74,6 +122,8 @@ namespace precast
         // Nominal FLOPs per sample: one per element each way.
         static constexpr std::size_t forward_flops = N;
         static constexpr std::size_t backward_flops = N;
+        // A network runs a vectorized activation inside the neighbouring dense layer's GEMMs (see network.hpp).
+        static constexpr bool fuses_into_gemm = detail::vectorized_function<Function, T>;
 
         template <std::size_t B>
         using workspace = no_workspace;

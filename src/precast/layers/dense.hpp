@@ -97,15 +97,19 @@ namespace precast
             }
         }
 
-        template <std::size_t B>
-        void forward(matrix_view<const T, B, In> x, matrix_view<T, B, Out> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
+        // The network passes an epilogue to fuse the following activation (kernels/gemm.hpp, layers/activation.hpp).
+        static constexpr bool accepts_epilogues = true;
+
+        template <std::size_t B, class Epilogue = kernels::no_epilogue>
+        void forward(matrix_view<const T, B, In> x, matrix_view<T, B, Out> y, no_workspace& /*ws*/, mode /*m*/,
+                     const Epilogue& epilogue = {}) const noexcept
         {
             const T* w = parameters_.data();
             const T* b = HasBias ? w + weight_count : nullptr;
             if constexpr (B >= small_batch_limit)
             {
                 // Y = X W^T + b: W is [Out][In], i.e. B(k, j) = W[j][k].
-                kernels::gemm<T, B, Out, In, In, 1, 1, In, Out>(x.data(), w, y.data(), false, b);
+                kernels::gemm<T, B, Out, In, In, 1, 1, In, Out>(x.data(), w, y.data(), false, b, epilogue);
             }
             else
             {
@@ -120,12 +124,14 @@ namespace precast
                         y(s, o) = HasBias ? sum + b[o] : sum;
                     }
                 }
+                kernels::apply_epilogue(epilogue, y.data(), B * Out);
             }
         }
 
-        template <std::size_t B>
+        // dx_epilogue runs on dx (the network fuses the previous activation's derivative this way).
+        template <std::size_t B, class Epilogue = kernels::no_epilogue>
         void backward(matrix_view<const T, B, In> x, matrix_view<const T, B, Out> /*y*/, matrix_view<const T, B, Out> dy,
-                      matrix_view<T, B, In> dx, no_workspace& /*ws*/) noexcept
+                      matrix_view<T, B, In> dx, no_workspace& /*ws*/, const Epilogue& dx_epilogue = {}) noexcept
         {
             T* dw = gradients_.data();
             // dW = dY^T X: A(i, k) = dY[k][i].
@@ -142,7 +148,7 @@ namespace precast
             if (!dx.empty())
             {
                 // dX = dY W.
-                kernels::gemm<T, B, In, Out, Out, 1, In, 1, In>(dy.data(), parameters_.data(), dx.data(), false);
+                kernels::gemm<T, B, In, Out, Out, 1, In, 1, In>(dy.data(), parameters_.data(), dx.data(), false, nullptr, dx_epilogue);
             }
         }
 
