@@ -363,7 +363,7 @@ namespace precast
         // A dense layer followed by a vectorized activation (relu, tanh, sigmoid, ...) runs as one step: the
         // activation is applied to each tile of the product while it is in registers, and in backward its
         // derivative is applied to the dense layer's input gradient the same way. The workspace holds the same
-        // values as with separate steps (bit for bit: the same vector code runs on the same numbers).
+        // values as with separate steps: the same vector code runs on the same numbers.
         // Layer Dense takes epilogues and layer Activation is a vectorized activation.
         template <std::size_t Dense, std::size_t Activation>
         static consteval bool fusable_pair()
