@@ -14,5 +14,13 @@ int main()
     }
     const auto bowl = examples::minimize_bowl(3.0, -2.0);
     std::printf("f(x, y) = 2x^2 + 2xy + y^2, rho = 0.1, from (3, -2): (%.2e, %.2e), f = %.2e after %zu steps\n", bowl.x, bowl.y, bowl.f, bowl.steps);
+    // The same bowl with other optimizers (any precast optimizer type goes here).
+    auto report = [](const char* name, const examples::descent_result& r) {
+        std::printf("  %-34s (%+.1e, %+.1e), f = %.1e after %zu steps\n", name, r.x, r.y, r.f, r.steps);
+    };
+    report("momentum lr 0.1, 0.9", examples::minimize_bowl(precast::momentum({.learning_rate = 0.1, .momentum = 0.9}), 3.0, -2.0));
+    report("nesterov_momentum lr 0.1, 0.9", examples::minimize_bowl(precast::nesterov_momentum({.learning_rate = 0.1, .momentum = 0.9}), 3.0, -2.0));
+    report("adam lr 0.1", examples::minimize_bowl(precast::adam({.learning_rate = 0.1}), 3.0, -2.0));
+    report("rmsprop lr 0.01", examples::minimize_bowl(precast::rmsprop({.learning_rate = 0.01}), 3.0, -2.0));
     return 0;
 }

@@ -1,14 +1,36 @@
-// Gradient descent on functions of one and two variables, with precast's gradient_descent optimizer
-// updating a parameter vector, exactly as it updates a network's weights.
+// Gradient descent on functions of one and two variables, with a precast optimizer updating a parameter vector
+// exactly as it updates a network's weights. gradient_descent by default; any optimizer type can be passed.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
 
 #include <precast/precast.hpp>
 
 namespace examples
 {
+    // An optimizer and its state for one parameter vector of N doubles: what a network keeps per layer.
+    template <precast::optimizer Optimizer, std::size_t N>
+    class vector_optimizer
+    {
+    public:
+        explicit vector_optimizer(Optimizer optimizer) : optimizer_(std::move(optimizer)) { optimizer_.initialize(state_); }
+
+        void step(precast::tensor_buffer<double, precast::shape<N>>& parameters, const precast::tensor_buffer<double, precast::shape<N>>& gradient)
+        {
+            ++steps_;
+            optimizer_.update(parameters.span(), gradient.span(), state_, precast::step_context{.step = steps_});
+        }
+
+    private:
+        Optimizer optimizer_;
+        typename Optimizer::template state<double, N> state_;
+        std::uint64_t steps_ = 0;
+    };
+
     struct descent_result
     {
         double x = 0.0;
@@ -21,18 +43,18 @@ namespace examples
     inline double quartic(double x) { return x * x * x * x - 12 * x * x - 12 * x; }
     inline double quartic_derivative(double x) { return 4 * x * x * x - 24 * x - 12; }
 
-    inline descent_result minimize_quartic(double x0, double rho = 0.005, double tolerance = 1e-9, std::size_t max_steps = 100000)
+    template <precast::optimizer Optimizer>
+    descent_result minimize_quartic(Optimizer optimizer_type, double x0, double tolerance = 1e-9, std::size_t max_steps = 100000)
     {
-        const precast::gradient_descent optimizer(rho);
+        vector_optimizer<Optimizer, 1> optimizer(optimizer_type);
         precast::tensor_buffer<double, precast::shape<1>> x(x0);
         precast::tensor_buffer<double, precast::shape<1>> gradient;
-        precast::gradient_descent::state<decltype(x)> state;
         descent_result r;
         for (r.steps = 1; r.steps <= max_steps; ++r.steps)
         {
             const double old = x[0];
             gradient[0] = quartic_derivative(old);
-            optimizer.update(x, gradient, state);
+            optimizer.step(x, gradient);
             if (std::fabs(x[0] - old) <= tolerance)
             {
                 break;
@@ -42,16 +64,20 @@ namespace examples
         r.f = quartic(r.x);
         return r;
     }
+    inline descent_result minimize_quartic(double x0, double rho = 0.005, double tolerance = 1e-9, std::size_t max_steps = 100000)
+    {
+        return minimize_quartic(precast::gradient_descent(rho), x0, tolerance, max_steps);
+    }
 
     // f(x, y) = 2 x^2 + 2 x y + y^2, gradient (4 x + 2 y, 2 x + 2 y); its minimum is (0, 0).
-    inline descent_result minimize_bowl(double x0, double y0, double rho = 0.1, double tolerance = 1e-9, std::size_t max_steps = 100000)
+    template <precast::optimizer Optimizer>
+    descent_result minimize_bowl(Optimizer optimizer_type, double x0, double y0, double tolerance = 1e-9, std::size_t max_steps = 100000)
     {
-        const precast::gradient_descent optimizer(rho);
+        vector_optimizer<Optimizer, 2> optimizer(optimizer_type);
         precast::tensor_buffer<double, precast::shape<2>> p;
         p[0] = x0;
         p[1] = y0;
         precast::tensor_buffer<double, precast::shape<2>> gradient;
-        precast::gradient_descent::state<decltype(p)> state;
         descent_result r;
         for (r.steps = 1; r.steps <= max_steps; ++r.steps)
         {
@@ -59,7 +85,7 @@ namespace examples
             const double old_y = p[1];
             gradient[0] = 4 * old_x + 2 * old_y;
             gradient[1] = 2 * old_x + 2 * old_y;
-            optimizer.update(p, gradient, state);
+            optimizer.step(p, gradient);
             if (std::hypot(p[0] - old_x, p[1] - old_y) <= tolerance)
             {
                 break;
@@ -69,5 +95,9 @@ namespace examples
         r.y = p[1];
         r.f = 2 * r.x * r.x + 2 * r.x * r.y + r.y * r.y;
         return r;
+    }
+    inline descent_result minimize_bowl(double x0, double y0, double rho = 0.1, double tolerance = 1e-9, std::size_t max_steps = 100000)
+    {
+        return minimize_bowl(precast::gradient_descent(rho), x0, y0, tolerance, max_steps);
     }
 }

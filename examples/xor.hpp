@@ -24,11 +24,12 @@ namespace examples
         double final_loss = 0;
     };
 
-    template <class Observer>
-    xor_result train_xor(std::uint64_t seed, std::size_t steps, Observer&& on_step)
+    // Any optimizer type trains it; gradient descent at 0.1 is the classic setting.
+    template <class Observer, precast::optimizer Optimizer = precast::gradient_descent>
+    xor_result train_xor(std::uint64_t seed, std::size_t steps, Observer&& on_step, Optimizer optimizer = precast::gradient_descent(0.1))
     {
         xor_network net(precast::normal{0.0, 1.0}, seed);
-        precast::trainer<4, xor_network, precast::binary_cross_entropy, precast::gradient_descent> t(net, {}, precast::gradient_descent(0.1));
+        precast::trainer<4, xor_network, precast::binary_cross_entropy, Optimizer> t(net, {}, optimizer);
         const precast::matrix_view<const float, 4, 2> x(xor_inputs.data());
         const precast::matrix_view<const float, 4, 1> y(xor_targets.data());
         xor_result r;
@@ -59,10 +60,11 @@ namespace examples
     }
 
     // The first step count at which the network classifies all four inputs right (0 if not within max_steps).
-    inline std::size_t steps_to_solve_xor(std::uint64_t seed, std::size_t max_steps)
+    template <precast::optimizer Optimizer = precast::gradient_descent>
+    std::size_t steps_to_solve_xor(std::uint64_t seed, std::size_t max_steps, Optimizer optimizer = precast::gradient_descent(0.1))
     {
         xor_network net(precast::normal{0.0, 1.0}, seed);
-        precast::trainer<4, xor_network, precast::binary_cross_entropy, precast::gradient_descent> t(net, {}, precast::gradient_descent(0.1));
+        precast::trainer<4, xor_network, precast::binary_cross_entropy, Optimizer> t(net, {}, optimizer);
         const precast::matrix_view<const float, 4, 2> x(xor_inputs.data());
         const precast::matrix_view<const float, 4, 1> y(xor_targets.data());
         for (std::size_t step = 1; step <= max_steps; ++step)

@@ -64,6 +64,7 @@ export namespace precast
     using precast::loss_value;
     using precast::optimizer;
     using precast::optimizer_for;
+    using precast::adjusts_step_context;
     using precast::parameter_tensor;
     using precast::target_batch;
     using precast::target_kind;
@@ -123,7 +124,32 @@ export namespace precast
     using precast::softmax_cross_entropy_one_hot;
 
     // optimizers/
+    using precast::adadelta;
+    using precast::adagrad;
+    using precast::adagrad_da;
+    using precast::adam;
+    using precast::adamax;
+    using precast::adamw;
+    using precast::ftrl;
     using precast::gradient_descent;
+    using precast::momentum;
+    using precast::nadam;
+    using precast::nesterov_momentum;
+    using precast::proximal_adagrad;
+    using precast::proximal_gradient_descent;
+    using precast::rmsprop;
+    using precast::convention;
+    using precast::step_context;
+    using precast::no_optimizer_state;
+    using precast::learning_rate_schedule;
+    using precast::constant_schedule;
+    using precast::step_decay;
+    using precast::exponential_decay;
+    using precast::cosine_decay;
+    using precast::linear_warmup;
+    using precast::scheduled;
+    using precast::clip_by_value;
+    using precast::clip_by_global_norm;
 
     // network/
     using precast::frozen_network;

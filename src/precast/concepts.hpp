@@ -22,6 +22,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/optimizers/step_context.hpp>
 
 namespace precast
 {
@@ -130,17 +131,26 @@ namespace precast
 
     // ---- optimizers -----------------------------------------------------------------------------------------------
 
-    // optimizer_for<O, Params>: O can update a parameter vector of type Params from a gradient of the same type,
-    // keeping per-vector state of type O::state<Params> (moments, accumulators; empty for gradient descent).
-    template <class O, class Params>
-    concept optimizer_for = requires(const O& o, Params& p, const Params& g, typename O::template state<Params>& s) {
-        requires std::default_initializable<typename O::template state<Params>>;
-        o.update(p, g, s);
+    // optimizer_for<O, T, N>: O updates a parameter vector of N values of type T from its gradient, keeping
+    // O::state<T, N> between steps (plain fixed-size data: moments, accumulators; empty for gradient descent):
+    // o.initialize(state) before the first step, o.update(parameters, gradients, state, context) at each.
+    template <class O, class T, std::size_t N>
+    concept optimizer_for = requires(const O& o, std::span<T, N> p, std::span<const T, N> g, typename O::template state<T, N>& s,
+                                     const step_context& context) {
+        requires std::default_initializable<typename O::template state<T, N>>;
+        o.initialize(s);
+        o.update(p, g, s, context);
     };
 
     // optimizer: an optimizer_for every parameter vector a layer can have (checked for float and double).
     template <class O>
-    concept optimizer = optimizer_for<O, tensor_buffer<float, shape<3>>> && optimizer_for<O, tensor_buffer<double, shape<3>>>;
+    concept optimizer = optimizer_for<O, float, 3> && optimizer_for<O, double, 3>;
+
+    // An optimizer may also adjust the context of each step before any layer is updated (learning-rate
+    // schedules, gradient clipping: optimizers/schedules.hpp, optimizers/clipping.hpp): o.adjust(context,
+    // global_gradient_norm). The network computes the norm only if O::needs_gradient_norm is true.
+    template <class O>
+    concept adjusts_step_context = requires(const O& o, step_context& context, double norm) { o.adjust(context, norm); };
 
     // ---- initializers ---------------------------------------------------------------------------------------------
 

@@ -38,7 +38,25 @@
 #include <precast/losses/mean_squared_error.hpp>
 #include <precast/losses/softmax_cross_entropy.hpp>
 
+#include <precast/optimizers/adadelta.hpp>
+#include <precast/optimizers/adagrad.hpp>
+#include <precast/optimizers/adagrad_da.hpp>
+#include <precast/optimizers/adam.hpp>
+#include <precast/optimizers/adamax.hpp>
+#include <precast/optimizers/adamw.hpp>
+#include <precast/optimizers/clipping.hpp>
+#include <precast/optimizers/ftrl.hpp>
 #include <precast/optimizers/gradient_descent.hpp>
+#include <precast/optimizers/momentum.hpp>
+#include <precast/optimizers/nadam.hpp>
+#include <precast/optimizers/nesterov_momentum.hpp>
+#include <precast/optimizers/optimizer_support.hpp>
+#include <precast/optimizers/optimizer_wrapper.hpp>
+#include <precast/optimizers/proximal_adagrad.hpp>
+#include <precast/optimizers/proximal_gradient_descent.hpp>
+#include <precast/optimizers/rmsprop.hpp>
+#include <precast/optimizers/schedules.hpp>
+#include <precast/optimizers/step_context.hpp>
 
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>

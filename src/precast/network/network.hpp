@@ -13,13 +13,13 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 #include <precast/concepts.hpp>
 #include <precast/core/denormals.hpp>
@@ -28,6 +28,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/initializers.hpp>
+#include <precast/kernels/dot.hpp>
 #include <precast/layers/identity.hpp>
 #include <precast/network/diagnostics.hpp>
 
@@ -469,30 +470,90 @@ namespace precast
         {
             if constexpr (is_trainable<I>)
             {
-                return std::type_identity<typename O::template state<typename layer_type<I>::parameter_vector>>{};
+                return std::type_identity<typename O::template state<T, layer_type<I>::parameter_count>>{};
             }
             else
             {
-                return std::type_identity<std::monostate>{};
+                return std::type_identity<no_optimizer_state>{};
             }
         }
         template <class O, std::size_t... I>
-        static auto make_optimizer_state(std::index_sequence<I...>) -> std::tuple<typename decltype(state_type_of<O, I>())::type...>;
+        static auto make_layer_states(std::index_sequence<I...>) -> std::tuple<typename decltype(state_type_of<O, I>())::type...>;
 
     public:
-        // What optimizer O keeps between steps for this network: one O::state per trainable layer.
+        // What optimizer O keeps between steps for this network: one O::state per trainable layer, and the number
+        // of updates made. Plain fixed-size data; reset() makes the next update start afresh (initialize, step 1).
         template <optimizer O>
-        using optimizer_state = decltype(make_optimizer_state<O>(std::make_index_sequence<depth>{}));
+        class optimizer_state
+        {
+        public:
+            using layer_states = decltype(make_layer_states<O>(std::make_index_sequence<depth>{}));
 
-        // One update of every trainable layer's parameters from its gradients().
+            // Updates since the state was created or reset.
+            [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
+            void reset() noexcept { steps_ = 0; }
+
+            template <std::size_t I>
+            [[nodiscard]] auto& layer() noexcept
+            {
+                return std::get<I>(layers_);
+            }
+            template <std::size_t I>
+            [[nodiscard]] const auto& layer() const noexcept
+            {
+                return std::get<I>(layers_);
+            }
+
+        private:
+            friend class network;
+            std::uint64_t steps_ = 0;
+            layer_states layers_;
+        };
+
+        // The 2-norm of all parameter gradients together (what clip_by_global_norm compares with its limit).
+        [[nodiscard]] double gradient_norm() const noexcept
+        {
+            double sum = 0;
+            for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& l) {
+                if constexpr (is_trainable<I>)
+                {
+                    const auto& g = l.gradients();
+                    sum += static_cast<double>(kernels::dot(g.data(), g.data(), g.size));
+                }
+            });
+            return std::sqrt(sum);
+        }
+
+        // One update of every trainable layer's parameters from its gradients(). The first update after the state
+        // was created or reset initializes it (accumulators to their starting values).
         template <optimizer O>
         void apply(const O& opt, optimizer_state<O>& state)
         {
             const denormal_scope flush_subnormals;
+            if (state.steps_ == 0)
+            {
+                for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
+                    if constexpr (is_trainable<I>)
+                    {
+                        opt.initialize(std::get<I>(state.layers_));
+                    }
+                });
+            }
+            ++state.steps_;
+            step_context context{.step = state.steps_};
+            if constexpr (adjusts_step_context<O>)
+            {
+                double norm = 0;
+                if constexpr (requires { requires O::needs_gradient_norm; })
+                {
+                    norm = gradient_norm();
+                }
+                opt.adjust(context, norm);
+            }
             for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
                 if constexpr (is_trainable<I>)
                 {
-                    opt.update(l.parameters(), std::as_const(l).gradients(), std::get<I>(state));
+                    opt.update(l.parameters().span(), std::as_const(l).gradients().span(), std::get<I>(state.layers_), context);
                 }
             });
         }

@@ -1,13 +1,12 @@
-// gradient_descent: theta <- theta - learning_rate * g.
-// Hyper-parameters: learning_rate (default 0.01), which must be positive and finite.
+// gradient_descent: p <- p - lr * g.
+// Defaults: learning_rate 0.01, weight_decay 0 (coupled L2: g <- g + weight_decay * p, as torch.optim.SGD).
+// TensorFlow 1 (GradientDescentOptimizer) and PyTorch (SGD without momentum) agree.
 #pragma once
 
-#include <cmath>
-#include <stdexcept>
-#include <string>
+#include <cstddef>
+#include <span>
 
-#include <precast/core/storage.hpp>
-#include <precast/kernels/axpy.hpp>
+#include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
@@ -16,32 +15,37 @@ namespace precast
     public:
         static constexpr const char* name = "gradient_descent";
 
-        // No state: each update depends on the current gradient alone.
-        template <class Params>
-        struct state
+        struct options
         {
+            double learning_rate = 0.01;
+            double weight_decay = 0.0;
         };
 
-        gradient_descent() = default;
+        template <scalar T, std::size_t N>
+        using state = no_optimizer_state;
 
-        explicit gradient_descent(double learning_rate) : learning_rate_(learning_rate)
+        gradient_descent() = default;
+        explicit gradient_descent(double learning_rate) : gradient_descent(options{.learning_rate = learning_rate}) {}
+        explicit gradient_descent(const options& o) : options_(o)
         {
-            if (!(learning_rate > 0.0) || !std::isfinite(learning_rate))
-            {
-                throw std::invalid_argument("precast::gradient_descent: the learning rate must be positive and finite, not " +
-                                            std::to_string(learning_rate));
-            }
+            detail::require_positive(name, "the learning rate", o.learning_rate);
+            detail::require_non_negative(name, "weight_decay", o.weight_decay);
         }
 
-        [[nodiscard]] double learning_rate() const noexcept { return learning_rate_; }
+        [[nodiscard]] const options& settings() const noexcept { return options_; }
+        [[nodiscard]] double learning_rate() const noexcept { return options_.learning_rate; }
 
-        template <scalar T, static_shape S, storage_policy P>
-        void update(tensor_buffer<T, S, P>& parameters, const tensor_buffer<T, S, P>& gradients, state<tensor_buffer<T, S, P>>& /*s*/) const noexcept
+        static void initialize(no_optimizer_state& /*s*/) noexcept {}
+
+        template <scalar T, std::size_t N>
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, no_optimizer_state& /*s*/, const step_context& context) const noexcept
         {
-            kernels::axpy(static_cast<T>(-learning_rate_), gradients.data(), parameters.data(), S::size);
+            using batch = kernels::simd_batch<T>;
+            const batch lr(static_cast<T>(options_.learning_rate * context.learning_rate_scale));
+            detail::update_elementwise(parameters, gradients, context, options_.weight_decay, [&](batch& p, const batch& g) { p -= lr * g; });
         }
 
     private:
-        double learning_rate_ = 0.01;
+        options options_;
     };
 }

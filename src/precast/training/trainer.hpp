@@ -103,6 +103,8 @@ namespace precast
         [[nodiscard]] Net& network() noexcept { return net_; }
         [[nodiscard]] const Loss& loss_function() const noexcept { return loss_; }
         [[nodiscard]] Optimizer& optimizer() noexcept { return optimizer_; }
+        // The optimizer's moments and step count; reset() restarts them (the weights stay).
+        [[nodiscard]] typename Net::template optimizer_state<Optimizer>& optimizer_state() noexcept { return *state_; }
         [[nodiscard]] workspace_type& workspace() noexcept { return *workspace_; }
         [[nodiscard]] std::size_t steps() const noexcept { return steps_; }
 

@@ -1,0 +1,72 @@
+// momentum: buf <- momentum * buf + (1 - dampening) * g; p <- p - lr * buf. On the first step buf <- g.
+// Defaults: learning_rate 0.01, momentum 0.9, dampening 0, weight_decay 0 (coupled L2).
+// TensorFlow 1 (MomentumOptimizer: accum <- momentum * accum + g; p <- p - lr * accum) is the same rule with
+// dampening 0, its only form; PyTorch's SGD(momentum) adds dampening.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <tuple>
+
+#include <precast/optimizers/optimizer_support.hpp>
+
+namespace precast
+{
+    class momentum
+    {
+    public:
+        static constexpr const char* name = "momentum";
+
+        struct options
+        {
+            double learning_rate = 0.01;
+            double momentum = 0.9;
+            double dampening = 0.0;
+            double weight_decay = 0.0;
+        };
+
+        template <scalar T, std::size_t N>
+        struct state
+        {
+            tensor_buffer<T, shape<N>> velocity;
+            [[nodiscard]] auto tensors() noexcept { return std::tie(velocity); }
+        };
+
+        momentum() = default;
+        explicit momentum(const options& o) : options_(o)
+        {
+            detail::require_positive(name, "the learning rate", o.learning_rate);
+            detail::require_unit_interval(name, "momentum", o.momentum);
+            detail::require_unit_interval(name, "dampening", o.dampening);
+            detail::require_non_negative(name, "weight_decay", o.weight_decay);
+        }
+
+        [[nodiscard]] const options& settings() const noexcept { return options_; }
+
+        template <scalar T, std::size_t N>
+        void initialize(state<T, N>& s) const noexcept
+        {
+            s.velocity.fill(T(0));
+        }
+
+        template <scalar T, std::size_t N>
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        {
+            using batch = kernels::simd_batch<T>;
+            const bool first = context.step == 1;
+            const batch lr(static_cast<T>(options_.learning_rate * context.learning_rate_scale));
+            const batch mu(static_cast<T>(first ? 0.0 : options_.momentum));
+            const batch damp(static_cast<T>(first ? 1.0 : 1.0 - options_.dampening));
+            detail::update_elementwise(
+                parameters, gradients, context, options_.weight_decay,
+                [&](batch& p, const batch& g, batch& v) {
+                    v = mu * v + damp * g;
+                    p -= lr * v;
+                },
+                s.velocity.data());
+        }
+
+    private:
+        options options_;
+    };
+}

@@ -1,0 +1,153 @@
+// What every optimizer shares: the step context a network passes to update(), the elementwise update loop
+// (xsimd registers, then the same code on a zero-padded register for the tail), hyper-parameter checks, and
+// the naming of the TensorFlow 1 / PyTorch variants.
+//
+// An optimizer O (concepts.hpp, `optimizer`) has
+//   template <scalar T, std::size_t N> struct state;   plain fixed-size data: tensor_buffers and scalars, with
+//                                                       tensors() listing its buffers (for saving and resetting)
+//   void initialize(state<T, N>&) const;                sets the starting values (before the first update)
+//   void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>&, const step_context&) const;
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
+#include <precast/kernels/simd.hpp>
+#include <precast/optimizers/step_context.hpp>
+
+namespace precast
+{
+    namespace detail
+    {
+        [[noreturn]] inline void reject_hyper_parameter(const char* optimizer, const char* name, double value, const char* requirement)
+        {
+            throw std::invalid_argument(std::string("precast::") + optimizer + ": " + name + " must be " + requirement + ", not " +
+                                        std::to_string(value));
+        }
+        inline void require_positive(const char* optimizer, const char* name, double value)
+        {
+            if (!(value > 0.0) || !std::isfinite(value))
+            {
+                reject_hyper_parameter(optimizer, name, value, "positive and finite");
+            }
+        }
+        inline void require_non_negative(const char* optimizer, const char* name, double value)
+        {
+            if (!(value >= 0.0) || !std::isfinite(value))
+            {
+                reject_hyper_parameter(optimizer, name, value, "zero or positive and finite");
+            }
+        }
+        // Decay rates (beta, rho, momentum): in [0, 1).
+        inline void require_unit_interval(const char* optimizer, const char* name, double value)
+        {
+            if (!(value >= 0.0 && value < 1.0))
+            {
+                reject_hyper_parameter(optimizer, name, value, "in [0, 1)");
+            }
+        }
+
+        // The gradient as the optimizer sees it: scaled by global-norm clipping, clamped by value clipping, plus
+        // coupled L2 weight decay (g + decay * p, as PyTorch's weight_decay).
+        template <class B>
+        struct gradient_preparation
+        {
+            B scale;
+            B low;
+            B high;
+            B weight_decay;
+
+            [[nodiscard]] B operator()(const B& g, const B& p) const noexcept
+            {
+                // min/max return their second operand when either is NaN: a NaN gradient stays NaN.
+                return xsimd::fma(weight_decay, p, xsimd::min(high, xsimd::max(low, g * scale)));
+            }
+        };
+
+        // For i < N: p, g = the prepared gradient and the state registers go to update(p, g, state...), which
+        // changes p and the state in place; they are stored back. Full registers first, then the last
+        // N % width elements through zero-padded registers, so every element sees the same vector code.
+        template <scalar T, std::size_t N, class Update, class... State>
+        inline void update_elementwise(std::span<T, N> parameters, std::span<const T, N> gradients, const step_context& context,
+                                       double weight_decay, Update&& update, State*... state) noexcept
+        {
+            using batch = kernels::simd_batch<T>;
+            constexpr std::size_t width = batch::size;
+            const auto clip = static_cast<T>(context.clip_value);
+            const gradient_preparation<batch> prepare{batch(static_cast<T>(context.gradient_scale)), batch(-clip), batch(clip),
+                                                      batch(static_cast<T>(weight_decay))};
+            T* p = parameters.data();
+            const T* g = gradients.data();
+            std::size_t i = 0;
+            for (; i + width <= N; i += width)
+            {
+                batch pv = batch::load_unaligned(p + i);
+                const batch gv = prepare(batch::load_unaligned(g + i), pv);
+                auto sv = std::make_tuple(batch::load_unaligned(state + i)...);
+                std::apply([&](auto&... s) { update(pv, gv, s...); }, sv);
+                pv.store_unaligned(p + i);
+                [&]<std::size_t... I>(std::index_sequence<I...>) { (std::get<I>(sv).store_unaligned(state + i), ...); }(std::index_sequence_for<State...>{});
+            }
+            if constexpr (N % width != 0)
+            {
+                constexpr std::size_t rest = N % width;
+                alignas(64) T padded_p[width] = {};
+                alignas(64) T padded_g[width] = {};
+                alignas(64) T padded_state[sizeof...(State) + 1][width] = {};
+                for (std::size_t k = 0; k < rest; ++k)
+                {
+                    padded_p[k] = p[i + k];
+                    padded_g[k] = g[i + k];
+                }
+                std::size_t which = 0;
+                ((std::copy_n(state + i, rest, padded_state[which++])), ...);
+                batch pv = batch::load_aligned(padded_p);
+                const batch gv = prepare(batch::load_aligned(padded_g), pv);
+                auto sv = [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    return std::make_tuple(batch::load_aligned(padded_state[I])...);
+                }(std::index_sequence_for<State...>{});
+                std::apply([&](auto&... s) { update(pv, gv, s...); }, sv);
+                pv.store_aligned(padded_p);
+                std::copy_n(padded_p, rest, p + i);
+                [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    ((std::get<I>(sv).store_aligned(padded_state[I]), std::copy_n(padded_state[I], rest, state + i)), ...);
+                }(std::index_sequence_for<State...>{});
+            }
+        }
+
+        // x^0.5 and x^-0.5 exactly rounded (sqrt), other powers through xsimd::pow.
+        template <class B>
+        [[nodiscard]] inline B power(const B& x, double exponent) noexcept
+        {
+            using T = typename B::value_type;
+            if (exponent == 0.5)
+            {
+                return xsimd::sqrt(x);
+            }
+            if (exponent == 1.0)
+            {
+                return x;
+            }
+            return xsimd::pow(x, B(static_cast<T>(exponent)));
+        }
+
+        // sign(x): -1, 0 or 1 (0 for 0, as TensorFlow's sign).
+        template <class B>
+        [[nodiscard]] inline B sign(const B& x) noexcept
+        {
+            using T = typename B::value_type;
+            return xsimd::select(x > B(T(0)), B(T(1)), xsimd::select(x < B(T(0)), B(T(-1)), B(T(0))));
+        }
+    }
+}
