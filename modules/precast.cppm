@@ -234,3 +234,39 @@ namespace precast::detail
     template void keep_activation_intrinsics_reachable<float>();
     template void keep_activation_intrinsics_reachable<double>();
 }
+
+// The same for the optimizers' update kernels (sqrt, min, max, abs, select, pow) and the gradient preparation.
+namespace precast::detail
+{
+    template <scalar T>
+    void keep_optimizer_intrinsics_reachable()
+    {
+        constexpr std::size_t n = kernels::simd_width<T> + 1;
+        T p[n] = {};
+        const T g[n] = {};
+        const auto run = [&](const auto& optimizer) {
+            typename std::remove_cvref_t<decltype(optimizer)>::template state<T, n> s;
+            optimizer.initialize(s);
+            optimizer.update(std::span<T, n>(p), std::span<const T, n>(g), s, step_context{});
+        };
+        run(gradient_descent());
+        run(momentum());
+        run(nesterov_momentum());
+        run(adagrad());
+        run(adadelta());
+        run(rmsprop({.centered = true}));
+        run(rmsprop());
+        run(adam({.amsgrad = true}));
+        run(adam());
+        run(adamw());
+        run(adamax());
+        run(nadam());
+        run(ftrl());
+        run(ftrl({.learning_rate_power = -0.7}));
+        run(proximal_gradient_descent());
+        run(proximal_adagrad());
+        run(adagrad_da());
+    }
+    template void keep_optimizer_intrinsics_reachable<float>();
+    template void keep_optimizer_intrinsics_reachable<double>();
+}

@@ -8,6 +8,7 @@
 #include <span>
 #include <algorithm>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -53,11 +54,11 @@ namespace
 {
     using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
 
-    template <class Net, class Loss, std::size_t B>
-    std::size_t allocations_in_100_steps(const std::vector<typename Net::value_type>& x, auto targets)
+    template <class Net, class Loss, std::size_t B, class Optimizer = gradient_descent>
+    std::size_t allocations_in_100_steps(const std::vector<typename Net::value_type>& x, auto targets, Optimizer optimizer = gradient_descent(0.01))
     {
         auto net = std::make_unique<Net>(he_normal{}, 1);
-        trainer<B, Net, Loss, gradient_descent> t(*net, {}, gradient_descent(0.01));
+        trainer<B, Net, Loss, Optimizer> t(*net, {}, optimizer);
         std::copy(x.begin(), x.end(), t.workspace().input().data());
         (void)t.step(targets);  // the first step after construction, too
         const std::size_t before = allocations.load();
@@ -90,6 +91,39 @@ namespace
         std::vector<double> targets(4 * 3, 0.0);
         targets[0] = targets[4] = targets[8] = targets[9] = 1.0;
         EXPECT_EQ((allocations_in_100_steps<net_t, categorical_cross_entropy, 4>(x, matrix_view<const double, 4, 3>(targets.data()))), 0u);
+    }
+
+    // Every optimizer (and a schedule and clipping around one): the state is allocated with the trainer, and
+    // no update allocates.
+    TEST(training_step, allocates_nothing_with_any_optimizer)
+    {
+        using net_t = network<input<33>, dense<65>, relu, dense<9>>;
+        std::vector<float> x(8 * 33, 0.5f);
+        std::vector<label_type> labels(8);
+        for (std::size_t i = 0; i < labels.size(); ++i)
+        {
+            labels[i] = static_cast<label_type>(i % 9);
+        }
+        const std::span<const label_type, 8> targets(labels.data(), 8);
+        auto check = [&](const auto& optimizer) {
+            using optimizer_type = std::remove_cvref_t<decltype(optimizer)>;
+            EXPECT_EQ((allocations_in_100_steps<net_t, softmax_cross_entropy, 8, optimizer_type>(x, targets, optimizer)), 0u) << optimizer_type::name;
+        };
+        check(gradient_descent(0.01));
+        check(momentum());
+        check(nesterov_momentum());
+        check(adagrad());
+        check(adadelta());
+        check(rmsprop({.learning_rate = 0.01, .momentum = 0.9, .centered = true}));
+        check(adam({.learning_rate = 0.001, .amsgrad = true}));
+        check(adamw());
+        check(adamax());
+        check(nadam());
+        check(ftrl());
+        check(proximal_gradient_descent());
+        check(proximal_adagrad());
+        check(adagrad_da());
+        check(clip_by_global_norm<scheduled<adam, linear_warmup<cosine_decay>>>({adam(), linear_warmup<cosine_decay>(10, cosine_decay(100))}, 1.0));
     }
 
     TEST(training_step, inference_allocates_nothing)
