@@ -107,3 +107,6 @@ class PrecastConan(ConanFile):
             self.cpp_info.libdirs = []
             if self.options.simd_arch != "default":
                 self.cpp_info.cxxflags = [f"-march={self.options.simd_arch}"]
+            # g++ 12's SLP vectorizer miscompiles constant structs of doubles under AVX-512 (see CMakeLists.txt).
+            if self.settings.compiler == "gcc" and Version(str(self.settings.compiler.version)) < "13":
+                self.cpp_info.cxxflags.append("-fno-tree-slp-vectorize")

@@ -40,13 +40,13 @@ namespace examples
         precast::gradcheck_result gradient_check;
     };
 
-    template <class Observer>
-    regression_result fit_line(Observer&& on_step, std::size_t steps = 200)
+    template <class Observer, precast::optimizer Optimizer = precast::gradient_descent>
+    regression_result fit_line(Observer&& on_step, std::size_t steps = 200, Optimizer optimizer = precast::gradient_descent(0.5))
     {
         const regression_data d = make_line_data();
         line net(precast::uniform{-1.0, 1.0}, 7);
-        using trainer_type = precast::trainer<regression_points, line, precast::mean_squared_error, precast::gradient_descent>;
-        trainer_type t(net, {}, precast::gradient_descent(0.5));
+        using trainer_type = precast::trainer<regression_points, line, precast::mean_squared_error, Optimizer>;
+        trainer_type t(net, {}, optimizer);
         const precast::matrix_view<const float, regression_points, 1> x(d.x.data());
         const precast::matrix_view<const float, regression_points, 1> y(d.y.data());
 

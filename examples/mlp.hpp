@@ -55,14 +55,15 @@ namespace examples
         std::vector<precast::epoch_report> history;
     };
 
-    template <class Observer>
-    mlp_result train_mlp(std::size_t epochs, Observer&& observer)
+    // Any optimizer type trains it; gradient descent at 0.5 is the classic setting.
+    template <class Observer, precast::optimizer Optimizer = precast::gradient_descent>
+    mlp_result train_mlp(std::size_t epochs, Observer&& observer, Optimizer optimizer = precast::gradient_descent(0.5))
     {
         const auto train_set = make_circle_data(400, 11);
         const auto test_set = make_circle_data(200, 12);
         mlp_2432 net(precast::glorot_uniform{}, 3);
         // 400 samples in mini-batches of 16: 25 updates per epoch; 1000 epochs reach about 98 % test accuracy.
-        precast::trainer<16, mlp_2432, precast::half_sum_squared_error, precast::gradient_descent> t(net, {}, precast::gradient_descent(0.5));
+        precast::trainer<16, mlp_2432, precast::half_sum_squared_error, Optimizer> t(net, {}, optimizer);
         mlp_result r;
         r.history = t.fit(train_set, {.epochs = epochs, .seed = 5}, observer, &test_set);
         r.train_accuracy = argmax_accuracy(net, train_set);

@@ -20,6 +20,12 @@ namespace
     std::atomic<std::size_t> allocations{0};
 }
 
+// The replacements below pair malloc with free by design; g++ 12 sees operator new's result reach free after
+// inlining and warns (-Wmismatched-new-delete), which does not apply to replaced global operators.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size)
 {
     allocations.fetch_add(1, std::memory_order_relaxed);

@@ -52,6 +52,7 @@ namespace precast
             tensor_buffer<T, shape<N>> second_moment;
             double momentum_product = 1.0;  // pytorch: mu_1 ... mu_t
             [[nodiscard]] auto tensors() noexcept { return std::tie(first_moment, second_moment); }
+            [[nodiscard]] auto scalars() noexcept { return std::tie(momentum_product); }
         };
 
         nadam() = default;

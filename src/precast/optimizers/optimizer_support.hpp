@@ -1,10 +1,11 @@
-// What every optimizer shares: the step context a network passes to update(), the elementwise update loop
-// (xsimd registers, then the same code on a zero-padded register for the tail), hyper-parameter checks, and
-// the naming of the TensorFlow 1 / PyTorch variants.
+// What every optimizer's implementation shares: the elementwise update loop (xsimd registers, then the same
+// code on a zero-padded register for the tail) with the gradient's clipping and coupled weight decay, and the
+// hyper-parameter checks. (step_context.hpp has what the network passes to update() and the conventions.)
 //
 // An optimizer O (concepts.hpp, `optimizer`) has
 //   template <scalar T, std::size_t N> struct state;   plain fixed-size data: tensor_buffers and scalars, with
-//                                                       tensors() listing its buffers (for saving and resetting)
+//                                                       tensors() listing its buffers and, if it has any,
+//                                                       scalars() its scalar state (for saving and restoring)
 //   void initialize(state<T, N>&) const;                sets the starting values (before the first update)
 //   void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>&, const step_context&) const;
 #pragma once
