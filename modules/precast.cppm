@@ -132,6 +132,17 @@ export namespace precast
     using precast::adamw;
     using precast::ftrl;
     using precast::gradient_descent;
+    using precast::save_model;
+    using precast::load_model;
+    using precast::model_file_error;
+    using precast::architecture_fingerprint;
+    using precast::crc32;
+    using precast::npy_array;
+    using precast::npy_error;
+    using precast::save_npy;
+    using precast::load_npy;
+    using precast::save_npz;
+    using precast::load_npz;
     using precast::momentum;
     using precast::nadam;
     using precast::nesterov_momentum;

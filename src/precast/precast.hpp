@@ -60,6 +60,8 @@
 
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
+#include <precast/io/model_file.hpp>
+#include <precast/io/npy.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/trainer.hpp>

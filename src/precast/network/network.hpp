@@ -492,6 +492,8 @@ namespace precast
             // Updates since the state was created or reset.
             [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
             void reset() noexcept { steps_ = 0; }
+            // For load_model: the step count of a saved state whose tensors are being restored.
+            void restore_steps(std::uint64_t steps) noexcept { steps_ = steps; }
 
             template <std::size_t I>
             [[nodiscard]] auto& layer() noexcept

@@ -1,0 +1,433 @@
+// Saving and loading a network's parameters (and, to resume training, its optimizer's state) in one file.
+//
+//   precast::save_model("mlp.precast", net);                        // parameters
+//   precast::save_model("mlp.precast", net, optimizer, state);      // parameters + optimizer state
+//   precast::load_model("mlp.precast", net);                        // throws model_file_error, net unchanged
+//
+// Format (version 1, little-endian):
+//   offset  0  8 bytes  magic "PRECAST1"
+//           8  u32      format version (1)
+//          12  u32      element type: 4 = float (IEEE binary32), 8 = double (binary64)
+//          16  u64      architecture fingerprint: FNV-1a 64 of each layer's name, input, output and parameter
+//                       counts, in order, computed at compile time (architecture_fingerprint<Net>)
+//          24  u64      parameter count P
+//          32  u64      optimizer section length S in bytes (0: none)
+//          40  P values the parameters of every trainable layer in order, each layer's parameters() vector
+//                       (dense: weights [out][in] row-major, then bias)
+//      40+P*e  S bytes  optimizer section: u64 fingerprint of the optimizer's name and state layout, u64 steps,
+//                       then per trainable layer each tensor of its state (tensors()) and each scalar (scalars(), as
+//                       f64)
+//         end  u32      CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
+//
+// Saving writes a temporary file next to the target and renames it over the target, so a crash leaves either
+// the old file or the new one, never half of one. Loading reads and checks everything (size, magic, version,
+// element type, fingerprint, counts, checksum) before it changes anything.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include <precast/concepts.hpp>
+#include <precast/core/scalar.hpp>
+
+namespace precast
+{
+    static_assert(std::endian::native == std::endian::little, "precast's model files are little-endian; this target is not");
+
+    class model_file_error : public std::runtime_error
+    {
+    public:
+        using std::runtime_error::runtime_error;
+    };
+
+    namespace detail
+    {
+        inline constexpr std::array<char, 8> model_magic{'P', 'R', 'E', 'C', 'A', 'S', 'T', '1'};
+        inline constexpr std::uint32_t model_format_version = 1;
+        inline constexpr std::size_t model_header_bytes = 40;
+
+        constexpr std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) noexcept
+        {
+            for (const char c : text)
+            {
+                hash ^= static_cast<unsigned char>(c);
+                hash *= 0x100000001b3ULL;
+            }
+            return hash;
+        }
+        constexpr std::uint64_t fnv1a(std::uint64_t hash, std::uint64_t value) noexcept
+        {
+            for (int byte = 0; byte < 8; ++byte)
+            {
+                hash ^= (value >> (8 * byte)) & 0xFF;
+                hash *= 0x100000001b3ULL;
+            }
+            return hash;
+        }
+        inline constexpr std::uint64_t fnv_offset = 0xcbf29ce484222325ULL;
+
+        template <class L>
+        constexpr std::uint64_t layer_parameter_count() noexcept
+        {
+            if constexpr (trainable_layer<L>)
+            {
+                return L::parameter_count;
+            }
+            return 0;
+        }
+
+        template <class L>
+        constexpr std::string_view fingerprint_name() noexcept
+        {
+            if constexpr (requires { L::name; })
+            {
+                return L::name;
+            }
+            return "layer";
+        }
+
+        // CRC-32 (reflected, polynomial 0xEDB88320), table built at compile time.
+        inline constexpr auto crc32_table = [] {
+            std::array<std::uint32_t, 256> table{};
+            for (std::uint32_t i = 0; i < 256; ++i)
+            {
+                std::uint32_t c = i;
+                for (int k = 0; k < 8; ++k)
+                {
+                    c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+                }
+                table[i] = c;
+            }
+            return table;
+        }();
+        inline std::uint32_t crc32(const std::uint8_t* data, std::size_t size) noexcept
+        {
+            std::uint32_t c = 0xFFFFFFFFu;
+            for (std::size_t i = 0; i < size; ++i)
+            {
+                c = crc32_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+            }
+            return c ^ 0xFFFFFFFFu;
+        }
+
+        class byte_writer
+        {
+        public:
+            template <class V>
+            void put(const V& value)
+            {
+                static_assert(std::is_trivially_copyable_v<V>);
+                const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+                bytes.insert(bytes.end(), p, p + sizeof(V));
+            }
+            template <class V>
+            void put_array(const V* values, std::size_t count)
+            {
+                const auto* p = reinterpret_cast<const std::uint8_t*>(values);
+                bytes.insert(bytes.end(), p, p + count * sizeof(V));
+            }
+            std::vector<std::uint8_t> bytes;
+        };
+
+        class byte_reader
+        {
+        public:
+            byte_reader(const std::vector<std::uint8_t>& bytes, std::size_t offset) : bytes_(bytes), offset_(offset) {}
+            template <class V>
+            V get() noexcept
+            {
+                V value;
+                std::memcpy(&value, bytes_.data() + offset_, sizeof(V));
+                offset_ += sizeof(V);
+                return value;
+            }
+            template <class V>
+            void get_array(V* values, std::size_t count) noexcept
+            {
+                std::memcpy(values, bytes_.data() + offset_, count * sizeof(V));
+                offset_ += count * sizeof(V);
+            }
+
+        private:
+            const std::vector<std::uint8_t>& bytes_;
+            std::size_t offset_;
+        };
+
+        template <class Net, class F>
+        void for_each_trainable(Net& net, F&& f)
+        {
+            net.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I> index, auto& layer) {
+                if constexpr (std::remove_cvref_t<Net>::template is_trainable<I>)
+                {
+                    f(index, layer);
+                }
+            });
+        }
+
+        template <class State>
+        std::size_t state_bytes(State& s)
+        {
+            std::size_t total = 0;
+            std::apply([&](auto&... t) { ((total += t.bytes), ...); }, s.tensors());
+            if constexpr (requires { s.scalars(); })
+            {
+                std::apply([&](auto&... v) { ((total += sizeof(double), (void)v), ...); }, s.scalars());
+            }
+            return total;
+        }
+    }
+
+    // CRC-32 (IEEE 802.3, the one zlib and zip use) of a byte range: the checksum that ends a model file.
+    [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept { return detail::crc32(bytes.data(), bytes.size()); }
+
+    // Identifies a network's architecture: the same layer kinds and sizes in the same order give the same value.
+    template <class Net>
+    inline constexpr std::uint64_t architecture_fingerprint = [] {
+        std::uint64_t h = detail::fnv_offset;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((h = detail::fnv1a(detail::fnv1a(detail::fnv1a(detail::fnv1a(h, detail::fingerprint_name<typename Net::template layer_type<I>>()),
+                                                            Net::template layer_type<I>::input_size),
+                                              Net::template layer_type<I>::output_size),
+                                detail::layer_parameter_count<typename Net::template layer_type<I>>())),
+             ...);
+        }(std::make_index_sequence<Net::depth>{});
+        return h;
+    }();
+
+    namespace detail
+    {
+        template <class O>
+        constexpr std::uint64_t optimizer_fingerprint() noexcept
+        {
+            std::uint64_t h = fnv1a(fnv_offset, std::string_view(O::name));
+            using state = typename O::template state<float, 1>;
+            return fnv1a(h, std::uint64_t{std::tuple_size_v<decltype(std::declval<state&>().tensors())>});
+        }
+
+        template <class Net>
+        std::vector<std::uint8_t> model_bytes(const Net& net, std::uint64_t optimizer_section_bytes)
+        {
+            using T = typename Net::value_type;
+            byte_writer w;
+            w.bytes.reserve(model_header_bytes + Net::parameter_bytes + optimizer_section_bytes + 4);
+            w.put(model_magic);
+            w.put(model_format_version);
+            w.put(static_cast<std::uint32_t>(sizeof(T)));
+            w.put(architecture_fingerprint<Net>);
+            w.put(static_cast<std::uint64_t>(Net::parameter_count));
+            w.put(optimizer_section_bytes);
+            for_each_trainable(net, [&](auto, const auto& layer) { w.put_array(layer.parameters().data(), layer.parameters().size); });
+            return std::move(w.bytes);
+        }
+
+        // Writes bytes to a temporary file next to path, then renames it over path.
+        inline void write_atomically_plain(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes)
+        {
+            const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+            {
+                std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+                if (!out)
+                {
+                    throw model_file_error("precast: cannot create " + temporary.string() + " (does the directory exist and is it writable?)");
+                }
+                out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+                out.flush();
+                if (!out)
+                {
+                    out.close();
+                    std::error_code ignored;
+                    std::filesystem::remove(temporary, ignored);
+                    throw model_file_error("precast: writing " + temporary.string() + " failed (disk full?)");
+                }
+            }
+            std::error_code error;
+            std::filesystem::rename(temporary, path, error);
+            if (error)
+            {
+                std::error_code ignored;
+                std::filesystem::remove(temporary, ignored);
+                throw model_file_error("precast: cannot replace " + path.string() + " (" + error.message() + ")");
+            }
+        }
+
+        // A model file's bytes, then their CRC-32.
+        inline void write_atomically(const std::filesystem::path& path, std::vector<std::uint8_t> bytes)
+        {
+            const std::uint32_t checksum = crc32(bytes.data(), bytes.size());
+            const auto* c = reinterpret_cast<const std::uint8_t*>(&checksum);
+            bytes.insert(bytes.end(), c, c + sizeof checksum);
+            write_atomically_plain(path, bytes);
+        }
+
+        [[noreturn]] inline void reject_model(const std::filesystem::path& path, const std::string& problem)
+        {
+            throw model_file_error("precast::load_model: " + path.string() + ": " + problem);
+        }
+
+        inline const char* element_type_name(std::uint32_t size) noexcept { return size == 4 ? "float" : size == 8 ? "double" : "unknown"; }
+
+        // Reads the file and checks everything but the optimizer section's content; returns the bytes.
+        template <class Net>
+        std::vector<std::uint8_t> read_checked_model(const std::filesystem::path& path, std::uint64_t& optimizer_section_bytes)
+        {
+            using T = typename Net::value_type;
+            std::error_code error;
+            if (!std::filesystem::is_regular_file(path, error))
+            {
+                reject_model(path, std::filesystem::exists(path, error) ? "is not a regular file" : "does not exist");
+            }
+            const auto size = std::filesystem::file_size(path, error);
+            if (error)
+            {
+                reject_model(path, "cannot be read (" + error.message() + ")");
+            }
+            if (size < model_header_bytes + 4)
+            {
+                reject_model(path, "is " + std::to_string(size) + " bytes long, too short for a precast model file (at least " +
+                                       std::to_string(model_header_bytes + 4) + ")");
+            }
+            if (size > Net::parameter_bytes * 16 + (std::uint64_t{1} << 20))
+            {
+                reject_model(path, "is " + std::to_string(size) + " bytes long, far more than this network's parameters and optimizer state");
+            }
+            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+            std::ifstream in(path, std::ios::binary);
+            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            if (static_cast<std::size_t>(in.gcount()) != bytes.size())
+            {
+                reject_model(path, "could not be read completely");
+            }
+            if (!std::equal(model_magic.begin(), model_magic.end(), bytes.begin()))
+            {
+                reject_model(path, "is not a precast model file (no PRECAST1 signature)");
+            }
+            byte_reader r(bytes, model_magic.size());
+            const auto version = r.get<std::uint32_t>();
+            if (version != model_format_version)
+            {
+                reject_model(path, "has format version " + std::to_string(version) + "; this precast reads version " + std::to_string(model_format_version));
+            }
+            const auto element = r.get<std::uint32_t>();
+            if (element != sizeof(T))
+            {
+                reject_model(path, std::string("holds ") + element_type_name(element) + " parameters; this network's are " + element_type_name(sizeof(T)));
+            }
+            const auto fingerprint = r.get<std::uint64_t>();
+            const auto count = r.get<std::uint64_t>();
+            if (fingerprint != architecture_fingerprint<Net> || count != Net::parameter_count)
+            {
+                reject_model(path, "was saved from another architecture (" + std::to_string(count) + " parameters, fingerprint " + std::to_string(fingerprint) +
+                                       "; this network has " + std::to_string(Net::parameter_count) + ", fingerprint " +
+                                       std::to_string(architecture_fingerprint<Net>) + ")");
+            }
+            optimizer_section_bytes = r.get<std::uint64_t>();
+            const std::uint64_t expected = model_header_bytes + Net::parameter_bytes + optimizer_section_bytes + 4;
+            if (optimizer_section_bytes > size || size != expected)
+            {
+                reject_model(path, size < expected ? "is truncated (" + std::to_string(size) + " of " + std::to_string(expected) + " bytes)"
+                                                   : "has " + std::to_string(size - expected) + " bytes more than its header accounts for");
+            }
+            std::uint32_t stored = 0;
+            std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+            if (crc32(bytes.data(), bytes.size() - 4) != stored)
+            {
+                reject_model(path, "is corrupt (checksum mismatch)");
+            }
+            return bytes;
+        }
+
+        template <class Net>
+        void read_parameters(Net& net, const std::vector<std::uint8_t>& bytes)
+        {
+            byte_reader r(bytes, model_header_bytes);
+            for_each_trainable(net, [&](auto, auto& layer) { r.get_array(layer.parameters().data(), layer.parameters().size); });
+        }
+    }
+
+    // Writes net's parameters to path (atomically: a temporary file, then a rename).
+    template <class Net>
+    void save_model(const std::filesystem::path& path, const Net& net)
+    {
+        detail::write_atomically(path, detail::model_bytes(net, 0));
+    }
+
+    // Writes net's parameters and the optimizer's state (to resume training where it stopped).
+    template <class Net, optimizer O>
+    void save_model(const std::filesystem::path& path, const Net& net, const O& /*optimizer*/, const typename Net::template optimizer_state<O>& state)
+    {
+        auto& s = const_cast<typename Net::template optimizer_state<O>&>(state);  // tensors() hands out references; nothing is written
+        std::uint64_t section = 2 * sizeof(std::uint64_t);
+        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { section += detail::state_bytes(s.template layer<I>()); });
+        auto bytes = detail::model_bytes(net, section);
+        detail::byte_writer w;
+        w.bytes = std::move(bytes);
+        w.put(detail::optimizer_fingerprint<O>());
+        w.put(static_cast<std::uint64_t>(state.steps()));
+        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
+            auto& layer_state = s.template layer<I>();
+            std::apply([&](auto&... t) { (w.put_array(t.data(), t.size), ...); }, layer_state.tensors());
+            if constexpr (requires { layer_state.scalars(); })
+            {
+                std::apply([&](auto&... v) { (w.put(static_cast<double>(v)), ...); }, layer_state.scalars());
+            }
+        });
+        detail::write_atomically(path, std::move(w.bytes));
+    }
+
+    // Reads parameters saved from a network of the same architecture and element type into net. Any problem is a
+    // model_file_error naming the file and what is wrong, and leaves net unchanged.
+    template <class Net>
+    void load_model(const std::filesystem::path& path, Net& net)
+    {
+        std::uint64_t section = 0;
+        const auto bytes = detail::read_checked_model<Net>(path, section);
+        detail::read_parameters(net, bytes);
+    }
+
+    // Reads parameters and optimizer state (the file must hold the state of the same optimizer type).
+    template <class Net, optimizer O>
+    void load_model(const std::filesystem::path& path, Net& net, const O& /*optimizer*/, typename Net::template optimizer_state<O>& state)
+    {
+        std::uint64_t section = 0;
+        const auto bytes = detail::read_checked_model<Net>(path, section);
+        std::uint64_t expected = 2 * sizeof(std::uint64_t);
+        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { expected += detail::state_bytes(state.template layer<I>()); });
+        if (section == 0)
+        {
+            detail::reject_model(path, "holds no optimizer state (it was saved with save_model(path, net))");
+        }
+        detail::byte_reader r(bytes, detail::model_header_bytes + Net::parameter_bytes);
+        if (r.get<std::uint64_t>() != detail::optimizer_fingerprint<O>() || section != expected)
+        {
+            detail::reject_model(path, std::string("holds the state of another optimizer, not ") + O::name);
+        }
+        const auto steps = r.get<std::uint64_t>();
+        detail::read_parameters(net, bytes);
+        state.restore_steps(steps);
+        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
+            auto& layer_state = state.template layer<I>();
+            std::apply([&](auto&... t) { (r.get_array(t.data(), t.size), ...); }, layer_state.tensors());
+            if constexpr (requires { layer_state.scalars(); })
+            {
+                std::apply([&](auto&... v) { ((v = static_cast<std::remove_cvref_t<decltype(v)>>(r.get<double>())), ...); }, layer_state.scalars());
+            }
+        });
+    }
+}

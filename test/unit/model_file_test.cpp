@@ -1,0 +1,224 @@
+// Saving and loading models: round trips (parameters; parameters + optimizer state, resuming training exactly),
+// and every way a file can be wrong, each a clear error that leaves the network unchanged.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/precast_under_test.hpp"
+
+namespace
+{
+    namespace fs = std::filesystem;
+    using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
+
+    using small_net = network<input<13>, dense<17>, relu, dropout<0.25>, dense<5>, softmax>;
+    using wider_net = network<input<13>, dense<18>, relu, dropout<0.25>, dense<5>, softmax>;
+    using small_double_net = network<input<13, double>, dense<17>, relu, dropout<0.25>, dense<5>, softmax>;
+
+    static_assert(architecture_fingerprint<small_net> == architecture_fingerprint<small_net>);
+    static_assert(architecture_fingerprint<small_net> != architecture_fingerprint<wider_net>);
+    static_assert(architecture_fingerprint<network<input<4>, dense<3>, relu>> != architecture_fingerprint<network<input<4>, dense<3>, precast::tanh>>);
+
+    class model_files : public ::testing::Test
+    {
+    protected:
+        void SetUp() override
+        {
+            dir_ = fs::temp_directory_path() / ("precast_model_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+            fs::remove_all(dir_);
+            fs::create_directories(dir_);
+        }
+        void TearDown() override { fs::remove_all(dir_); }
+
+        std::vector<char> bytes_of(const fs::path& p) const
+        {
+            std::ifstream in(p, std::ios::binary);
+            return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        }
+        void write_bytes(const fs::path& p, const std::vector<char>& b) const
+        {
+            std::ofstream out(p, std::ios::binary | std::ios::trunc);
+            out.write(b.data(), static_cast<std::streamsize>(b.size()));
+        }
+
+        fs::path dir_;
+    };
+
+    template <class Net>
+    std::vector<typename Net::value_type> all_parameters(const Net& net)
+    {
+        std::vector<typename Net::value_type> values;
+        net.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& layer) {
+            if constexpr (Net::template is_trainable<I>)
+            {
+                values.insert(values.end(), layer.parameters().data(), layer.parameters().data() + layer.parameters().size);
+            }
+        });
+        return values;
+    }
+
+    template <class Net>
+    std::string load_error(const fs::path& p, Net& net)
+    {
+        try
+        {
+            load_model(p, net);
+        }
+        catch (const model_file_error& e)
+        {
+            return e.what();
+        }
+        return "(no error)";
+    }
+
+    TEST_F(model_files, parameters_round_trip_exactly_and_no_temporary_file_is_left)
+    {
+        const small_net saved(he_normal{}, 1);
+        small_net loaded(he_normal{}, 2);
+        ASSERT_NE(all_parameters(saved), all_parameters(loaded));
+        save_model(dir_ / "m.precast", saved);
+        load_model(dir_ / "m.precast", loaded);
+        EXPECT_EQ(all_parameters(saved), all_parameters(loaded));
+        // The file is exactly header + parameters + checksum; nothing else is in the directory.
+        EXPECT_EQ(fs::file_size(dir_ / "m.precast"), 40 + small_net::parameter_bytes + 4);
+        EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+        // Saving again replaces the file.
+        save_model(dir_ / "m.precast", loaded);
+        EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+    }
+
+    TEST_F(model_files, the_format_is_as_documented)
+    {
+        network<input<2>, dense<1>> net;
+        net.at<0>().parameters()[0] = 1.5f;
+        net.at<0>().parameters()[1] = -2.0f;
+        net.at<0>().parameters()[2] = 0.25f;
+        save_model(dir_ / "tiny", net);
+        const auto b = bytes_of(dir_ / "tiny");
+        ASSERT_EQ(b.size(), 40u + 12u + 4u);
+        EXPECT_EQ(std::string(b.data(), 8), "PRECAST1");
+        auto u32 = [&](std::size_t at) {
+            std::uint32_t v = 0;
+            std::memcpy(&v, b.data() + at, 4);
+            return v;
+        };
+        auto u64 = [&](std::size_t at) {
+            std::uint64_t v = 0;
+            std::memcpy(&v, b.data() + at, 8);
+            return v;
+        };
+        EXPECT_EQ(u32(8), 1u);   // version
+        EXPECT_EQ(u32(12), 4u);  // float
+        EXPECT_EQ(u64(24), 3u);  // parameters
+        EXPECT_EQ(u64(32), 0u);  // no optimizer state
+        float p[3];
+        std::memcpy(p, b.data() + 40, 12);
+        EXPECT_EQ(p[0], 1.5f);
+        EXPECT_EQ(p[2], 0.25f);
+        // CRC-32 of "123456789" is 0xCBF43926 (the standard check value); the file's matches its own bytes.
+        const char* check = "123456789";
+        EXPECT_EQ(crc32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(check), 9)), 0xCBF43926u);
+        EXPECT_EQ(u32(52), crc32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(b.data()), 52)));
+    }
+
+    TEST_F(model_files, every_bad_file_is_a_clear_error_and_leaves_the_network_unchanged)
+    {
+        const small_net saved(he_normal{}, 1);
+        save_model(dir_ / "good", saved);
+        small_net net(he_normal{}, 2);
+        const auto before = all_parameters(net);
+        const std::string d = dir_.string() + "/";
+
+        EXPECT_EQ(load_error(dir_ / "missing", net), "precast::load_model: " + d + "missing: does not exist");
+        EXPECT_EQ(load_error(dir_, net), "precast::load_model: " + dir_.string() + ": is not a regular file");
+        write_bytes(dir_ / "short", {'P', 'R'});
+        EXPECT_EQ(load_error(dir_ / "short", net), "precast::load_model: " + d + "short: is 2 bytes long, too short for a precast model file (at least 44)");
+        auto good = bytes_of(dir_ / "good");
+        auto other = good;
+        other[0] = 'X';
+        write_bytes(dir_ / "other", other);
+        EXPECT_EQ(load_error(dir_ / "other", net), "precast::load_model: " + d + "other: is not a precast model file (no PRECAST1 signature)");
+        auto version = good;
+        version[8] = 7;
+        write_bytes(dir_ / "version", version);
+        EXPECT_EQ(load_error(dir_ / "version", net), "precast::load_model: " + d + "version: has format version 7; this precast reads version 1");
+        auto cut = good;
+        cut.resize(cut.size() - 10);
+        write_bytes(dir_ / "cut", cut);
+        EXPECT_EQ(load_error(dir_ / "cut", net), "precast::load_model: " + d + "cut: is truncated (" + std::to_string(cut.size()) + " of " +
+                                                     std::to_string(good.size()) + " bytes)");
+        auto flipped = good;
+        flipped[60] = static_cast<char>(flipped[60] ^ 0x10);
+        write_bytes(dir_ / "flipped", flipped);
+        EXPECT_EQ(load_error(dir_ / "flipped", net), "precast::load_model: " + d + "flipped: is corrupt (checksum mismatch)");
+
+        wider_net wider;
+        EXPECT_NE(load_error(dir_ / "good", wider).find("good: was saved from another architecture (" + std::to_string(small_net::parameter_count) +
+                                                        " parameters"),
+                  std::string::npos);
+        small_double_net in_double;
+        EXPECT_EQ(load_error(dir_ / "good", in_double), "precast::load_model: " + d + "good: holds float parameters; this network's are double");
+        EXPECT_EQ(all_parameters(net), before);
+
+        EXPECT_THROW(save_model(dir_ / "no" / "such" / "dir" / "m", saved), model_file_error);
+    }
+
+    // Saved mid-training with Adam, loaded into a fresh network and state: the next steps are the same.
+    TEST_F(model_files, optimizer_state_round_trips_and_training_resumes_exactly)
+    {
+        using net_t = network<input<6, double>, dense<9>, precast::tanh, dense<3>>;
+        std::vector<double> x(4 * 6);
+        std::vector<label_type> labels{0, 1, 2, 1};
+        for (std::size_t i = 0; i < x.size(); ++i)
+        {
+            x[i] = static_cast<double>(i % 7) * 0.1 - 0.3;
+        }
+        const matrix_view<const double, 4, 6> xv(x.data());
+        const std::span<const label_type, 4> yv(labels.data(), 4);
+
+        net_t a(glorot_uniform{}, 3);
+        trainer<4, net_t, softmax_cross_entropy, nadam> ta(a, {}, nadam({.learning_rate = 0.01}));
+        for (int i = 0; i < 5; ++i)
+        {
+            (void)ta.step(xv, yv);
+        }
+        save_model(dir_ / "resume", a, ta.optimizer(), ta.optimizer_state());
+
+        net_t b(glorot_uniform{}, 99);
+        trainer<4, net_t, softmax_cross_entropy, nadam> tb(b, {}, nadam({.learning_rate = 0.01}));
+        load_model(dir_ / "resume", b, tb.optimizer(), tb.optimizer_state());
+        EXPECT_EQ(tb.optimizer_state().steps(), 5u);
+        for (int i = 0; i < 3; ++i)
+        {
+            EXPECT_EQ(ta.step(xv, yv), tb.step(xv, yv)) << "step " << i;
+        }
+        EXPECT_EQ(all_parameters(a), all_parameters(b));
+
+        // A file with parameters only cannot restore an optimizer; a file with Adam's state cannot restore Nadam's.
+        save_model(dir_ / "plain", a);
+        EXPECT_THROW(load_model(dir_ / "plain", b, tb.optimizer(), tb.optimizer_state()), model_file_error);
+        trainer<4, net_t, softmax_cross_entropy, adam> tc(a, {}, adam());
+        (void)tc.step(xv, yv);
+        save_model(dir_ / "adam", a, tc.optimizer(), tc.optimizer_state());
+        try
+        {
+            load_model(dir_ / "adam", b, tb.optimizer(), tb.optimizer_state());
+            FAIL() << "loaded Adam's state into Nadam's";
+        }
+        catch (const model_file_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()), "precast::load_model: " + (dir_ / "adam").string() + ": holds the state of another optimizer, not nadam");
+        }
+        // Loading parameters only from a file that also holds optimizer state works.
+        load_model(dir_ / "adam", b);
+        EXPECT_EQ(all_parameters(a), all_parameters(b));
+    }
+}
