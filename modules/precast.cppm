@@ -125,6 +125,7 @@ export namespace precast
 
     // optimizers/
     using precast::adadelta;
+    using precast::any_optimizer;
     using precast::adagrad;
     using precast::adagrad_da;
     using precast::adam;

@@ -39,6 +39,7 @@
 #include <precast/losses/softmax_cross_entropy.hpp>
 
 #include <precast/optimizers/adadelta.hpp>
+#include <precast/optimizers/any_optimizer.hpp>
 #include <precast/optimizers/adagrad.hpp>
 #include <precast/optimizers/adagrad_da.hpp>
 #include <precast/optimizers/adam.hpp>

@@ -130,6 +130,7 @@ namespace
         check(proximal_adagrad());
         check(adagrad_da());
         check(clip_by_global_norm<scheduled<adam, linear_warmup<cosine_decay>>>({adam(), linear_warmup<cosine_decay>(10, cosine_decay(100))}, 1.0));
+        check(any_optimizer::named("nadam", 0.002));  // its state is made by the first step; none after
     }
 
     TEST(training_step, inference_allocates_nothing)

@@ -474,6 +474,16 @@ namespace
         EXPECT_EQ(message_of([] { clip_by_global_norm<adam>(adam(), 0.0); }), "precast::clip_by_global_norm: the limit must be positive, not 0.000000");
     }
 
+    // any_optimizer runs the chosen optimizer: the same steps as the type itself, through the network.
+    TEST(any_optimizer, runs_the_optimizer_it_was_given_or_named)
+    {
+        EXPECT_EQ(std::string(any_optimizer::named("rmsprop", 0.01).chosen_name()), "rmsprop");
+        EXPECT_EQ(message_of([] { (void)any_optimizer::named("sgd", 0.1); }),
+                  "precast::any_optimizer: no optimizer is named \"sgd\"; the names are gradient_descent, momentum, nesterov_momentum, adagrad, adadelta, "
+                  "rmsprop, adam, adamw, adamax, nadam, ftrl, proximal_gradient_descent, proximal_adagrad, adagrad_da");
+        EXPECT_EQ(message_of([] { (void)any_optimizer::named("adam", -1.0); }), "precast::adam: the learning rate must be positive and finite, not -1.000000");
+    }
+
     // ---- schedules, clipping, the network's state ------------------------------------------------------------------
 
     TEST(schedules, give_the_documented_factors)
@@ -563,6 +573,16 @@ namespace
             const double g = static_cast<double>(gradient_at(1)[i]);
             EXPECT_NEAR(net.at<0>().parameters()[i], static_cast<double>(start[i]) - (g == 0 ? 0.0 : 0.001 * (g > 0 ? 1 : -1)), 1e-9) << i;
         }
+    }
+
+    TEST(network_optimizer_state, any_optimizer_steps_like_the_type_it_holds)
+    {
+        check_network_steps(any_optimizer::named("adam", 0.1), adam_reference(0.1L, 0.9L, 0.999L, 1e-8L, false, 0, 0, false),
+                            [](const vec& g) { return g; }, "any_optimizer named adam");
+        check_network_steps(any_optimizer(rmsprop(rmsprop::options::tensorflow1())), rmsprop_reference(0.001L, 0.9L, 1e-10L, 0, false, 1, true),
+                            [](const vec& g) { return g; }, "any_optimizer(rmsprop tensorflow1)");
+        check_network_steps(any_optimizer(proximal_gradient_descent({.learning_rate = 0.1, .l1 = 0.5, .l2 = 0.2})), proximal_sgd_reference(0.1L, 0.5L, 0.2L),
+                            [](const vec& g) { return g; }, "any_optimizer(proximal_gradient_descent)");
     }
 
     TEST(network_optimizer_state, schedules_scale_the_learning_rate_per_step)
