@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: bootstrap, build with clang++-19 (release, -march=native), then
 #   1. precast-gradcheck: every layer, loss and a set of networks against finite differences (the table);
-#   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics.
+#   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics;
+#   3. Fashion-MNIST: a 784-256-256-10 MLP trained for 5 epochs on the real data set (2 threads), with a CSV log,
+#      an SVG plot and the saved model in build/clang/fashion-mnist/, then the saved model evaluated again.
 # Exits non-zero if any gradient check fails or any example does not reach its result.
 set -euo pipefail
 
@@ -12,7 +14,7 @@ export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
 examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example)
 cmake --preset clang >/dev/null
-cmake --build --preset clang --target precast_gradcheck "${examples[@]/#/precast_example_}" >/dev/null
+cmake --build --preset clang --target precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist >/dev/null
 
 echo "== precast-gradcheck"
 "$repo/build/clang/test/precast-gradcheck"
@@ -21,3 +23,12 @@ for example in "${examples[@]}"; do
   echo "== examples/$example"
   "$repo/build/clang/examples/$example"
 done
+
+out="$repo/build/clang/fashion-mnist"
+mkdir -p "$out"
+echo
+echo "== examples/fashion_mnist --epochs 5 --threads 2"
+"$repo/build/clang/examples/fashion_mnist" --epochs 5 --threads 2 --log "$out/log.csv" --plot "$out/plot.svg" --save "$out/model.precast"
+echo
+echo "== examples/fashion_mnist --load (the saved model, evaluated again)"
+"$repo/build/clang/examples/fashion_mnist" --load "$out/model.precast"
