@@ -64,11 +64,16 @@ namespace precast
             const std::size_t unpadded = 10 + header.size() + 1;
             header.append((64 - unpadded % 64) % 64, ' ');
             header += '\n';
-            std::vector<std::uint8_t> out{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size() & 0xFF),
-                                          static_cast<std::uint8_t>(header.size() >> 8)};
-            out.insert(out.end(), header.begin(), header.end());
-            const auto* p = reinterpret_cast<const std::uint8_t*>(values.data());
-            out.insert(out.end(), p, p + values.size() * sizeof(T));
+            // Sized once and filled in place (growing a vector from a short prefix trips g++ 12's -Warray-bounds).
+            const std::uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size() & 0xFF),
+                                             static_cast<std::uint8_t>(header.size() >> 8)};
+            std::vector<std::uint8_t> out(sizeof prefix + header.size() + values.size() * sizeof(T));
+            std::memcpy(out.data(), prefix, sizeof prefix);
+            std::memcpy(out.data() + sizeof prefix, header.data(), header.size());
+            if (!values.empty())
+            {
+                std::memcpy(out.data() + sizeof prefix + header.size(), values.data(), values.size() * sizeof(T));
+            }
             return out;
         }
 
