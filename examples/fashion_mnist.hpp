@@ -77,7 +77,8 @@ namespace examples::fashion
             "  --log FILE.csv       write one line per epoch\n"
             "  --plot FILE.svg      draw loss and accuracy per epoch\n"
             "  --save FILE          save the trained model\n"
-            "  --load FILE          evaluate a saved model on the test set instead of training\n"
+            "  --load FILE          evaluate a saved model on the test set instead of training (give the\n"
+            "                       --arch it was trained with; another architecture is refused)\n"
             "  --help               this text\n";
         return text;
     }

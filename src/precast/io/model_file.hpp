@@ -372,6 +372,9 @@ namespace precast
     template <class Net, optimizer O>
     void save_model(const std::filesystem::path& path, const Net& net, const O& /*optimizer*/, const typename Net::template optimizer_state<O>& state)
     {
+        static_assert(requires(typename O::template state<float, 1>& s) { s.tensors(); },
+                      "precast::save_model: this optimizer's state does not list its tensors (any_optimizer's does not): save the parameters "
+                      "only, save_model(path, net), or train with the optimizer's own type to save its state");
         auto& s = const_cast<typename Net::template optimizer_state<O>&>(state);  // tensors() hands out references; nothing is written
         std::uint64_t section = 2 * sizeof(std::uint64_t);
         detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { section += detail::state_bytes(s.template layer<I>()); });
@@ -405,6 +408,9 @@ namespace precast
     template <class Net, optimizer O>
     void load_model(const std::filesystem::path& path, Net& net, const O& /*optimizer*/, typename Net::template optimizer_state<O>& state)
     {
+        static_assert(requires(typename O::template state<float, 1>& s) { s.tensors(); },
+                      "precast::load_model: this optimizer's state does not list its tensors (any_optimizer's does not): load the parameters "
+                      "only, load_model(path, net), or use the optimizer's own type");
         std::uint64_t section = 0;
         const auto bytes = detail::read_checked_model<Net>(path, section);
         std::uint64_t expected = 2 * sizeof(std::uint64_t);
