@@ -34,6 +34,10 @@ export namespace precast
     using precast::threading_available;
     using precast::threads;
     using precast::matrix_view;
+    using precast::batch_view;
+    using precast::last_extent;
+    using precast::leading_size;
+    using precast::with_last_extent;
     using precast::mode;
     using precast::multiply;
     using precast::random_engine;
@@ -56,7 +60,22 @@ export namespace precast
     using precast::layer;
     using precast::layer_backward;
     using precast::layer_forward;
-    using precast::layer_sizes;
+    using precast::layer_shapes;
+    using precast::layer_input;
+    using precast::layer_output;
+    using precast::layer_spec_for;
+    using precast::named;
+    using precast::seeded_layer;
+    using precast::layer_with_cost;
+    using precast::epilogue_layer;
+    using precast::fusable_activation;
+    using precast::frozen_form;
+    using precast::workspace_bytes_of;
+    using precast::loss_with_decisions;
+    using precast::saveable_state;
+    using precast::decision_count;
+    using precast::ignore_label;
+    using precast::max_parameter_rank;
     using precast::layer_spec;
     using precast::layer_workspace;
     using precast::loss;
@@ -104,6 +123,9 @@ export namespace precast
     using precast::relu;
     using precast::relu_function;
     using precast::relu_layer;
+    using precast::reshape_layer;
+    using precast::reshape_to;
+    using precast::flatten;
     using precast::sigmoid;
     using precast::sigmoid_function;
     using precast::sigmoid_layer;
@@ -122,6 +144,10 @@ export namespace precast
     using precast::mean_squared_error;
     using precast::softmax_cross_entropy;
     using precast::softmax_cross_entropy_one_hot;
+    using precast::loss_rows;
+    using precast::loss_rows_per_sample;
+    using precast::loss_row_size;
+    using precast::loss_targets;
 
     // optimizers/
     using precast::adadelta;
@@ -137,6 +163,7 @@ export namespace precast
     using precast::load_model;
     using precast::model_file_error;
     using precast::architecture_fingerprint;
+    using precast::architecture_fingerprint_v1;
     using precast::crc32;
     using precast::npy_array;
     using precast::npy_error;
@@ -166,7 +193,10 @@ export namespace precast
     // network/
     using precast::frozen_network;
     using precast::input;
+    using precast::input_of;
     using precast::network;
+    using precast::network_workspace;
+    using precast::network_optimizer_state;
 
     // gradcheck/
     using precast::check_layer;
@@ -198,6 +228,7 @@ export namespace precast
         using precast::kernels::simd_arch_name;
         using precast::kernels::simd_batch;
         using precast::kernels::simd_width;
+        using precast::kernels::padded_size;
         using precast::kernels::span_elements_of_one_scalar;
     }
 }
@@ -236,12 +267,12 @@ namespace precast::detail
             layer.forward(matrix_view<const T, 1, n>(x), matrix_view<T, 1, n>(y), ws, mode::inference);
             layer.backward(matrix_view<const T, 1, n>(x), matrix_view<const T, 1, n>(y), matrix_view<const T, 1, n>(y), matrix_view<T, 1, n>(dx), ws);
         };
-        run(identity_layer<T, n>{});
-        run(sigmoid_layer<T, n>{});
-        run(tanh_layer<T, n>{});
-        run(relu_layer<T, n>{});
-        run(leaky_relu_layer<T, n>{});
-        run(elu_layer<T, n>{});
+        run(identity_layer<T, shape<n>>{});
+        run(sigmoid_layer<T, shape<n>>{});
+        run(tanh_layer<T, shape<n>>{});
+        run(relu_layer<T, shape<n>>{});
+        run(leaky_relu_layer<T, shape<n>>{});
+        run(elu_layer<T, shape<n>>{});
     }
     template void keep_activation_intrinsics_reachable<float>();
     template void keep_activation_intrinsics_reachable<double>();

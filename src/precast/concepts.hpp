@@ -1,133 +1,229 @@
-// The contract. Every layer, loss, optimizer and initializer in precast (and any you write) satisfies one of
-// the concepts below; the network and the trainer accept nothing else. Each big concept is a conjunction of
+// The contract: every member of a layer, loss, optimizer or initializer that precast ever uses is named here, as
+// a concept. Required parts make up `layer`, `loss`, `optimizer` and `initializer`; optional capabilities have a
+// concept each, and the library uses a member only through its concept. Each big concept is a conjunction of
 // named parts, so a compiler that rejects your type names the part that is missing.
 //
-// Where a new piece goes:
+// Where a new piece goes (one header each, laid out like its neighbours):
 //   a layer        src/precast/layers/<name>.hpp      a spec (layer_spec) + the layer it binds to (layer)
 //   a loss         src/precast/losses/<name>.hpp      loss
 //   an optimizer   src/precast/optimizers/<name>.hpp  optimizer
 //   an initializer src/precast/initializers.hpp       initializer
-// then add the header to precast.hpp and its names to modules/precast.cppm, and its cases to the gradient-check
-// suite (test/gradcheck/) if it has a gradient.
+// then include the header from precast.hpp and add its cases to the gradient-check suite (test/gradcheck/) and the
+// conformance suite (test/static/) if it has a gradient.
 #pragma once
 
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
+#include <tuple>
 #include <type_traits>
 
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
-#include <precast/optimizers/step_context.hpp>
+#include <precast/core/vocabulary.hpp>
+#include <precast/kernels/gemm.hpp>
 
 namespace precast
 {
-    // ---- layers ---------------------------------------------------------------------------------------------------
+    // named<X>: X::name is a string for reports, files and error messages. Required of losses and optimizers;
+    // a layer without one is reported as "layer".
+    template <class X>
+    concept named = requires {
+        { X::name } -> std::convertible_to<std::string_view>;
+    };
 
-    // layer_sizes<L>: L::value_type is a scalar; L::input_size and L::output_size are positive compile-time
-    // sizes of one sample (a layer maps a batch matrix_view<T, B, input_size> to matrix_view<T, B, output_size>).
+    // ---- layers: required ---------------------------------------------------------------------------------------
+
+    // layer_shapes<L>: L::value_type is a scalar; L::input_shape and L::output_shape are the static shapes of one
+    // sample (precast::shape<...> of any rank). A layer maps batch_view<T, B, input_shape> to
+    // batch_view<T, B, output_shape> for every batch size B.
     template <class L>
-    concept layer_sizes = requires {
+    concept layer_shapes = requires {
         typename L::value_type;
-        { L::input_size } -> std::convertible_to<std::size_t>;
-        { L::output_size } -> std::convertible_to<std::size_t>;
-    } && scalar<typename L::value_type> && (L::input_size > 0) && (L::output_size > 0);
+        typename L::input_shape;
+        typename L::output_shape;
+    } && scalar<typename L::value_type> && static_shape<typename L::input_shape> && static_shape<typename L::output_shape>;
+
+    // What a layer reads and writes for a batch of B samples.
+    template <class L, std::size_t B>
+    using layer_input = batch_view<const typename L::value_type, B, typename L::input_shape>;
+    template <class L, std::size_t B>
+    using layer_output = batch_view<typename L::value_type, B, typename L::output_shape>;
 
     // layer_workspace<L>: L::workspace<B> is what one forward pass leaves for its backward pass (a dropout mask,
-    // say) beyond the input and output the network keeps anyway; default-constructible, sized at compile time.
+    // a recurrent layer's gates) beyond the input and output the network keeps anyway; default-constructible,
+    // sized at compile time. A layer whose workspace is not no_workspace declares how many bytes it holds for a
+    // batch of B, L::workspace_bytes<B> (buffers may live on the heap, where sizeof does not see them).
     template <class L>
-    concept layer_workspace = requires { typename L::template workspace<1>; } &&
-                              std::default_initializable<typename L::template workspace<1>>;
+    concept layer_workspace = requires { typename L::template workspace<1>; } && std::default_initializable<typename L::template workspace<1>> &&
+                              (std::same_as<typename L::template workspace<1>, no_workspace> ||
+                               requires {
+                                   { L::template workspace_bytes<1> } -> std::convertible_to<std::size_t>;
+                               });
 
-    // layer_forward<L>: l.forward(x, y, ws, mode) writes y for a batch x, for every batch size B.
+    // layer_forward<L>: l.forward(x, y, ws, mode) writes y for a batch x.
     template <class L>
-    concept layer_forward = layer_sizes<L> && layer_workspace<L> &&
-        requires(L& l, matrix_view<const typename L::value_type, 1, L::input_size> x,
-                 matrix_view<typename L::value_type, 1, L::output_size> y, typename L::template workspace<1>& ws, mode m) {
-            l.forward(x, y, ws, m);
-        };
+    concept layer_forward = layer_shapes<L> && layer_workspace<L> &&
+                            requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y, typename L::template workspace<1>& ws, mode m) { l.forward(x, y, ws, m); };
 
     // layer_backward<L>: l.backward(x, y, dy, dx, ws) writes dx = dLoss/dx given dy = dLoss/dy, x and y from the
-    // forward pass. An empty dx view (dx.empty()) means the input gradient is not wanted: skip computing it.
-    // A trainable layer also writes the gradients of its parameters (overwriting, not accumulating).
+    // forward pass. It overwrites dx and the parameter gradients (never accumulates into them) and writes every
+    // element, zeros included: the gradient checker fills them with NaN first. An empty dx (dx.empty()) means
+    // the input gradient is not wanted: skip computing it.
     template <class L>
-    concept layer_backward = layer_sizes<L> && layer_workspace<L> &&
-        requires(L& l, matrix_view<const typename L::value_type, 1, L::input_size> x,
-                 matrix_view<const typename L::value_type, 1, L::output_size> y,
-                 matrix_view<const typename L::value_type, 1, L::output_size> dy,
-                 matrix_view<typename L::value_type, 1, L::input_size> dx, typename L::template workspace<1>& ws) {
-            l.backward(x, y, dy, dx, ws);
-        };
+    concept layer_backward = layer_shapes<L> && layer_workspace<L> &&
+                             requires(L& l, layer_input<L, 1> x, batch_view<const typename L::value_type, 1, typename L::output_shape> y,
+                                      batch_view<const typename L::value_type, 1, typename L::output_shape> dy,
+                                      batch_view<typename L::value_type, 1, typename L::input_shape> dx, typename L::template workspace<1>& ws) {
+                                 l.backward(x, y, dy, dx, ws);
+                             };
 
     // layer: a concrete layer with static shapes, forward and backward.
     template <class L>
-    concept layer = layer_sizes<L> && layer_workspace<L> && layer_forward<L> && layer_backward<L>;
+    concept layer = layer_shapes<L> && layer_workspace<L> && layer_forward<L> && layer_backward<L>;
 
-    // parameter_tensor: how a trainable layer's flat parameter vector divides into named tensors, for
-    // reports and files: `rows x cols` values starting at `offset` (a vector has cols == 1).
-    struct parameter_tensor
+    namespace detail
     {
-        const char* name;
-        std::size_t offset;
-        std::size_t rows;
-        std::size_t cols;
-    };
+        // What trainable_layer checks initialize() with; any initializer works the same.
+        struct probe_initializer
+        {
+            template <class T>
+            void fill(std::span<T>, std::size_t, std::size_t, random_engine&) const noexcept
+            {
+            }
+        };
+    }
 
     // trainable_layer: a layer whose parameters are one flat vector, l.parameters(), with a gradient vector of
-    // the same type, l.gradients(), written by backward; L::parameter_tensors names their parts; initialize(init,
-    // rng) fills them. Both vectors are tensor_buffer<T, shape<parameter_count>>, which optimizers update.
+    // the same type, l.gradients(), written by backward; L::parameter_tensors (an array of parameter_tensor) names
+    // their parts and shapes; l.initialize(init, rng) fills them (each with a const overload of the accessors). Both vectors are
+    // tensor_buffer<T, shape<parameter_count>>, which optimizers update.
     template <class L>
     concept trainable_layer = layer<L> && requires(L& l, const L& cl, random_engine& rng) {
         { L::parameter_count } -> std::convertible_to<std::size_t>;
         { l.parameters() } -> std::same_as<tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
         { l.gradients() } -> std::same_as<tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
         { cl.parameters() } -> std::same_as<const tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
-        L::parameter_tensors.size();
+        { cl.gradients() } -> std::same_as<const tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
+        { L::parameter_tensors[0] } -> std::convertible_to<parameter_tensor>;
+        { L::parameter_tensors.size() } -> std::convertible_to<std::size_t>;
+        l.initialize(detail::probe_initializer{}, rng);
     };
 
-    // layer_spec: what a network's layer list holds. S::bind<T, In> is the concrete layer for element type T and
-    // In inputs per sample; the output size follows from it. dense<10>, relu and dropout<0.5> are specs.
+    // layer_spec: what a network's layer list holds besides concrete layers. S::bind<T, InputShape> is the
+    // concrete layer for element type T and the shape the previous layer outputs. dense<10>, relu and
+    // dropout<0.5> are specs. (A spec that cannot take some shape says so with a static_assert in its layer.)
     template <class S>
-    concept layer_spec = requires { typename S::template bind<float, 1>; } && layer<typename S::template bind<float, 1>>;
+    concept layer_spec = requires { typename S::template bind<float, shape<1>>; };
+
+    // layer_spec_for<S, T, InputShape>: S binds to a layer for that element type and input shape.
+    template <class S, class T, class InputShape>
+    concept layer_spec_for = layer_spec<S> && layer<typename S::template bind<T, InputShape>>;
+
+    // ---- layers: optional capabilities -----------------------------------------------------------------------------
+
+    // seeded_layer<L>: l.seed(s) sets the layer's own random stream (dropout); the network seeds it from its seed
+    // and the layer's position, so a run is reproducible.
+    template <class L>
+    concept seeded_layer = requires(L& l, std::uint64_t s) { l.seed(s); };
+
+    // layer_with_cost<L>: nominal FLOPs per sample, L::forward_flops and L::backward_flops (a multiply-add is 2),
+    // for the network's totals and the benchmarks' GFLOP/s. A layer without them counts 0.
+    template <class L>
+    concept layer_with_cost = requires {
+        { L::forward_flops } -> std::convertible_to<std::size_t>;
+        { L::backward_flops } -> std::convertible_to<std::size_t>;
+    };
+
+    // epilogue_layer<L>: forward and backward take one more argument, a GEMM epilogue (kernels/gemm.hpp) that
+    // forward runs on each finished tile of y and backward on each tile of dx. The network passes a following
+    // (forward) or preceding (backward) fusable_activation's epilogues, so the activation costs no extra pass.
+    template <class L>
+    concept epilogue_layer = layer<L> && requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y,
+                                                  batch_view<const typename L::value_type, 1, typename L::output_shape> cy,
+                                                  batch_view<typename L::value_type, 1, typename L::input_shape> dx,
+                                                  typename L::template workspace<1>& ws, const kernels::no_epilogue& e) {
+        l.forward(x, y, ws, mode::inference, e);
+        l.backward(x, cy, cy, dx, ws, e);
+    };
+
+    // fusable_activation<L>: an elementwise layer whose work can run inside a neighbour's GEMM:
+    // L::value_epilogue(c, out) writes out = f(C) for the tiles of C, and
+    // L::derivative_epilogue(c, x, y, dx) writes dx = C * f'(x, y), both gemm_epilogue objects indexed like C.
+    template <class L>
+    concept fusable_activation = layer<L> && std::same_as<typename L::input_shape, typename L::output_shape> &&
+                                 requires(const typename L::value_type* c, typename L::value_type* out) {
+                                     { L::value_epilogue(c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
+                                     { L::derivative_epilogue(c, c, c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
+                                 };
+
+    // frozen_form<L>: L::frozen is the layer's own batch-1 inference form, for frozen_network: built from a
+    // const L&, refresh(const L&) takes a new snapshot, run(in, out) maps one sample. Both buffers hold the sample
+    // zero-padded to whole SIMD registers (frozen_network's padded_size), and run may rely on that. A layer
+    // without one runs its own forward pass at batch 1 instead.
+    template <class L>
+    concept frozen_form = layer<L> && requires(typename L::frozen& f, const L& l, const typename L::value_type* in, typename L::value_type* out) {
+        typename L::frozen;
+        requires std::constructible_from<typename L::frozen, const L&>;
+        f.refresh(l);
+        f.run(in, out);
+    };
+
+    // The bytes a layer's workspace holds for a batch of B (0 for no_workspace).
+    template <layer L, std::size_t B>
+    consteval std::size_t workspace_bytes_of()
+    {
+        if constexpr (std::same_as<typename L::template workspace<B>, no_workspace>)
+        {
+            return 0;
+        }
+        else
+        {
+            return L::template workspace_bytes<B>;
+        }
+    }
 
     // ---- losses ---------------------------------------------------------------------------------------------------
 
-    // What a loss compares predictions with: real-valued targets with as many values per sample as the
-    // network's output (regression, binary, one-hot), or one class index per sample.
-    enum class target_kind
-    {
-        values,
-        labels,
-    };
-
-    using label_type = std::uint32_t;
-
-    // The targets of a batch, as a loss receives them.
+    // The targets of a batch, as a loss receives them: a [B][N] matrix of values, or B labels.
     template <target_kind Kind, scalar T, std::size_t B, std::size_t N>
     using target_batch = std::conditional_t<Kind == target_kind::values, matrix_view<const T, B, N>, std::span<const label_type, B>>;
 
-    // loss_value<L>: l.value(y, t, rows) is the loss of the first `rows` samples of the batch (the rest is
-    // padding of a partial last batch), reduced as the loss documents.
+    // A loss sees the network's output as a matrix y[R][N] (loss_rows in losses/loss_support.hpp does the folding):
+    //   values: one row per sample, all of its values (N = the output's size), targets alike;
+    //   labels: one row per position of the output's last axis (N = the classes), one label per row; a vector
+    //           output has one position per sample, an output [steps, classes] has `steps`.
+    // `rows` counts the real rows at the top (the rest is padding of a partial last batch: no value, zero gradient).
+
+    // loss_value<L>: l.value(y, t, rows) is the loss of the first `rows` rows, reduced as the loss documents.
     template <class L>
     concept loss_value = requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t) {
         { L::targets } -> std::convertible_to<target_kind>;
         { l.value(y, t, std::size_t{1}) } -> std::same_as<float>;
     };
 
-    // loss_gradient<L>: l.gradient(y, t, dy, rows) writes dy = d value / d y (zero for padding rows).
+    // loss_gradient<L>: l.gradient(y, t, dy, rows) writes dy = d value / d y, every element (zero for padding
+    // rows and ignored labels).
     template <class L>
     concept loss_gradient = requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t,
-                                     matrix_view<float, 1, 2> dy) {
-        l.gradient(y, t, dy, std::size_t{1});
-    };
+                                     matrix_view<float, 1, 2> dy) { l.gradient(y, t, dy, std::size_t{1}); };
 
-    // loss: a value and its gradient with respect to the network's output.
+    // loss: named, with a value and its gradient with respect to the network's output.
     template <class L>
-    concept loss = loss_value<L> && loss_gradient<L>;
+    concept loss = named<L> && loss_value<L> && loss_gradient<L>;
+
+    // loss_with_decisions<L>: l.count_correct(y, t, rows) -> decision_count: how many decisions the batch holds
+    // and how many are right (argmax against the label, a threshold against a binary target). The trainer
+    // reports accuracy for such losses.
+    template <class L>
+    concept loss_with_decisions = loss<L> && requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t) {
+        { l.count_correct(y, t, std::size_t{1}) } -> std::same_as<decision_count>;
+    };
 
     // ---- optimizers -----------------------------------------------------------------------------------------------
 
@@ -142,15 +238,23 @@ namespace precast
         o.update(p, g, s, context);
     };
 
-    // optimizer: an optimizer_for every parameter vector a layer can have (checked for float and double).
+    // optimizer: named, and an optimizer_for every parameter vector a layer can have (checked for float and double).
     template <class O>
-    concept optimizer = optimizer_for<O, float, 3> && optimizer_for<O, double, 3>;
+    concept optimizer = named<O> && optimizer_for<O, float, 3> && optimizer_for<O, double, 3>;
 
-    // An optimizer may also adjust the context of each step before any layer is updated (learning-rate
-    // schedules, gradient clipping: optimizers/schedules.hpp, optimizers/clipping.hpp): o.adjust(context,
-    // global_gradient_norm). The network computes the norm only if O::needs_gradient_norm is true.
+    // adjusts_step_context<O>: o.adjust(context, global_gradient_norm) changes each step's context before any layer
+    // is updated (learning-rate schedules, gradient clipping). The network computes the norm only if
+    // O::needs_gradient_norm is true.
     template <class O>
     concept adjusts_step_context = requires(const O& o, step_context& context, double norm) { o.adjust(context, norm); };
+
+    // saveable_state<S>: an optimizer state that model files can save: s.tensors() is a tuple of references to its
+    // tensor_buffers and, if it has scalar state, s.scalars() a tuple of references to numbers.
+    template <class S>
+    concept saveable_state = requires(S& s) {
+        { s.tensors() };
+        requires std::tuple_size_v<std::remove_cvref_t<decltype(s.tensors())>> >= 0;
+    };
 
     // ---- initializers ---------------------------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@
 #include <precast/config.hpp>
 
 #include <precast/core/denormals.hpp>
+#include <precast/core/batch_view.hpp>
 #include <precast/core/matrix_view.hpp>
+#include <precast/core/vocabulary.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
@@ -27,6 +29,7 @@
 #include <precast/layers/identity.hpp>
 #include <precast/layers/leaky_relu.hpp>
 #include <precast/layers/relu.hpp>
+#include <precast/layers/reshape.hpp>
 #include <precast/layers/sigmoid.hpp>
 #include <precast/layers/softmax.hpp>
 #include <precast/layers/tanh.hpp>

@@ -31,8 +31,8 @@ int main(int argc, char** argv)
     precast_gradcheck::check_losses(s);
     precast_gradcheck::check_networks(s);
     // The canary: a tanh whose backward is wrong must fail the check.
-    s.record(precast::check_layer<precast_test::broken_tanh_layer<double, 7>, 3>({}), false);
-    s.record(precast::check_layer<precast_test::broken_tanh_layer<float, 7>, 3>({}), false);
+    s.record(precast::check_layer<precast_test::broken_tanh_layer<double, precast::shape<7>>, 3>({}), false);
+    s.record(precast::check_layer<precast_test::broken_tanh_layer<float, precast::shape<7>>, 3>({}), false);
 
     std::printf("\n%zu elements checked in %zu cases\n", s.elements, s.passed + s.failed);
     std::printf("%zu passed, %zu failed\n", s.passed, s.failed);

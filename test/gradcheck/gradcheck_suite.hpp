@@ -77,7 +77,7 @@ namespace precast_gradcheck
         }
         if constexpr (trainable_layer<L>)
         {
-            random_engine rng(L::input_size * 131 + L::output_size);
+            random_engine rng(L::input_shape::size * 131 + L::output_shape::size);
             l.initialize(normal{0.0, 1.0}, rng);
         }
         s.record(check_layer<L, B>(l));
@@ -86,22 +86,22 @@ namespace precast_gradcheck
     template <class T, std::size_t N>
     void activations_at(suite& s)
     {
-        layer_case<identity_layer<T, N>, 3>(s);
-        layer_case<sigmoid_layer<T, N>, 3>(s);
-        layer_case<tanh_layer<T, N>, 3>(s);
-        layer_case<relu_layer<T, N>, 3>(s);
-        layer_case<leaky_relu_layer<T, N, 0.1>, 3>(s);
-        layer_case<elu_layer<T, N, 1.0>, 3>(s);
-        layer_case<softmax_layer<T, N>, 3>(s);
-        layer_case<dropout_layer<T, N, 0.3>, 3>(s);
+        layer_case<identity_layer<T, precast::shape<N>>, 3>(s);
+        layer_case<sigmoid_layer<T, precast::shape<N>>, 3>(s);
+        layer_case<tanh_layer<T, precast::shape<N>>, 3>(s);
+        layer_case<relu_layer<T, precast::shape<N>>, 3>(s);
+        layer_case<leaky_relu_layer<T, precast::shape<N>, 0.1>, 3>(s);
+        layer_case<elu_layer<T, precast::shape<N>, 1.0>, 3>(s);
+        layer_case<softmax_layer<T, precast::shape<N>>, 3>(s);
+        layer_case<dropout_layer<T, precast::shape<N>, 0.3>, 3>(s);
     }
 
     template <class T, std::size_t In, std::size_t Out>
     void dense_at(suite& s)
     {
-        layer_case<dense_layer<T, In, Out>, 3>(s);  // forward by dot products (batch below the GEMM threshold)
-        layer_case<dense_layer<T, In, Out>, 9>(s);  // forward by the GEMM, a partial row tile
-        layer_case<dense_layer<T, In, Out, false>, 3>(s);
+        layer_case<dense_layer<T, precast::shape<In>, Out>, 3>(s);  // forward by dot products (batch below the GEMM threshold)
+        layer_case<dense_layer<T, precast::shape<In>, Out>, 9>(s);  // forward by the GEMM, a partial row tile
+        layer_case<dense_layer<T, precast::shape<In>, Out, false>, 3>(s);
     }
 
     template <class T>
@@ -117,8 +117,8 @@ namespace precast_gradcheck
         dense_at<T, 7, 3>(s);
         dense_at<T, 17, 33>(s);
         dense_at<T, 33, 17>(s);
-        layer_case<dense_layer<T, 7, 17>, 1>(s);  // batch of one
-        layer_case<sigmoid_layer<T, 17>, 1>(s);
+        layer_case<dense_layer<T, precast::shape<7>, 17>, 1>(s);  // batch of one
+        layer_case<sigmoid_layer<T, precast::shape<17>>, 1>(s);
     }
 
     // ---- losses --------------------------------------------------------------------------------------------------

@@ -17,12 +17,12 @@ namespace
     // The checker must be able to fail: a tanh whose backward uses 1 - y instead of 1 - y^2.
     TEST(gradient_check, catches_a_wrong_backward)
     {
-        const auto bad = check_layer<precast_test::broken_tanh_layer<double, 7>, 3>({});
+        const auto bad = check_layer<precast_test::broken_tanh_layer<double, precast::shape<7>>, 3>({});
         EXPECT_FALSE(bad.passed()) << bad.summary();
         EXPECT_GT(bad.max_error(), 1e-2);
         EXPECT_EQ(bad.worst()->name, "input");
 
-        const auto good = check_layer<tanh_layer<double, 7>, 3>({});
+        const auto good = check_layer<tanh_layer<double, precast::shape<7>>, 3>({});
         EXPECT_TRUE(good.passed()) << good.summary();
         EXPECT_LT(good.max_error(), 1e-7);
         EXPECT_EQ(good.elements_checked(), 21u);
@@ -38,9 +38,36 @@ namespace
         EXPECT_EQ(bad.worst()->worst_index, 5u);
     }
 
+    // Backward must overwrite: a dense layer that accumulates into its parameter gradients passes on zeroed
+    // buffers, and must fail here; so must a relu that leaves the zero gradients of negative inputs unwritten.
+    TEST(gradient_check, catches_a_backward_that_accumulates_instead_of_overwriting)
+    {
+        const auto bad = check_layer<precast_test::dense_accumulating_gradients<double, 3, 4>, 2>({});
+        EXPECT_FALSE(bad.passed()) << bad.summary();
+        ASSERT_NE(bad.not_overwritten(), nullptr);
+        EXPECT_EQ(bad.not_overwritten()->name, "weights");
+        EXPECT_NE(bad.summary().find("backward did not overwrite weights["), std::string::npos) << bad.summary();
+
+        const auto good = check_layer<dense_layer<double, precast::shape<3>, 4>, 2>({});
+        EXPECT_TRUE(good.passed()) << good.summary();
+        EXPECT_EQ(good.not_overwritten(), nullptr);
+    }
+
+    TEST(gradient_check, catches_a_backward_that_skips_zero_gradients)
+    {
+        // The default batch has inputs of both signs, so some dx are zero.
+        const auto bad = check_layer<precast_test::relu_skipping_zero_gradients<double, 8>, 3>({});
+        EXPECT_FALSE(bad.passed()) << bad.summary();
+        ASSERT_NE(bad.not_overwritten(), nullptr);
+        EXPECT_EQ(bad.not_overwritten()->name, "input");
+
+        const auto good = check_layer<relu_layer<double, precast::shape<8>>, 3>({});
+        EXPECT_TRUE(good.passed()) << good.summary();
+    }
+
     TEST(gradient_check, sampled_mode_checks_the_requested_number_of_elements)
     {
-        dense_layer<double, 33, 17> l;
+        dense_layer<double, precast::shape<33>, 17> l;
         random_engine rng(1);
         l.initialize(glorot_uniform{}, rng);
         gradcheck_options options;

@@ -18,16 +18,16 @@ namespace
     std::vector<typename L::value_type> forward(L& l, const std::vector<typename L::value_type>& x, mode m = mode::inference)
     {
         using T = typename L::value_type;
-        std::vector<T> y(B * L::output_size);
+        std::vector<T> y(B * L::output_shape::size);
         typename L::template workspace<B> ws{};
-        l.forward(matrix_view<const T, B, L::input_size>(x.data()), matrix_view<T, B, L::output_size>(y.data()), ws, m);
+        l.forward(matrix_view<const T, B, L::input_shape::size>(x.data()), matrix_view<T, B, L::output_shape::size>(y.data()), ws, m);
         return y;
     }
 
     // W = [[1 2] [3 4] [5 6]], b = [0.5 -1 0], x = [[1 -1] [2 0.5]]: every number below is worked by hand.
     TEST(dense_layer, forward_and_backward_match_hand_computed_values)
     {
-        precast::dense_layer<double, 2, 3> l;
+        precast::dense_layer<double, precast::shape<2>, 3> l;
         const double params[] = {1, 2, 3, 4, 5, 6, 0.5, -1, 0};
         std::copy(std::begin(params), std::end(params), l.parameters().data());
         const std::vector<double> x{1, -1, 2, 0.5};
@@ -48,10 +48,10 @@ namespace
 
     TEST(dense_layer, without_bias_has_only_weights_and_skips_an_unwanted_input_gradient)
     {
-        using layer = precast::dense_layer<float, 4, 2, false>;
+        using layer = precast::dense_layer<float, precast::shape<4>, 2, false>;
         static_assert(layer::parameter_count == 8 && layer::parameter_tensors.size() == 1);
-        static_assert(precast::dense_layer<float, 4, 2>::parameter_count == 10);
-        static_assert(std::is_same_v<precast::dense<2, precast::no_bias>::bind<float, 4>, layer>);
+        static_assert(precast::dense_layer<float, precast::shape<4>, 2>::parameter_count == 10);
+        static_assert(std::is_same_v<precast::dense<2, precast::no_bias>::bind<float, precast::shape<4>>, layer>);
         layer l;
         l.parameters().fill(1.0f);
         const std::vector<float> x{1, 2, 3, 4};
@@ -68,7 +68,7 @@ namespace
     TEST(activations, match_their_definitions_including_extreme_inputs)
     {
         const std::vector<double> x{-1000, -1, 0, 0.5, 1000};
-        precast::sigmoid_layer<double, 5> sigmoid;
+        precast::sigmoid_layer<double, precast::shape<5>> sigmoid;
         const auto s = forward<decltype(sigmoid), 1>(sigmoid, x);
         EXPECT_EQ(s[0], 0.0);  // no overflow of e^1000
         EXPECT_NEAR(s[1], 0.2689414213699951, 1e-15);
@@ -76,30 +76,30 @@ namespace
         EXPECT_NEAR(s[3], 0.6224593312018546, 1e-15);
         EXPECT_EQ(s[4], 1.0);
 
-        precast::tanh_layer<double, 5> tanh;
+        precast::tanh_layer<double, precast::shape<5>> tanh;
         const auto t = forward<decltype(tanh), 1>(tanh, x);
         EXPECT_EQ(t[0], -1.0);
         EXPECT_NEAR(t[3], 0.46211715726000974, 1e-15);
 
-        precast::relu_layer<double, 5> relu;
+        precast::relu_layer<double, precast::shape<5>> relu;
         EXPECT_EQ((forward<decltype(relu), 1>(relu, x)), (std::vector<double>{0, 0, 0, 0.5, 1000}));
 
-        precast::leaky_relu_layer<double, 5, 0.1> leaky;
+        precast::leaky_relu_layer<double, precast::shape<5>, 0.1> leaky;
         EXPECT_EQ((forward<decltype(leaky), 1>(leaky, x)), (std::vector<double>{-100, -0.1, 0, 0.5, 1000}));
 
-        precast::elu_layer<double, 5, 2.0> elu;
+        precast::elu_layer<double, precast::shape<5>, 2.0> elu;
         const auto e = forward<decltype(elu), 1>(elu, x);
         EXPECT_EQ(e[0], -2.0);
         EXPECT_NEAR(e[1], 2.0 * (std::exp(-1.0) - 1.0), 1e-15);
         EXPECT_EQ(e[4], 1000.0);
 
-        precast::identity_layer<double, 5> identity;
+        precast::identity_layer<double, precast::shape<5>> identity;
         EXPECT_EQ((forward<decltype(identity), 1>(identity, x)), x);
     }
 
     TEST(softmax_layer, is_a_stable_distribution_with_the_true_jacobian_vector_product)
     {
-        precast::softmax_layer<double, 3> softmax;
+        precast::softmax_layer<double, precast::shape<3>> softmax;
         const std::vector<double> x{1, 2, 3, 1000, 1001, 1002};
         const auto y = forward<decltype(softmax), 2>(softmax, x);
         // e^k / (e + e^2 + e^3) for k = 1, 2, 3; shifting by 999 changes nothing.
@@ -124,7 +124,7 @@ namespace
     TEST(dropout_layer, drops_at_its_rate_scales_survivors_is_seeded_and_is_identity_in_inference)
     {
         constexpr std::size_t n = 10000;
-        using layer = precast::dropout_layer<float, n, 0.25>;
+        using layer = precast::dropout_layer<float, precast::shape<n>, 0.25>;
         auto l = std::make_unique<layer>();
         l->seed(7);
         const std::vector<float> ones(n, 1.0f);

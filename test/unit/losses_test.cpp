@@ -70,7 +70,9 @@ namespace
         EXPECT_NEAR(dp[0], (0.8 - 1) / (0.8 * 0.2) / 6, 1e-15);
         EXPECT_EQ(dp[3], 0.0);  // clamped: flat
         EXPECT_EQ(dp[4], 0.0);
-        EXPECT_EQ(bce.count_correct(view23(p.data()), view23(target.data()), 2), 4u);  // misses: 0.8 against 0, 0.0 against 1
+        const auto decisions = bce.count_correct(view23(p.data()), view23(target.data()), 2);
+        EXPECT_EQ(decisions.correct, 4u);  // misses: 0.8 against 0, 0.0 against 1
+        EXPECT_EQ(decisions.total, 6u);
     }
 
     TEST(binary_cross_entropy_with_logits, is_stable_for_huge_logits)
@@ -110,7 +112,9 @@ namespace
         {
             EXPECT_NEAR(g1[i], g2[i], 1e-15);
         }
-        EXPECT_EQ(sparse.count_correct(view23(z.data()), std::span<const precast::label_type, 2>(labels), 2), 1u);
+        const auto decisions = sparse.count_correct(view23(z.data()), std::span<const precast::label_type, 2>(labels), 2);
+        EXPECT_EQ(decisions.correct, 1u);
+        EXPECT_EQ(decisions.total, 2u);
     }
 
     TEST(categorical_cross_entropy, is_minus_log_of_the_target_probability)

@@ -23,9 +23,50 @@ namespace
     using wider_net = network<input<13>, dense<18>, relu, dropout<0.25>, dense<5>, softmax>;
     using small_double_net = network<input<13, double>, dense<17>, relu, dropout<0.25>, dense<5>, softmax>;
 
-    static_assert(architecture_fingerprint<small_net> == architecture_fingerprint<small_net>);
     static_assert(architecture_fingerprint<small_net> != architecture_fingerprint<wider_net>);
     static_assert(architecture_fingerprint<network<input<4>, dense<3>, relu>> != architecture_fingerprint<network<input<4>, dense<3>, precast::tanh>>);
+    // Shapes count: [4, 5] and [5, 4] flattened before the same dense layer have the same sizes and parameters, so
+    // format version 1's fingerprint could not tell them apart; version 2's does.
+    using four_by_five = network<input_of<shape<4, 5>>, flatten, dense<3>>;
+    using five_by_four = network<input_of<shape<5, 4>>, flatten, dense<3>>;
+    static_assert(architecture_fingerprint_v1<four_by_five> == architecture_fingerprint_v1<five_by_four>);
+    static_assert(architecture_fingerprint<four_by_five> != architecture_fingerprint<five_by_four>);
+
+    // FNV-1a 64 written out here, apart from the library, to recompute the documented fingerprints by hand.
+    struct fnv
+    {
+        std::uint64_t h = 0xcbf29ce484222325ULL;
+        fnv& text(const std::string& t)
+        {
+            for (const char c : t)
+            {
+                h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+            }
+            return *this;
+        }
+        fnv& u64(std::uint64_t v)
+        {
+            for (int i = 0; i < 8; ++i)
+            {
+                h = (h ^ ((v >> (8 * i)) & 0xFF)) * 0x100000001b3ULL;
+            }
+            return *this;
+        }
+    };
+
+    TEST(model_fingerprint, is_fnv1a_of_names_shapes_and_parameter_tensors_as_documented)
+    {
+        EXPECT_EQ(fnv{}.text("a").h, 0xaf63dc4c8601ec8cULL);  // FNV-1a 64's published test vector
+        // network<input<2>, dense<1>>: dense, input [2], output [1], weights {1, 2} at 0, bias {1} at 2, 3 parameters.
+        const auto v2 = fnv{}.text("dense").u64(1).u64(2).u64(1).u64(1).text("weights").u64(0).u64(2).u64(1).u64(2).text("bias").u64(2).u64(1).u64(1).u64(3).h;
+        EXPECT_EQ((architecture_fingerprint<network<input<2>, dense<1>>>), v2);
+        // Version 1: name, input size, output size, parameter count.
+        EXPECT_EQ((architecture_fingerprint_v1<network<input<2>, dense<1>>>), fnv{}.text("dense").u64(2).u64(1).u64(3).h);
+        // A shape of rank 2 enters as its rank and both extents: [3, 2] -> dense<1> -> [3, 1].
+        const auto rank2 =
+            fnv{}.text("dense").u64(2).u64(3).u64(2).u64(2).u64(3).u64(1).text("weights").u64(0).u64(2).u64(1).u64(2).text("bias").u64(2).u64(1).u64(1).u64(3).h;
+        EXPECT_EQ((architecture_fingerprint<network<input_of<shape<3, 2>>, dense<1>>>), rank2);
+    }
 
     class model_files : public ::testing::Test
     {
@@ -115,8 +156,9 @@ namespace
             std::memcpy(&v, b.data() + at, 8);
             return v;
         };
-        EXPECT_EQ(u32(8), 1u);   // version
+        EXPECT_EQ(u32(8), 2u);   // version
         EXPECT_EQ(u32(12), 4u);  // float
+        EXPECT_EQ(u64(16), (architecture_fingerprint<network<input<2>, dense<1>>>));
         EXPECT_EQ(u64(24), 3u);  // parameters
         EXPECT_EQ(u64(32), 0u);  // no optimizer state
         float p[3];
@@ -127,6 +169,32 @@ namespace
         const char* check = "123456789";
         EXPECT_EQ(crc32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(check), 9)), 0xCBF43926u);
         EXPECT_EQ(u32(52), crc32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(b.data()), 52)));
+    }
+
+    // test/data/model_v1_3-4-tanh-2.precast was written by precast at efe76c8 (format version 1, before shapes):
+    // network<input<3>, dense<4>, tanh, dense<2>> with parameter i of the first dense layer (i + 1) / 8 - 1 and of
+    // the second 0.5 - i / 16. It loads into the same architecture; into another it fails saying why.
+    TEST_F(model_files, a_version_1_file_still_loads)
+    {
+        const fs::path file = fs::path(PRECAST_TEST_DATA_DIR) / "model_v1_3-4-tanh-2.precast";
+        network<input<3>, dense<4>, precast::tanh, dense<2>> net(glorot_uniform{}, 5);
+        load_model(file, net);
+        const auto& first = net.at<0>().parameters();
+        for (std::size_t i = 0; i < first.size; ++i)
+        {
+            EXPECT_EQ(first[i], static_cast<float>(i + 1) * 0.125f - 1.0f) << i;
+        }
+        const auto& second = net.at<2>().parameters();
+        for (std::size_t i = 0; i < second.size; ++i)
+        {
+            EXPECT_EQ(second[i], 0.5f - static_cast<float>(i) * 0.0625f) << i;
+        }
+
+        network<input<3>, dense<4>, relu, dense<2>> other;
+        EXPECT_EQ(load_error(file, other),
+                  "precast::load_model: " + file.string() + ": was saved from another architecture (26 parameters, fingerprint " +
+                      std::to_string(architecture_fingerprint_v1<network<input<3>, dense<4>, precast::tanh, dense<2>>>) +
+                      "; this network has 26, fingerprint " + std::to_string(architecture_fingerprint_v1<decltype(other)>) + " in format version 1)");
     }
 
     TEST_F(model_files, every_bad_file_is_a_clear_error_and_leaves_the_network_unchanged)
@@ -149,7 +217,7 @@ namespace
         auto version = good;
         version[8] = 7;
         write_bytes(dir_ / "version", version);
-        EXPECT_EQ(load_error(dir_ / "version", net), "precast::load_model: " + d + "version: has format version 7; this precast reads version 1");
+        EXPECT_EQ(load_error(dir_ / "version", net), "precast::load_model: " + d + "version: has format version 7; this precast reads versions 1 to 2 (the file is from a newer precast)");
         auto cut = good;
         cut.resize(cut.size() - 10);
         write_bytes(dir_ / "cut", cut);

@@ -28,17 +28,17 @@ namespace
     using mlp = network<input<784>, dense<256>, relu, dense<10>>;
 
     // Specs bind to the size before them; the type is the architecture.
-    static_assert(std::is_same_v<mlp::layer_type<0>, dense_layer<float, 784, 256>>);
-    static_assert(std::is_same_v<mlp::layer_type<1>, relu_layer<float, 256>>);
-    static_assert(std::is_same_v<mlp::layer_type<2>, dense_layer<float, 256, 10>>);
+    static_assert(std::is_same_v<mlp::layer_type<0>, dense_layer<float, precast::shape<784>, 256>>);
+    static_assert(std::is_same_v<mlp::layer_type<1>, relu_layer<float, precast::shape<256>>>);
+    static_assert(std::is_same_v<mlp::layer_type<2>, dense_layer<float, precast::shape<256>, 10>>);
     static_assert(mlp::depth == 3 && mlp::input_size == 784 && mlp::output_size == 10);
     static_assert(mlp::sizes == std::array<std::size_t, 4>{784, 256, 256, 10});
     static_assert(std::is_same_v<mlp::value_type, float>);
-    static_assert(std::is_same_v<network<input<4, double>, dense<2>>::layer_type<0>, dense_layer<double, 4, 2>>);
+    static_assert(std::is_same_v<network<input<4, double>, dense<2>>::layer_type<0>, dense_layer<double, precast::shape<4>, 2>>);
 
     // A concrete layer whose input size matches may stand in the list too.
-    using mixed = network<input<8>, dense_layer<float, 8, 3>, sigmoid, dense<5, no_bias>>;
-    static_assert(std::is_same_v<mixed::layer_type<2>, dense_layer<float, 3, 5, false>>);
+    using mixed = network<input<8>, dense_layer<float, precast::shape<8>, 3>, sigmoid, dense<5, no_bias>>;
+    static_assert(std::is_same_v<mixed::layer_type<2>, dense_layer<float, precast::shape<3>, 5, false>>);
 
     // Facts on the type, worked by hand for 784-512-512-512-10 (ReLU): weights + biases per dense layer.
     using deep = network<input<784>, dense<512>, relu, dense<512>, relu, dense<512>, relu, dense<10>>;

@@ -129,7 +129,7 @@ namespace
                   "precast::trainer: the loss softmax_cross_entropy takes class labels, but the data set has real-valued targets");
         const auto three_classes = dataset<double>::with_labels(std::vector<double>(6, 0.0), 3, {0, 2}, 3);
         EXPECT_EQ(error_of([&] { (void)t.evaluate(three_classes); }),
-                  "precast::trainer: the data set has 3 classes, but the network outputs only 2 values (one per class)");
+                  "precast::trainer: the data set has 3 classes, but the network outputs only 2 values (one per class) on its last axis");
         trainer<4, small_net, mean_squared_error, gradient_descent> regression(net);
         const auto wide_targets = dataset<double>::with_targets(std::vector<double>(6, 0.0), 3, std::vector<double>(6, 0.0), 3);
         EXPECT_EQ(error_of([&] { regression.fit(wide_targets, {}); }),
@@ -158,7 +158,7 @@ namespace
                   "precast::dataset: 5 feature values do not divide into samples of 2");
         EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, 4}, 2, {0}, 2); }), "precast::dataset: there are 2 samples but 1 labels");
         EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, 4}, 2, {0, 7}, 3); }),
-                  "precast::dataset: label 7 of sample 1 is out of range: the data set has 3 classes (0 to 2)");
+                  "precast::dataset: label 7 of sample 1 is out of range: the data set has 3 classes (0 to 2, or precast::ignore_label for a padded position)");
         EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, std::nanf("")}, 2, {0, 1}, 2); }),
                   "precast::dataset: feature 1 of sample 1 is NaN");
         EXPECT_EQ(error_of([] { (void)d::with_targets({1, 2, 3, 4}, 2, {0, INFINITY}, 1); }),

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include <xtensor/xshape.hpp>
 
@@ -74,6 +75,21 @@ namespace precast
         };
     }
 
+    namespace detail
+    {
+        template <class Shape, std::size_t Last>
+        struct with_last_extent_impl;
+
+        template <std::size_t Last, std::size_t... Dims>
+        struct with_last_extent_impl<shape<Dims...>, Last>
+        {
+            static constexpr std::array<std::size_t, sizeof...(Dims)> old{Dims...};
+            template <std::size_t... I>
+            static auto make(std::index_sequence<I...>) -> shape<(I + 1 == sizeof...(Dims) ? Last : old[I])...>;
+            using type = decltype(make(std::make_index_sequence<sizeof...(Dims)>{}));
+        };
+    }
+
     // static_shape: a precast::shape<...>; every extent is a compile-time constant.
     template <class S>
     concept static_shape = detail::is_shape<S>::value;
@@ -81,4 +97,9 @@ namespace precast
     // batched_shape<B, S>: S with a leading batch extent B, e.g. batched_shape<32, shape<784>> is shape<32, 784>.
     template <std::size_t Batch, static_shape S>
     using batched_shape = typename detail::prepend_extent<Batch, S>::type;
+
+    // with_last_extent<S, N>: S with its last extent replaced by N, e.g. with_last_extent<shape<5, 20>, 3> is
+    // shape<5, 3> (what a dense layer of 3 outputs makes of [steps, features]).
+    template <static_shape S, std::size_t N>
+    using with_last_extent = typename detail::with_last_extent_impl<S, N>::type;
 }

@@ -14,6 +14,10 @@
 //                          double  1e-6      1e-6         1e-7
 //                          float   1e-3      1e-2         1e-3
 // Every evaluation runs on a fresh copy of the subject, so stateful layers (dropout's mask) see the same state.
+//
+// Backward must overwrite: the analytic buffers (dx and the parameter gradients) are filled with NaN before a
+// first backward pass and with random values before a second. An element left unwritten (NaN stays, or a random
+// value differs between the passes) or accumulated into fails the check, whatever the finite differences say.
 #pragma once
 
 #include <algorithm>
@@ -29,7 +33,8 @@
 #include <vector>
 
 #include <precast/concepts.hpp>
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
+#include <precast/losses/loss_support.hpp>
 #include <precast/core/random.hpp>
 
 namespace precast
@@ -53,6 +58,9 @@ namespace precast
         std::size_t worst_index = 0;
         double analytic_at_worst = 0.0;
         double numeric_at_worst = 0.0;
+        // Whether backward wrote every element of this gradient, the same after a NaN and a random pre-fill.
+        bool overwritten = true;
+        std::size_t first_not_overwritten = 0;
     };
 
     struct gradcheck_result
@@ -85,10 +93,22 @@ namespace precast
             return w;
         }
         [[nodiscard]] double max_error() const noexcept { return worst() ? worst()->max_error : 0.0; }
+        // The first tensor whose gradient backward did not overwrite, or null.
+        [[nodiscard]] const gradcheck_tensor_result* not_overwritten() const noexcept
+        {
+            for (const auto& t : tensors)
+            {
+                if (!t.overwritten)
+                {
+                    return &t;
+                }
+            }
+            return nullptr;
+        }
         [[nodiscard]] bool passed() const noexcept
         {
             const double e = max_error();
-            return !std::isnan(e) && e <= tolerance && elements_checked() > 0;
+            return !std::isnan(e) && e <= tolerance && elements_checked() > 0 && not_overwritten() == nullptr;
         }
         // One line: subject, verdict, max error, where, how many elements.
         [[nodiscard]] std::string summary() const
@@ -98,7 +118,13 @@ namespace precast
             std::snprintf(line, sizeof line, "%s: %s  max rel. error %.2e (tolerance %.0e) at %s[%zu] (analytic %.6g, numeric %.6g); %zu elements checked",
                           subject.c_str(), passed() ? "PASS" : "FAIL", max_error(), tolerance, w ? w->name.c_str() : "-",
                           w ? w->worst_index : std::size_t{0}, w ? w->analytic_at_worst : 0.0, w ? w->numeric_at_worst : 0.0, elements_checked());
-            return line;
+            std::string text = line;
+            if (const auto* bad = not_overwritten())
+            {
+                text += "; backward did not overwrite " + bad->name + "[" + std::to_string(bad->first_not_overwritten) +
+                        "] (left unwritten, or accumulated into)";
+            }
+            return text;
         }
     };
 
@@ -185,6 +211,18 @@ namespace precast
             return r;
         }
 
+        // "[5, 3]" for shape<5, 3>.
+        template <static_shape S>
+        std::string shape_text()
+        {
+            std::string text = "[";
+            for (std::size_t a = 0; a < S::rank; ++a)
+            {
+                text += (a == 0 ? "" : ", ") + std::to_string(S::extents[a]);
+            }
+            return text + "]";
+        }
+
         template <scalar T>
         void fill_uniform(std::span<T> values, random_engine& rng, double lo, double hi)
         {
@@ -208,21 +246,46 @@ namespace precast
         template <class L>
         std::string layer_name()
         {
-            if constexpr (requires { L::name; })
+            if constexpr (named<L>)
             {
-                return L::name;
+                return std::string(std::string_view(L::name));
             }
             return "layer";
+        }
+
+        // The first index where two backward passes (after a NaN and after a random pre-fill) disagree or left
+        // NaN, or n if they agree everywhere.
+        template <scalar T>
+        std::size_t first_not_overwritten(std::span<const T> after_nan, std::span<const T> after_random) noexcept
+        {
+            for (std::size_t i = 0; i < after_nan.size(); ++i)
+            {
+                const bool nan_left = std::isnan(after_nan[i]) && !std::isnan(after_random[i]);
+                const bool differs = !std::isnan(after_nan[i]) && !(after_nan[i] == after_random[i]);
+                if (nan_left || differs)
+                {
+                    return i;
+                }
+            }
+            return after_nan.size();
+        }
+
+        inline void mark_overwrite(gradcheck_tensor_result& r, std::size_t first_bad) noexcept
+        {
+            r.overwritten = first_bad == r.total;
+            r.first_not_overwritten = r.overwritten ? 0 : first_bad;
         }
     }
 
     // Checks one layer's backward (parameters and input) at the batch x.
     template <layer L, std::size_t B>
-    gradcheck_result check_layer(const L& subject, matrix_view<const typename L::value_type, B, L::input_size> x_in, gradcheck_options options = {})
+    gradcheck_result check_layer(const L& subject, batch_view<const typename L::value_type, B, typename L::input_shape> x_in, gradcheck_options options = {})
     {
         using T = typename L::value_type;
-        constexpr std::size_t In = L::input_size;
-        constexpr std::size_t Out = L::output_size;
+        using in_shape = typename L::input_shape;
+        using out_shape = typename L::output_shape;
+        constexpr std::size_t In = in_shape::size;
+        constexpr std::size_t Out = out_shape::size;
         const gradcheck_options o = detail::resolve_options<T>(options);
         random_engine rng(o.seed);
 
@@ -231,25 +294,42 @@ namespace precast
         detail::fill_uniform(std::span<T>(r), rng, -1.0, 1.0);
         std::vector<T> y(B * Out);
 
-        // Analytic: forward + backward with dy = r on a copy.
+        // Analytic: forward, then backward with dy = r twice on a copy, its buffers pre-filled with NaN, then
+        // with random values.
         L analytic_layer = subject;
         typename L::template workspace<B> ws{};
-        analytic_layer.forward(matrix_view<const T, B, In>(x.data()), matrix_view<T, B, Out>(y.data()), ws, o.forward_mode);
+        analytic_layer.forward(batch_view<const T, B, in_shape>(x.data()), batch_view<T, B, out_shape>(y.data()), ws, o.forward_mode);
         double magnitude = 0.0;
         for (std::size_t i = 0; i < B * Out; ++i)
         {
             magnitude += std::fabs(static_cast<double>(y[i]) * static_cast<double>(r[i]));
         }
-        std::vector<T> dx(B * In);
-        analytic_layer.backward(matrix_view<const T, B, In>(x.data()), matrix_view<const T, B, Out>(y.data()),
-                                matrix_view<const T, B, Out>(r.data()), matrix_view<T, B, In>(dx.data()), ws);
+        const auto backward_into = [&](std::vector<T>& dx) {
+            analytic_layer.backward(batch_view<const T, B, in_shape>(x.data()), batch_view<const T, B, out_shape>(y.data()),
+                                    batch_view<const T, B, out_shape>(r.data()), batch_view<T, B, in_shape>(dx.data()), ws);
+        };
+        std::vector<T> dx(B * In, std::numeric_limits<T>::quiet_NaN());
+        std::vector<T> dx_again(B * In);
+        detail::fill_uniform(std::span<T>(dx_again), rng, -1.0, 1.0);
+        std::vector<T> gradients_after_nan;
+        if constexpr (trainable_layer<L>)
+        {
+            analytic_layer.gradients().fill(std::numeric_limits<T>::quiet_NaN());
+        }
+        backward_into(dx);
+        if constexpr (trainable_layer<L>)
+        {
+            gradients_after_nan.assign(analytic_layer.gradients().data(), analytic_layer.gradients().data() + L::parameter_count);
+            detail::fill_uniform(std::span<T>(analytic_layer.gradients().span()), rng, -1.0, 1.0);
+        }
+        backward_into(dx_again);
 
         L probe = subject;  // parameters are perturbed here; every evaluation starts from a copy of it
         auto objective = [&] {
             L fresh = probe;
             typename L::template workspace<B> fresh_ws{};
             std::vector<T> out(B * Out);
-            fresh.forward(matrix_view<const T, B, In>(x.data()), matrix_view<T, B, Out>(out.data()), fresh_ws, o.forward_mode);
+            fresh.forward(batch_view<const T, B, in_shape>(x.data()), batch_view<T, B, out_shape>(out.data()), fresh_ws, o.forward_mode);
             double j = 0.0;
             for (std::size_t i = 0; i < B * Out; ++i)
             {
@@ -259,21 +339,25 @@ namespace precast
         };
 
         gradcheck_result result;
-        result.subject = detail::layer_name<L>() + " " + std::to_string(In) + "->" + std::to_string(Out) + " B=" + std::to_string(B) +
+        result.subject = detail::layer_name<L>() + " " + detail::shape_text<in_shape>() + "->" + detail::shape_text<out_shape>() + " B=" + std::to_string(B) +
                          (std::is_same_v<T, double> ? " double" : " float");
         result.tolerance = o.tolerance;
         result.step = o.step;
         result.floor = detail::noise_floor<T>(o, magnitude);
         result.tensors.push_back(detail::compare<T>("input", std::span<T>(x), std::span<const T>(dx), objective, o, result.floor, rng));
+        detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(dx, dx_again));
         if constexpr (trainable_layer<L>)
         {
             const auto& analytic = analytic_layer.gradients();
             for (const parameter_tensor& t : L::parameter_tensors)
             {
-                const std::size_t count = t.rows * t.cols;
+                const std::size_t count = t.size();
                 result.tensors.push_back(detail::compare<T>(t.name, std::span<T>(probe.parameters().data() + t.offset, count),
-                                                            std::span<const T>(analytic.data() + t.offset, count), objective, o,
+                                                            std::span<const T>(gradients_after_nan.data() + t.offset, count), objective, o,
                                                             result.floor, rng));
+                detail::mark_overwrite(result.tensors.back(),
+                                       detail::first_not_overwritten<T>(std::span<const T>(gradients_after_nan.data() + t.offset, count),
+                                                                        std::span<const T>(analytic.data() + t.offset, count)));
             }
         }
         return result;
@@ -285,12 +369,12 @@ namespace precast
     {
         using T = typename L::value_type;
         random_engine rng(options.seed ^ 0xA5A5A5A5ULL);
-        std::vector<T> x(B * L::input_size);
+        std::vector<T> x(B * L::input_shape::size);
         detail::fill_away_from_zero(std::span<T>(x), rng);
-        return check_layer<L, B>(subject, matrix_view<const T, B, L::input_size>(x.data()), options);
+        return check_layer<L, B>(subject, batch_view<const T, B, typename L::input_shape>(x.data()), options);
     }
 
-    // Checks a loss's gradient with respect to its input y at (y, targets).
+    // Checks a loss's gradient with respect to its input y at (y, targets), y seen as the loss sees it (concepts.hpp).
     template <loss Loss, scalar T, std::size_t B, std::size_t N>
     gradcheck_result check_loss(const Loss& subject, matrix_view<const T, B, N> y_in, target_batch<Loss::targets, T, B, N> targets,
                                 gradcheck_options options = {}, std::size_t rows = B)
@@ -298,8 +382,11 @@ namespace precast
         const gradcheck_options o = detail::resolve_options<T>(options);
         random_engine rng(o.seed);
         std::vector<T> y(y_in.data(), y_in.data() + B * N);
-        std::vector<T> dy(B * N);
+        std::vector<T> dy(B * N, std::numeric_limits<T>::quiet_NaN());
+        std::vector<T> dy_again(B * N);
+        detail::fill_uniform(std::span<T>(dy_again), rng, -1.0, 1.0);
         subject.gradient(matrix_view<const T, B, N>(y.data()), targets, matrix_view<T, B, N>(dy.data()), rows);
+        subject.gradient(matrix_view<const T, B, N>(y.data()), targets, matrix_view<T, B, N>(dy_again.data()), rows);
         auto objective = [&] { return static_cast<double>(subject.value(matrix_view<const T, B, N>(y.data()), targets, rows)); };
 
         gradcheck_result result;
@@ -309,15 +396,20 @@ namespace precast
         result.step = o.step;
         result.floor = detail::noise_floor<T>(o, std::fabs(objective()));
         result.tensors.push_back(detail::compare<T>("prediction", std::span<T>(y), std::span<const T>(dy), objective, o, result.floor, rng));
+        detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(dy, dy_again));
         return result;
     }
 
-    // Checks a whole network + loss: the input gradient and every trainable layer's parameter gradients.
+    // Checks a whole network + loss: the input gradient and every trainable layer's parameter gradients. The targets
+    // are what the trainer would give the loss (one label per position for an output of rank > 1).
     template <class Net, loss Loss, std::size_t B>
-    gradcheck_result check_network(const Net& subject, const Loss& loss_function, matrix_view<const typename Net::value_type, B, Net::input_size> x_in,
-                                   target_batch<Loss::targets, typename Net::value_type, B, Net::output_size> targets, gradcheck_options options = {})
+    gradcheck_result check_network(const Net& subject, const Loss& loss_function,
+                                   batch_view<const typename Net::value_type, B, typename Net::input_shape> x_in,
+                                   loss_targets<Loss, typename Net::output_shape, B, typename Net::value_type> targets, gradcheck_options options = {})
     {
         using T = typename Net::value_type;
+        constexpr target_kind kind = Loss::targets;
+        constexpr std::size_t loss_rows_total = B * loss_rows_per_sample<kind, typename Net::output_shape>;
         const gradcheck_options o = detail::resolve_options<T>(options);
         random_engine rng(o.seed);
         std::vector<T> x(x_in.data(), x_in.data() + B * Net::input_size);
@@ -325,26 +417,47 @@ namespace precast
         // Networks can be large: keep the workspace and the probe on the heap.
         auto analytic = std::make_unique<Net>(subject);
         auto ws = std::make_unique<typename Net::template workspace<B>>();
-        const auto y = analytic->forward(matrix_view<const T, B, Net::input_size>(x.data()), *ws, o.forward_mode);
-        const double j0 = static_cast<double>(loss_function.value(y, targets, B));
-        loss_function.gradient(y, targets, ws->output_gradient(), B);
-        analytic->backward(*ws, true);
+        const auto y = loss_rows<kind>(analytic->forward(batch_view<const T, B, typename Net::input_shape>(x.data()), *ws, o.forward_mode));
+        const double j0 = static_cast<double>(loss_function.value(y, targets, loss_rows_total));
+
+        // Backward twice, every gradient buffer pre-filled with NaN, then with random values.
+        const auto backward_after = [&](auto&& fill) {
+            detail::for_each_index([&](auto i) { fill(ws->template gradient<decltype(i)::value>().flat()); }, std::make_index_sequence<Net::depth + 1>{});
+            analytic->for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
+                if constexpr (trainable_layer<std::remove_cvref_t<decltype(l)>>)
+                {
+                    fill(l.gradients().span());
+                }
+            });
+            loss_function.gradient(y, targets, loss_rows<kind>(ws->output_gradient()), loss_rows_total);
+            analytic->backward(*ws, true);
+            std::vector<T> all(ws->input_gradient().data(), ws->input_gradient().data() + B * Net::input_size);
+            analytic->for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
+                if constexpr (trainable_layer<std::remove_cvref_t<decltype(l)>>)
+                {
+                    all.insert(all.end(), l.gradients().data(), l.gradients().data() + l.gradients().size);
+                }
+            });
+            return all;
+        };
+        const std::vector<T> after_random = backward_after([&](auto values) { detail::fill_uniform(std::span<T>(values), rng, -1.0, 1.0); });
+        const std::vector<T> after_nan = backward_after([](auto values) { std::fill(values.begin(), values.end(), std::numeric_limits<T>::quiet_NaN()); });
 
         auto probe = std::make_unique<Net>(subject);
         auto objective = [&] {
             Net fresh = *probe;
-            const auto out = fresh.forward(matrix_view<const T, B, Net::input_size>(x.data()), *ws, o.forward_mode);
-            return static_cast<double>(loss_function.value(out, targets, B));
+            const auto out = loss_rows<kind>(fresh.forward(batch_view<const T, B, typename Net::input_shape>(x.data()), *ws, o.forward_mode));
+            return static_cast<double>(loss_function.value(out, targets, loss_rows_total));
         };
 
         gradcheck_result result;
-        result.subject = "network " + std::to_string(Net::input_size);
+        result.subject = "network " + detail::shape_text<typename Net::input_shape>();
         subject.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& l) {
             using L = std::remove_cvref_t<decltype(l)>;
             result.subject.append(" > ").append(detail::layer_name<L>());
             if constexpr (trainable_layer<L>)
             {
-                result.subject.append(" ").append(std::to_string(L::output_size));
+                result.subject.append(" ").append(detail::shape_text<typename L::output_shape>());
             }
         });
         result.subject += std::string(" + ") + Loss::name + " B=" + std::to_string(B) + (std::is_same_v<T, double> ? " double" : " float") +
@@ -352,19 +465,22 @@ namespace precast
         result.tolerance = o.tolerance;
         result.step = o.step;
         result.floor = detail::noise_floor<T>(o, std::fabs(j0));
-        std::vector<T> input_gradient(ws->input_gradient().data(), ws->input_gradient().data() + B * Net::input_size);
-        result.tensors.push_back(detail::compare<T>("input", std::span<T>(x), std::span<const T>(input_gradient), objective, o, result.floor, rng));
+        std::size_t offset = 0;
+        const auto add_tensor = [&](std::string name, std::span<T> values, std::size_t count) {
+            const std::span<const T> analytic_values(after_nan.data() + offset, count);
+            result.tensors.push_back(detail::compare<T>(std::move(name), values, analytic_values, objective, o, result.floor, rng));
+            detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(analytic_values, std::span<const T>(after_random.data() + offset, count)));
+            offset += count;
+        };
+        add_tensor("input", std::span<T>(x), B * Net::input_size);
         analytic->for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
             using L = std::remove_cvref_t<decltype(l)>;
             if constexpr (trainable_layer<L>)
             {
                 for (const parameter_tensor& t : L::parameter_tensors)
                 {
-                    const std::size_t count = t.rows * t.cols;
-                    result.tensors.push_back(detail::compare<T>(
-                        "layer " + std::to_string(I + 1) + " " + detail::layer_name<L>() + " " + t.name,
-                        std::span<T>(probe->template at<I>().parameters().data() + t.offset, count),
-                        std::span<const T>(l.gradients().data() + t.offset, count), objective, o, result.floor, rng));
+                    add_tensor("layer " + std::to_string(I + 1) + " " + detail::layer_name<L>() + " " + t.name,
+                               std::span<T>(probe->template at<I>().parameters().data() + t.offset, t.size()), t.size());
                 }
             }
         });

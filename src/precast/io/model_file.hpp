@@ -4,12 +4,13 @@
 //   precast::save_model("mlp.precast", net, optimizer, state);      // parameters + optimizer state
 //   precast::load_model("mlp.precast", net);                        // throws model_file_error, net unchanged
 //
-// Format (version 1, little-endian):
+// Format (version 2, little-endian):
 //   offset  0  8 bytes  magic "PRECAST1"
-//           8  u32      format version (1)
+//           8  u32      format version (2)
 //          12  u32      element type: 4 = float (IEEE binary32), 8 = double (binary64)
-//          16  u64      architecture fingerprint: FNV-1a 64 of each layer's name, input, output and parameter
-//                       counts, in order, computed at compile time (architecture_fingerprint<Net>)
+//          16  u64      architecture fingerprint: FNV-1a 64 of each layer's name, full input and output shapes
+//                       (rank, then extents), and each parameter tensor's name and shape, in order, computed at
+//                       compile time (architecture_fingerprint<Net>)
 //          24  u64      parameter count P
 //          32  u64      optimizer section length S in bytes (0: none)
 //          40  P values the parameters of every trainable layer in order, each layer's parameters() vector
@@ -22,6 +23,10 @@
 // Saving writes a temporary file next to the target and renames it over the target, so a crash leaves either
 // the old file or the new one, never half of one. Loading reads and checks everything (size, magic, version,
 // element type, fingerprint, counts, checksum) before it changes anything.
+//
+// Version 1 (precast before shapes) differs only in its fingerprint: each layer's name, input, output and parameter
+// counts (architecture_fingerprint_v1<Net>). Such files still load, into a network whose layers have the same
+// names and sizes; the layout of the parameters did not change.
 #pragma once
 
 #include <algorithm>
@@ -60,7 +65,8 @@ namespace precast
     namespace detail
     {
         inline constexpr std::array<char, 8> model_magic{'P', 'R', 'E', 'C', 'A', 'S', 'T', '1'};
-        inline constexpr std::uint32_t model_format_version = 1;
+        inline constexpr std::uint32_t model_format_version = 2;
+        inline constexpr std::uint32_t oldest_model_format_version = 1;
         inline constexpr std::size_t model_header_bytes = 40;
 
         constexpr std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) noexcept
@@ -96,11 +102,41 @@ namespace precast
         template <class L>
         constexpr std::string_view fingerprint_name() noexcept
         {
-            if constexpr (requires { L::name; })
+            if constexpr (named<L>)
             {
                 return L::name;
             }
             return "layer";
+        }
+
+        template <static_shape S>
+        constexpr std::uint64_t fnv1a_shape(std::uint64_t hash) noexcept
+        {
+            hash = fnv1a(hash, std::uint64_t{S::rank});
+            for (std::size_t extent : S::extents)
+            {
+                hash = fnv1a(hash, std::uint64_t{extent});
+            }
+            return hash;
+        }
+
+        template <class L>
+        constexpr std::uint64_t fnv1a_layer(std::uint64_t hash) noexcept
+        {
+            hash = fnv1a(hash, fingerprint_name<L>());
+            hash = fnv1a_shape<typename L::output_shape>(fnv1a_shape<typename L::input_shape>(hash));
+            if constexpr (trainable_layer<L>)
+            {
+                for (const parameter_tensor& t : L::parameter_tensors)
+                {
+                    hash = fnv1a(fnv1a(fnv1a(hash, std::string_view(t.name)), std::uint64_t{t.offset}), std::uint64_t{t.rank});
+                    for (std::size_t a = 0; a < t.rank; ++a)
+                    {
+                        hash = fnv1a(hash, std::uint64_t{t.extents[a]});
+                    }
+                }
+            }
+            return fnv1a(hash, layer_parameter_count<L>());
         }
 
         // CRC-32 (reflected, polynomial 0xEDB88320), table built at compile time.
@@ -197,14 +233,24 @@ namespace precast
     // CRC-32 (IEEE 802.3, the one zlib and zip use) of a byte range: the checksum that ends a model file.
     [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept { return detail::crc32(bytes.data(), bytes.size()); }
 
-    // Identifies a network's architecture: the same layer kinds and sizes in the same order give the same value.
+    // Identifies a network's architecture: the same layer kinds, shapes and parameter tensors in the same order
+    // give the same value.
     template <class Net>
     inline constexpr std::uint64_t architecture_fingerprint = [] {
         std::uint64_t h = detail::fnv_offset;
+        [&]<std::size_t... I>(std::index_sequence<I...>) { ((h = detail::fnv1a_layer<typename Net::template layer_type<I>>(h)), ...); }(
+            std::make_index_sequence<Net::depth>{});
+        return h;
+    }();
+
+    // The fingerprint of format version 1: layer names and input, output and parameter counts only.
+    template <class Net>
+    inline constexpr std::uint64_t architecture_fingerprint_v1 = [] {
+        std::uint64_t h = detail::fnv_offset;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             ((h = detail::fnv1a(detail::fnv1a(detail::fnv1a(detail::fnv1a(h, detail::fingerprint_name<typename Net::template layer_type<I>>()),
-                                                            Net::template layer_type<I>::input_size),
-                                              Net::template layer_type<I>::output_size),
+                                                            std::uint64_t{Net::template layer_type<I>::input_shape::size}),
+                                              std::uint64_t{Net::template layer_type<I>::output_shape::size}),
                                 detail::layer_parameter_count<typename Net::template layer_type<I>>())),
              ...);
         }(std::make_index_sequence<Net::depth>{});
@@ -320,9 +366,11 @@ namespace precast
             }
             byte_reader r(bytes, model_magic.size());
             const auto version = r.get<std::uint32_t>();
-            if (version != model_format_version)
+            if (version < oldest_model_format_version || version > model_format_version)
             {
-                reject_model(path, "has format version " + std::to_string(version) + "; this precast reads version " + std::to_string(model_format_version));
+                reject_model(path, "has format version " + std::to_string(version) + "; this precast reads versions " +
+                                       std::to_string(oldest_model_format_version) + " to " + std::to_string(model_format_version) +
+                                       (version > model_format_version ? " (the file is from a newer precast)" : ""));
             }
             const auto element = r.get<std::uint32_t>();
             if (element != sizeof(T))
@@ -331,11 +379,12 @@ namespace precast
             }
             const auto fingerprint = r.get<std::uint64_t>();
             const auto count = r.get<std::uint64_t>();
-            if (fingerprint != architecture_fingerprint<Net> || count != Net::parameter_count)
+            const std::uint64_t expected_fingerprint = version == 1 ? architecture_fingerprint_v1<Net> : architecture_fingerprint<Net>;
+            if (fingerprint != expected_fingerprint || count != Net::parameter_count)
             {
                 reject_model(path, "was saved from another architecture (" + std::to_string(count) + " parameters, fingerprint " + std::to_string(fingerprint) +
                                        "; this network has " + std::to_string(Net::parameter_count) + ", fingerprint " +
-                                       std::to_string(architecture_fingerprint<Net>) + ")");
+                                       std::to_string(expected_fingerprint) + (version == 1 ? " in format version 1" : "") + ")");
             }
             optimizer_section_bytes = r.get<std::uint64_t>();
             const std::uint64_t expected = model_header_bytes + Net::parameter_bytes + optimizer_section_bytes + 4;
@@ -372,7 +421,7 @@ namespace precast
     template <class Net, optimizer O>
     void save_model(const std::filesystem::path& path, const Net& net, const O& /*optimizer*/, const typename Net::template optimizer_state<O>& state)
     {
-        static_assert(requires(typename O::template state<float, 1>& s) { s.tensors(); },
+        static_assert(saveable_state<typename O::template state<float, 1>>,
                       "precast::save_model: this optimizer's state does not list its tensors (any_optimizer's does not): save the parameters "
                       "only, save_model(path, net), or train with the optimizer's own type to save its state");
         auto& s = const_cast<typename Net::template optimizer_state<O>&>(state);  // tensors() hands out references; nothing is written
@@ -408,7 +457,7 @@ namespace precast
     template <class Net, optimizer O>
     void load_model(const std::filesystem::path& path, Net& net, const O& /*optimizer*/, typename Net::template optimizer_state<O>& state)
     {
-        static_assert(requires(typename O::template state<float, 1>& s) { s.tensors(); },
+        static_assert(saveable_state<typename O::template state<float, 1>>,
                       "precast::load_model: this optimizer's state does not list its tensors (any_optimizer's does not): load the parameters "
                       "only, load_model(path, net), or use the optimizer's own type");
         std::uint64_t section = 0;

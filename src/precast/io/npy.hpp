@@ -385,12 +385,8 @@ namespace precast
             for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& layer) {
                 for (const auto& t : std::remove_cvref_t<decltype(layer)>::parameter_tensors)
                 {
-                    std::vector<std::size_t> shape{t.rows};
-                    if (t.cols != 1)
-                    {
-                        shape.push_back(t.cols);
-                    }
-                    f(std::to_string(I) + "." + t.name, shape, layer.parameters().data() + t.offset, t.rows * t.cols);
+                    const std::vector<std::size_t> shape(t.extents.begin(), t.extents.begin() + static_cast<std::ptrdiff_t>(t.rank));
+                    f(std::to_string(I) + "." + t.name, shape, layer.parameters().data() + t.offset, t.size());
                 }
             });
         }

@@ -39,7 +39,7 @@ namespace precast::kernels
             requires scalar<std::remove_const_t<X>>
         inline void axpy(std::remove_const_t<X> alpha, std::span<X, N> x, std::span<std::remove_const_t<X>, N> y) noexcept(N != std::dynamic_extent)
         {
-            detail::require_same_length("precast::kernels::axpy", x, y);
+            span_checks::require_same_length("precast::kernels::axpy", x, y);
             axpy<std::remove_const_t<X>>(alpha, x.data(), y.data(), x.size());
         }
 

@@ -52,7 +52,7 @@ namespace precast::kernels
             requires span_elements_of_one_scalar<A, B>
         [[nodiscard]] inline std::remove_const_t<A> dot(std::span<A, N> a, std::span<B, N> b) noexcept(N != std::dynamic_extent)
         {
-            detail::require_same_length("precast::kernels::dot", a, b);
+            span_checks::require_same_length("precast::kernels::dot", a, b);
             return dot<std::remove_const_t<A>>(a.data(), b.data(), a.size());
         }
 

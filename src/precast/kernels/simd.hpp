@@ -27,6 +27,13 @@ namespace precast::kernels
         template <scalar T>
         inline constexpr std::size_t simd_width = simd_batch<T>::size;
 
+        // The size of a buffer that holds n values as whole registers (batch-1 frozen forms work on such buffers).
+        template <scalar T>
+        constexpr std::size_t padded_size(std::size_t n) noexcept
+        {
+            return (n + simd_width<T> - 1) / simd_width<T> * simd_width<T>;
+        }
+
         // The instruction set the kernels were compiled for, e.g. "avx512bw" or "fma3+avx2".
         [[nodiscard]] constexpr std::string_view simd_arch_name() noexcept { return simd_arch::name(); }
 
@@ -54,7 +61,8 @@ namespace precast::kernels
     template <class A, class B>
     concept span_elements_of_one_scalar = scalar<std::remove_const_t<A>> && std::same_as<std::remove_const_t<A>, std::remove_const_t<B>>;
 
-    namespace detail
+    // Not in a nested `detail`: inside the inline ABI namespace, `detail::` would find that namespace's own detail.
+    namespace span_checks
     {
         // Static extents were matched by the type system; dynamic ones are compared here.
         template <class A, class B, std::size_t N>

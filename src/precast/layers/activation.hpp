@@ -9,17 +9,14 @@
 #include <concepts>
 #include <utility>
 
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/core/vocabulary.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast
 {
-    // The workspace of a layer that needs nothing beyond its input and output.
-    struct no_workspace
-    {
-    };
-
     namespace detail
     {
         template <class Function, class T>
@@ -111,27 +108,29 @@ namespace precast
         };
     }
 
-    template <class Function, scalar T, std::size_t N>
+    // activation_layer<Function, T, Shape>: Function on every element of a sample of any shape.
+    template <class Function, scalar T, static_shape Shape>
     class activation_layer
     {
+        static constexpr std::size_t N = Shape::size;
+        static constexpr bool vectorized = detail::vectorized_function<Function, T>;
+
     public:
         using value_type = T;
+        using input_shape = Shape;
+        using output_shape = Shape;
         using function_type = Function;
-        static constexpr std::size_t input_size = N;
-        static constexpr std::size_t output_size = N;
         // Nominal FLOPs per sample: one per element each way.
         static constexpr std::size_t forward_flops = N;
         static constexpr std::size_t backward_flops = N;
-        // A network runs a vectorized activation inside the neighbouring dense layer's GEMMs (see network.hpp).
-        static constexpr bool fuses_into_gemm = detail::vectorized_function<Function, T>;
 
         template <std::size_t B>
         using workspace = no_workspace;
 
         template <std::size_t B>
-        void forward(matrix_view<const T, B, N> x, matrix_view<T, B, N> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
+        void forward(batch_view<const T, B, Shape> x, batch_view<T, B, Shape> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
         {
-            if constexpr (detail::vectorized_function<Function, T>)
+            if constexpr (vectorized)
             {
                 detail::elementwise(B * N, y.data(), [](const auto& v) { return Function::simd_value(v); }, x.data());
             }
@@ -145,14 +144,14 @@ namespace precast
         }
 
         template <std::size_t B>
-        void backward(matrix_view<const T, B, N> x, matrix_view<const T, B, N> y, matrix_view<const T, B, N> dy,
-                      matrix_view<T, B, N> dx, no_workspace& /*ws*/) const noexcept
+        void backward(batch_view<const T, B, Shape> x, batch_view<const T, B, Shape> y, batch_view<const T, B, Shape> dy,
+                      batch_view<T, B, Shape> dx, no_workspace& /*ws*/) const noexcept
         {
             if (dx.empty())
             {
                 return;
             }
-            if constexpr (detail::vectorized_function<Function, T>)
+            if constexpr (vectorized)
             {
                 detail::elementwise(
                     B * N, dx.data(), [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, dy.data(),
@@ -166,5 +165,43 @@ namespace precast
                 }
             }
         }
+
+        // Fusion into a neighbouring GEMM (concepts.hpp, fusable_activation): only for vectorized functions.
+        static detail::activation_value_epilogue<Function, T> value_epilogue(const T* c, T* out) noexcept
+            requires vectorized
+        {
+            return {c, out};
+        }
+        static detail::activation_derivative_epilogue<Function, T> derivative_epilogue(const T* c, const T* x, const T* y, T* dx) noexcept
+            requires vectorized
+        {
+            return {c, x, y, dx};
+        }
+
+        // The batch-1 form for frozen_network (concepts.hpp, frozen_form): whole padded registers, no tail.
+        class frozen
+        {
+        public:
+            explicit frozen(const activation_layer&) noexcept {}
+            void refresh(const activation_layer&) noexcept {}
+            void run(const T* in, T* out) const noexcept
+            {
+                if constexpr (vectorized)
+                {
+                    using batch = kernels::simd_batch<T>;
+                    for (std::size_t i = 0; i < kernels::padded_size<T>(N); i += batch::size)
+                    {
+                        Function::simd_value(batch::load_aligned(in + i)).store_aligned(out + i);
+                    }
+                }
+                else
+                {
+                    for (std::size_t i = 0; i < N; ++i)
+                    {
+                        out[i] = Function::value(in[i]);
+                    }
+                }
+            }
+        };
     };
 }

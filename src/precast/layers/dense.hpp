@@ -1,8 +1,10 @@
-// dense<Out>: a fully connected layer, y = x W^T + b, with W of shape [Out][In] (row-major, as PyTorch's
-// Linear.weight) and b of Out values. dense<Out, no_bias> drops b.
+// dense<Out>: a fully connected layer on the last axis, y = x W^T + b, with W of shape [Out][In] (row-major, as
+// PyTorch's Linear.weight) and b of Out values; dense<Out, no_bias> drops b. Every leading axis of the sample
+// is a position that shares W and b: [steps, In] -> [steps, Out] is one GEMM of B * steps rows (as PyTorch's
+// Linear and Keras' Dense).
 //
 // Parameters are one flat vector: W (Out * In values, row o holds the weights into output o), then b.
-// Backward: dW = dy^T x, db = sum over the batch of dy, dx = dy W.
+// Backward: dW = dy^T x, db = sum over the rows of dy, dx = dy W.
 #pragma once
 
 #include <algorithm>
@@ -11,7 +13,7 @@
 #include <span>
 
 #include <precast/concepts.hpp>
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
@@ -19,7 +21,7 @@
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
-#include <precast/layers/activation.hpp>
+#include <precast/kernels/simd.hpp>
 
 namespace precast
 {
@@ -32,31 +34,42 @@ namespace precast
         static constexpr bool value = false;
     };
 
-    template <scalar T, std::size_t In, std::size_t Out, bool HasBias = true>
+    namespace detail
+    {
+        template <scalar T, std::size_t In, std::size_t Out, bool HasBias>
+        class frozen_dense;
+    }
+
+    template <scalar T, static_shape InputShape, std::size_t Out, bool HasBias = true>
     class dense_layer
     {
-        static_assert(In > 0 && Out > 0, "precast::dense_layer: input and output sizes must be at least 1");
+        static_assert(Out > 0, "precast::dense_layer: a dense layer needs at least one output");
+        static constexpr std::size_t In = last_extent<InputShape>;
+        // Positions per sample: rows of the GEMM per sample.
+        static constexpr std::size_t P = leading_size<InputShape>;
 
     public:
         using value_type = T;
+        using input_shape = InputShape;
+        using output_shape = with_last_extent<InputShape, Out>;
         static constexpr const char* name = HasBias ? "dense" : "dense_no_bias";
-        static constexpr std::size_t input_size = In;
-        static constexpr std::size_t output_size = Out;
+        static constexpr std::size_t inputs = In;
+        static constexpr std::size_t outputs = Out;
         static constexpr bool has_bias = HasBias;
         static constexpr std::size_t weight_count = Out * In;
         static constexpr std::size_t parameter_count = weight_count + (HasBias ? Out : 0);
         // Nominal FLOPs per sample (a multiply-add is 2). Backward counts dW and dx; dx is skipped for a first layer.
-        static constexpr std::size_t forward_flops = 2 * In * Out + (HasBias ? Out : 0);
-        static constexpr std::size_t backward_flops = 4 * In * Out + (HasBias ? Out : 0);
+        static constexpr std::size_t forward_flops = P * (2 * In * Out + (HasBias ? Out : 0));
+        static constexpr std::size_t backward_flops = P * (4 * In * Out + (HasBias ? Out : 0));
 
         static constexpr auto parameter_tensors = [] {
             if constexpr (HasBias)
             {
-                return std::array<parameter_tensor, 2>{{{"weights", 0, Out, In}, {"bias", weight_count, Out, 1}}};
+                return std::array<parameter_tensor, 2>{{{"weights", 0, {Out, In}}, {"bias", weight_count, {Out}}}};
             }
             else
             {
-                return std::array<parameter_tensor, 1>{{{"weights", 0, Out, In}}};
+                return std::array<parameter_tensor, 1>{{{"weights", 0, {Out, In}}}};
             }
         }();
 
@@ -65,7 +78,7 @@ namespace precast
         template <std::size_t B>
         using workspace = no_workspace;
 
-        // Below this batch size the forward pass uses dot products instead of the GEMM.
+        // Below this many rows (samples times positions) the forward pass uses dot products instead of the GEMM.
         static constexpr std::size_t small_batch_limit = 4;
 
         [[nodiscard]] parameter_vector& parameters() noexcept { return parameters_; }
@@ -97,73 +110,168 @@ namespace precast
             }
         }
 
-        // The network passes an epilogue to fuse the following activation (kernels/gemm.hpp, layers/activation.hpp).
-        static constexpr bool accepts_epilogues = true;
-
+        // The epilogue runs on y: the network fuses the following activation this way (concepts.hpp, epilogue_layer).
         template <std::size_t B, class Epilogue = kernels::no_epilogue>
-        void forward(matrix_view<const T, B, In> x, matrix_view<T, B, Out> y, no_workspace& /*ws*/, mode /*m*/,
+        void forward(batch_view<const T, B, input_shape> x, batch_view<T, B, output_shape> y, no_workspace& /*ws*/, mode /*m*/,
                      const Epilogue& epilogue = {}) const noexcept
         {
+            constexpr std::size_t M = B * P;
             const T* w = parameters_.data();
             const T* b = HasBias ? w + weight_count : nullptr;
-            if constexpr (B >= small_batch_limit)
+            if constexpr (M >= small_batch_limit)
             {
                 // Y = X W^T + b: W is [Out][In], i.e. B(k, j) = W[j][k].
-                kernels::gemm<T, B, Out, In, In, 1, 1, In, Out>(x.data(), w, y.data(), false, b, epilogue);
+                kernels::gemm<T, M, Out, In, In, 1, 1, In, Out>(x.data(), w, y.data(), false, b, epilogue);
             }
             else
             {
-                // A few samples: one dot product per output reads W in place, where the GEMM would first have to
+                // A few rows: one dot product per output reads W in place, where the GEMM would first have to
                 // repack all of W for too little work.
-                for (std::size_t s = 0; s < B; ++s)
+                for (std::size_t r = 0; r < M; ++r)
                 {
-                    const T* x_row = x.data() + s * In;
+                    const T* x_row = x.data() + r * In;
                     for (std::size_t o = 0; o < Out; ++o)
                     {
                         const T sum = kernels::dot(x_row, w + o * In, In);
-                        y(s, o) = HasBias ? sum + b[o] : sum;
+                        y.data()[r * Out + o] = HasBias ? sum + b[o] : sum;
                     }
                 }
-                kernels::apply_epilogue(epilogue, y.data(), B * Out);
+                kernels::apply_epilogue(epilogue, y.data(), M * Out);
             }
         }
 
         // dx_epilogue runs on dx (the network fuses the previous activation's derivative this way).
         template <std::size_t B, class Epilogue = kernels::no_epilogue>
-        void backward(matrix_view<const T, B, In> x, matrix_view<const T, B, Out> /*y*/, matrix_view<const T, B, Out> dy,
-                      matrix_view<T, B, In> dx, no_workspace& /*ws*/, const Epilogue& dx_epilogue = {}) noexcept
+        void backward(batch_view<const T, B, input_shape> x, batch_view<const T, B, output_shape> /*y*/, batch_view<const T, B, output_shape> dy,
+                      batch_view<T, B, input_shape> dx, no_workspace& /*ws*/, const Epilogue& dx_epilogue = {}) noexcept
         {
+            constexpr std::size_t M = B * P;
             T* dw = gradients_.data();
             // dW = dY^T X: A(i, k) = dY[k][i].
-            kernels::gemm<T, Out, In, B, 1, Out, In, 1, In>(dy.data(), x.data(), dw, false);
+            kernels::gemm<T, Out, In, M, 1, Out, In, 1, In>(dy.data(), x.data(), dw, false);
             if constexpr (HasBias)
             {
                 T* db = dw + weight_count;
                 std::copy_n(dy.data(), Out, db);
-                for (std::size_t s = 1; s < B; ++s)
+                for (std::size_t r = 1; r < M; ++r)
                 {
-                    kernels::axpy(T(1), dy.data() + s * Out, db, Out);
+                    kernels::axpy(T(1), dy.data() + r * Out, db, Out);
                 }
             }
             if (!dx.empty())
             {
                 // dX = dY W.
-                kernels::gemm<T, B, In, Out, Out, 1, In, 1, In>(dy.data(), parameters_.data(), dx.data(), false, nullptr, dx_epilogue);
+                kernels::gemm<T, M, In, Out, Out, 1, In, 1, In>(dy.data(), parameters_.data(), dx.data(), false, nullptr, dx_epilogue);
             }
         }
+
+        // The batch-1 form for frozen_network (concepts.hpp, frozen_form), for a vector input.
+        using frozen = std::conditional_t<P == 1, detail::frozen_dense<T, In, Out, HasBias>, void>;
 
     private:
         parameter_vector parameters_;
         parameter_vector gradients_;
     };
 
-    // The spec: dense<Out> binds to the previous layer's output size; dense<Out, no_bias> has no bias.
+    namespace detail
+    {
+        // Dense at batch 1: bias + sum_k x_k W^T[k], with W^T copied once, [In][Out] and Out padded to whole
+        // registers: broadcasts and FMAs on whole registers, no horizontal sums, no repacking per call.
+        template <scalar T, std::size_t In, std::size_t Out, bool HasBias>
+        class frozen_dense
+        {
+            using layer_type = dense_layer<T, shape<In>, Out, HasBias>;
+            static constexpr std::size_t out_padded = kernels::padded_size<T>(Out);
+
+        public:
+            explicit frozen_dense(const layer_type& l) { refresh(l); }
+
+            void refresh(const layer_type& l) noexcept
+            {
+                const auto w = l.weights();
+                for (std::size_t k = 0; k < In; ++k)
+                {
+                    for (std::size_t o = 0; o < out_padded; ++o)
+                    {
+                        weights_t_(k, o) = o < Out ? w(o, k) : T(0);
+                    }
+                }
+                for (std::size_t o = 0; o < out_padded; ++o)
+                {
+                    if constexpr (HasBias)
+                    {
+                        bias_[o] = o < Out ? l.bias()[o] : T(0);
+                    }
+                    else
+                    {
+                        bias_[o] = T(0);
+                    }
+                }
+            }
+
+            void run(const T* in, T* out) const noexcept
+            {
+                using batch = kernels::simd_batch<T>;
+                constexpr std::size_t width = batch::size;
+                constexpr std::size_t registers = out_padded / width;
+                // Few output registers: two interleaved sums over k halve the FMA dependency chain.
+                constexpr std::size_t chains = registers < 4 ? 2 : 1;
+                batch acc[chains][registers];
+                for (std::size_t r = 0; r < registers; ++r)
+                {
+                    acc[0][r] = batch::load_aligned(bias_.data() + r * width);
+                    if constexpr (chains == 2)
+                    {
+                        acc[1][r] = batch(T(0));
+                    }
+                }
+                std::size_t k = 0;
+                for (; k + chains <= In; k += chains)
+                {
+                    for (std::size_t c = 0; c < chains; ++c)
+                    {
+                        const batch xk(in[k + c]);
+                        const T* row = weights_t_.data() + (k + c) * out_padded;
+                        for (std::size_t r = 0; r < registers; ++r)
+                        {
+                            acc[c][r] = kernels::fused_multiply_add<T>(xk, batch::load_aligned(row + r * width), acc[c][r]);
+                        }
+                    }
+                }
+                if constexpr (In % chains != 0)
+                {
+                    const batch xk(in[In - 1]);
+                    const T* row = weights_t_.data() + (In - 1) * out_padded;
+                    for (std::size_t r = 0; r < registers; ++r)
+                    {
+                        acc[0][r] = kernels::fused_multiply_add<T>(xk, batch::load_aligned(row + r * width), acc[0][r]);
+                    }
+                }
+                for (std::size_t r = 0; r < registers; ++r)
+                {
+                    batch sum = acc[0][r];
+                    if constexpr (chains == 2)
+                    {
+                        sum += acc[1][r];
+                    }
+                    sum.store_aligned(out + r * width);
+                }
+            }
+
+        private:
+            tensor_buffer<T, shape<In, out_padded>> weights_t_;
+            tensor_buffer<T, shape<out_padded>> bias_;
+        };
+    }
+
+    // The spec: dense<Out> binds to the previous layer's output shape and acts on its last axis; dense<Out,
+    // no_bias> has no bias.
     template <std::size_t Out, class Bias = with_bias>
     struct dense
     {
         static_assert(Out > 0, "precast::dense<Out>: a dense layer needs at least one output");
 
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = dense_layer<T, In, Out, Bias::value>;
     };
 }

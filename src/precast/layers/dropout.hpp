@@ -8,24 +8,27 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/core/vocabulary.hpp>
+#include <precast/kernels/simd.hpp>
 
 namespace precast
 {
-    template <scalar T, std::size_t N, double Rate>
+    template <scalar T, static_shape Shape, double Rate>
     class dropout_layer
     {
         static_assert(Rate >= 0.0 && Rate < 1.0, "precast::dropout<Rate>: Rate is the probability of dropping a value; it must be in [0, 1)");
+        static constexpr std::size_t N = Shape::size;
 
     public:
         using value_type = T;
+        using input_shape = Shape;
+        using output_shape = Shape;
         static constexpr const char* name = "dropout";
-        static constexpr std::size_t input_size = N;
-        static constexpr std::size_t output_size = N;
         static constexpr std::size_t forward_flops = N;
         static constexpr std::size_t backward_flops = N;
         static constexpr double rate = Rate;
@@ -36,11 +39,13 @@ namespace precast
             tensor_buffer<T, shape<B, N>> mask;  // 0 or 1 / (1 - Rate)
             bool active = false;                 // whether the last forward pass dropped anything
         };
+        template <std::size_t B>
+        static constexpr std::size_t workspace_bytes = B * N * sizeof(T);
 
         void seed(std::uint64_t s) noexcept { rng_ = random_engine(s); }
 
         template <std::size_t B>
-        void forward(matrix_view<const T, B, N> x, matrix_view<T, B, N> y, workspace<B>& ws, mode m) noexcept
+        void forward(batch_view<const T, B, Shape> x, batch_view<T, B, Shape> y, workspace<B>& ws, mode m) noexcept
         {
             ws.active = m == mode::training && Rate > 0.0;
             if (!ws.active)
@@ -58,8 +63,8 @@ namespace precast
         }
 
         template <std::size_t B>
-        void backward(matrix_view<const T, B, N> /*x*/, matrix_view<const T, B, N> /*y*/, matrix_view<const T, B, N> dy,
-                      matrix_view<T, B, N> dx, workspace<B>& ws) const noexcept
+        void backward(batch_view<const T, B, Shape> /*x*/, batch_view<const T, B, Shape> /*y*/, batch_view<const T, B, Shape> dy,
+                      batch_view<T, B, Shape> dx, workspace<B>& ws) const noexcept
         {
             if (dx.empty())
             {
@@ -76,6 +81,15 @@ namespace precast
             }
         }
 
+        // The batch-1 form for frozen_network: inference, so the identity on the padded sample.
+        class frozen
+        {
+        public:
+            explicit frozen(const dropout_layer&) noexcept {}
+            void refresh(const dropout_layer&) noexcept {}
+            void run(const T* in, T* out) const noexcept { std::copy_n(in, kernels::padded_size<T>(N), out); }
+        };
+
     private:
         random_engine rng_{0};
     };
@@ -83,7 +97,7 @@ namespace precast
     template <double Rate>
     struct dropout
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = dropout_layer<T, In, Rate>;
     };
 }

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -44,8 +45,8 @@ namespace precast
         }
     };
 
-    template <scalar T, std::size_t N, double Alpha = 1.0>
-    class elu_layer : public activation_layer<elu_function<Alpha>, T, N>
+    template <scalar T, static_shape Shape, double Alpha = 1.0>
+    class elu_layer : public activation_layer<elu_function<Alpha>, T, Shape>
     {
     public:
         static constexpr const char* name = "elu";
@@ -54,7 +55,7 @@ namespace precast
     template <double Alpha = 1.0>
     struct elu
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = elu_layer<T, In, Alpha>;
     };
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -38,8 +39,8 @@ namespace precast
         }
     };
 
-    template <scalar T, std::size_t N>
-    class identity_layer : public activation_layer<identity_function, T, N>
+    template <scalar T, static_shape Shape>
+    class identity_layer : public activation_layer<identity_function, T, Shape>
     {
     public:
         static constexpr const char* name = "identity";
@@ -48,7 +49,7 @@ namespace precast
     // The spec for a network's layer list: identity on whatever the previous layer outputs.
     struct identity
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = identity_layer<T, In>;
     };
 }

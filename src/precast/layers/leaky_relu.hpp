@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -40,8 +41,8 @@ namespace precast
         }
     };
 
-    template <scalar T, std::size_t N, double Alpha = 0.01>
-    class leaky_relu_layer : public activation_layer<leaky_relu_function<Alpha>, T, N>
+    template <scalar T, static_shape Shape, double Alpha = 0.01>
+    class leaky_relu_layer : public activation_layer<leaky_relu_function<Alpha>, T, Shape>
     {
     public:
         static constexpr const char* name = "leaky_relu";
@@ -50,7 +51,7 @@ namespace precast
     template <double Alpha = 0.01>
     struct leaky_relu
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = leaky_relu_layer<T, In, Alpha>;
     };
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -39,8 +40,8 @@ namespace precast
         }
     };
 
-    template <scalar T, std::size_t N>
-    class relu_layer : public activation_layer<relu_function, T, N>
+    template <scalar T, static_shape Shape>
+    class relu_layer : public activation_layer<relu_function, T, Shape>
     {
     public:
         static constexpr const char* name = "relu";
@@ -49,7 +50,7 @@ namespace precast
     // The spec for a network's layer list: relu on whatever the previous layer outputs.
     struct relu
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = relu_layer<T, In>;
     };
 }

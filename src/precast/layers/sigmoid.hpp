@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -47,8 +48,8 @@ namespace precast
         }
     };
 
-    template <scalar T, std::size_t N>
-    class sigmoid_layer : public activation_layer<sigmoid_function, T, N>
+    template <scalar T, static_shape Shape>
+    class sigmoid_layer : public activation_layer<sigmoid_function, T, Shape>
     {
     public:
         static constexpr const char* name = "sigmoid";
@@ -57,7 +58,7 @@ namespace precast
     // The spec for a network's layer list: sigmoid on whatever the previous layer outputs.
     struct sigmoid
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = sigmoid_layer<T, In>;
     };
 }

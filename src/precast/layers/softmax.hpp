@@ -1,4 +1,5 @@
-// softmax: y_j = e^(x_j - m) / sum_k e^(x_k - m) per sample, m = max_k x_k (so no exponent overflows).
+// softmax: y_j = e^(x_j - m) / sum_k e^(x_k - m) over the last axis, m = max_k x_k (so no exponent overflows);
+// a sample of shape [steps, classes] gets one distribution per step.
 // Backward is the true Jacobian-vector product: dx_j = y_j (dy_j - sum_k dy_k y_k).
 // For classification, softmax_cross_entropy on the logits is cheaper and more accurate than softmax + a loss on
 // probabilities; this layer is for when the probabilities themselves are needed.
@@ -8,30 +9,36 @@
 #include <cmath>
 #include <cstddef>
 
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
-#include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    template <scalar T, std::size_t N>
+    template <scalar T, static_shape Shape>
     class softmax_layer
     {
+        static constexpr std::size_t N = last_extent<Shape>;
+        static constexpr std::size_t P = leading_size<Shape>;
+
     public:
         using value_type = T;
+        using input_shape = Shape;
+        using output_shape = Shape;
         static constexpr const char* name = "softmax";
-        static constexpr std::size_t input_size = N;
-        static constexpr std::size_t output_size = N;
-        static constexpr std::size_t forward_flops = 3 * N;
-        static constexpr std::size_t backward_flops = 4 * N;
+        static constexpr std::size_t forward_flops = 3 * Shape::size;
+        static constexpr std::size_t backward_flops = 4 * Shape::size;
 
         template <std::size_t B>
         using workspace = no_workspace;
 
         template <std::size_t B>
-        void forward(matrix_view<const T, B, N> x, matrix_view<T, B, N> y, no_workspace& /*ws*/, mode /*m*/) const noexcept
+        void forward(batch_view<const T, B, Shape> x_in, batch_view<T, B, Shape> y_out, no_workspace& /*ws*/, mode /*m*/) const noexcept
         {
-            for (std::size_t b = 0; b < B; ++b)
+            const auto x = x_in.rows_of_last_axis();
+            const auto y = y_out.rows_of_last_axis();
+            for (std::size_t b = 0; b < B * P; ++b)
             {
                 const auto in = x.row(b);
                 const auto out = y.row(b);
@@ -51,14 +58,17 @@ namespace precast
         }
 
         template <std::size_t B>
-        void backward(matrix_view<const T, B, N> /*x*/, matrix_view<const T, B, N> y, matrix_view<const T, B, N> dy,
-                      matrix_view<T, B, N> dx, no_workspace& /*ws*/) const noexcept
+        void backward(batch_view<const T, B, Shape> /*x*/, batch_view<const T, B, Shape> y_in, batch_view<const T, B, Shape> dy_in,
+                      batch_view<T, B, Shape> dx_out, no_workspace& /*ws*/) const noexcept
         {
-            if (dx.empty())
+            if (dx_out.empty())
             {
                 return;
             }
-            for (std::size_t b = 0; b < B; ++b)
+            const auto y = y_in.rows_of_last_axis();
+            const auto dy = dy_in.rows_of_last_axis();
+            const auto dx = dx_out.rows_of_last_axis();
+            for (std::size_t b = 0; b < B * P; ++b)
             {
                 T dot = 0;
                 for (std::size_t j = 0; j < N; ++j)
@@ -75,7 +85,7 @@ namespace precast
 
     struct softmax
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = softmax_layer<T, In>;
     };
 }

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -42,8 +43,8 @@ namespace precast
         }
     };
 
-    template <scalar T, std::size_t N>
-    class tanh_layer : public activation_layer<tanh_function, T, N>
+    template <scalar T, static_shape Shape>
+    class tanh_layer : public activation_layer<tanh_function, T, Shape>
     {
     public:
         static constexpr const char* name = "tanh";
@@ -52,7 +53,7 @@ namespace precast
     // The spec for a network's layer list: tanh on whatever the previous layer outputs.
     struct tanh
     {
-        template <scalar T, std::size_t In>
+        template <scalar T, static_shape In>
         using bind = tanh_layer<T, In>;
     };
 }

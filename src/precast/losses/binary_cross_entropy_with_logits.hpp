@@ -43,13 +43,10 @@ namespace precast
         }
 
         // Accuracy counts each output as one yes/no decision: z >= 0 (sigmoid >= 0.5) against t >= 0.5.
-        template <std::size_t N>
-        static constexpr std::size_t decisions_per_sample = N;
-
         template <scalar T, std::size_t B, std::size_t N>
-        [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        [[nodiscard]] decision_count count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
         {
-            return detail::count_threshold_agreements(z, t, rows, T(0));
+            return {detail::count_threshold_agreements(z, t, rows, T(0)), rows * N};
         }
     };
 }

@@ -42,13 +42,10 @@ namespace precast
             detail::zero_padding_rows(dp, rows);
         }
 
-        template <std::size_t N>
-        static constexpr std::size_t decisions_per_sample = 1;
-
         template <scalar T, std::size_t B, std::size_t N>
-        [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> p, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        [[nodiscard]] decision_count count_correct(matrix_view<const T, B, N> p, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
         {
-            return detail::count_argmax_agreements(p, t, rows);
+            return {detail::count_argmax_agreements(p, t, rows), rows};
         }
     };
 }

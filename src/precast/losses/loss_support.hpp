@@ -9,8 +9,38 @@
 #include <cstddef>
 #include <span>
 
-#include <precast/core/matrix_view.hpp>
+#include <precast/concepts.hpp>
+#include <precast/core/batch_view.hpp>
+#include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
+
+namespace precast
+{
+    // The output of a network as its loss sees it (concepts.hpp): for a loss on labels, one row per position of
+    // the last axis (B * positions rows of the classes); for a loss on values, one row per sample.
+    template <target_kind Kind, class T, std::size_t B, static_shape Sample>
+    [[nodiscard]] constexpr auto loss_rows(batch_view<T, B, Sample> y) noexcept
+    {
+        if constexpr (Kind == target_kind::labels)
+        {
+            return y.rows_of_last_axis();
+        }
+        else
+        {
+            return y.template reshaped<shape<Sample::size>>();
+        }
+    }
+
+    // How many rows of loss_rows one sample makes, and how wide they are.
+    template <target_kind Kind, static_shape Sample>
+    inline constexpr std::size_t loss_rows_per_sample = Kind == target_kind::labels ? leading_size<Sample> : 1;
+    template <target_kind Kind, static_shape Sample>
+    inline constexpr std::size_t loss_row_size = Kind == target_kind::labels ? last_extent<Sample> : Sample::size;
+
+    // The targets of B samples for a loss on outputs of shape OutputShape.
+    template <class Loss, static_shape OutputShape, std::size_t B, class T>
+    using loss_targets = target_batch<Loss::targets, T, B * loss_rows_per_sample<Loss::targets, OutputShape>, loss_row_size<Loss::targets, OutputShape>>;
+}
 
 namespace precast::detail
 {
@@ -93,6 +123,14 @@ namespace precast::detail
             }
         }
         return agreements;
+    }
+
+    // Rows among the first `rows` whose label is not ignore_label.
+    template <std::size_t B>
+    [[nodiscard]] std::size_t count_labelled(std::span<const label_type, B> labels, std::size_t rows) noexcept
+    {
+        return static_cast<std::size_t>(std::count_if(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(rows),
+                                                      [](label_type l) { return l != ignore_label; }));
     }
 
     // 1 / the number of terms a mean runs over; 0 when there are none, so that an empty batch adds nothing.

@@ -1,10 +1,13 @@
 // softmax_cross_entropy: cross-entropy of softmax(z) against a class label, from the logits z:
-// log sum_j e^(z_j) - z_label per sample, averaged over the samples (PyTorch's CrossEntropyLoss, TensorFlow's
-// sparse_softmax_cross_entropy_with_logits). The backward is fused: d/dz = (softmax(z) - onehot(label)) / rows.
+// log sum_j e^(z_j) - z_label per row, averaged over the rows whose label is not ignore_label (PyTorch's
+// CrossEntropyLoss with ignore_index and reduction 'mean', TensorFlow's sparse_softmax_cross_entropy_with_logits).
+// A row is a sample for a vector output, a position (a time step) for an output [steps, classes]. The backward
+// is fused: d/dz = (softmax(z) - onehot(label)) / (labelled rows); zero for ignored rows.
 // softmax_cross_entropy_one_hot takes target distributions t instead of labels:
 // sum_j t_j (log sum_k e^(z_k) - z_j) per sample; d/dz_j = (softmax_j(z) sum_k t_k - t_j) / rows.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <span>
@@ -19,25 +22,35 @@ namespace precast
         static constexpr const char* name = "softmax_cross_entropy";
         static constexpr target_kind targets = target_kind::labels;
 
-        // Labels must be below N (the trainer checks a data set's labels before training).
+        // Labels must be below N or ignore_label (the trainer checks a data set's labels before training).
         template <scalar T, std::size_t B, std::size_t N>
         [[nodiscard]] T value(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, std::size_t rows) const noexcept
         {
             double sum = 0.0;
+            std::size_t counted = 0;
             for (std::size_t b = 0; b < rows; ++b)
             {
-                sum += detail::log_sum_exp(z.row(b)) - static_cast<double>(z(b, labels[b]));
+                if (labels[b] != ignore_label)
+                {
+                    sum += detail::log_sum_exp(z.row(b)) - static_cast<double>(z(b, labels[b]));
+                    ++counted;
+                }
             }
-            return static_cast<T>(sum * detail::inverse_count(rows));
+            return static_cast<T>(sum * detail::inverse_count(counted));
         }
 
         template <scalar T, std::size_t B, std::size_t N>
         void gradient(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, matrix_view<T, B, N> dz,
                       std::size_t rows) const noexcept
         {
-            const double scale = detail::inverse_count(rows);
+            const double scale = detail::inverse_count(detail::count_labelled(labels, rows));
             for (std::size_t b = 0; b < rows; ++b)
             {
+                if (labels[b] == ignore_label)
+                {
+                    std::fill(dz.row(b).begin(), dz.row(b).end(), T(0));
+                    continue;
+                }
                 const double lse = detail::log_sum_exp(z.row(b));
                 for (std::size_t j = 0; j < N; ++j)
                 {
@@ -48,19 +61,20 @@ namespace precast
             detail::zero_padding_rows(dz, rows);
         }
 
-        template <std::size_t N>
-        static constexpr std::size_t decisions_per_sample = 1;
-
         template <scalar T, std::size_t B, std::size_t N>
-        [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, std::span<const label_type, B> labels,
-                                                std::size_t rows) const noexcept
+        [[nodiscard]] decision_count count_correct(matrix_view<const T, B, N> z, std::span<const label_type, B> labels,
+                                                   std::size_t rows) const noexcept
         {
-            std::size_t correct = 0;
+            decision_count count;
             for (std::size_t b = 0; b < rows; ++b)
             {
-                correct += (detail::argmax(z.row(b)) == labels[b]) ? std::size_t{1} : std::size_t{0};
+                if (labels[b] != ignore_label)
+                {
+                    ++count.total;
+                    count.correct += (detail::argmax(z.row(b)) == labels[b]) ? std::size_t{1} : std::size_t{0};
+                }
             }
-            return correct;
+            return count;
         }
     };
 
@@ -105,13 +119,10 @@ namespace precast
             detail::zero_padding_rows(dz, rows);
         }
 
-        template <std::size_t N>
-        static constexpr std::size_t decisions_per_sample = 1;
-
         template <scalar T, std::size_t B, std::size_t N>
-        [[nodiscard]] std::size_t count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        [[nodiscard]] decision_count count_correct(matrix_view<const T, B, N> z, matrix_view<const T, B, N> t, std::size_t rows) const noexcept
         {
-            return detail::count_argmax_agreements(z, t, rows);
+            return {detail::count_argmax_agreements(z, t, rows), rows};
         }
     };
 }

@@ -3,9 +3,9 @@
 // which says what is wrong, where (the position in network<...>, counting input<> as 0) and with what.
 //
 //   error: ... incomplete type 'precast::diagnostic::layer_input_does_not_match_previous_output<
-//       precast::diagnostic::at_position<3>, precast::diagnostic::previous_layer<precast::dense_layer<float, 8, 3>>,
-//       precast::diagnostic::outputs<precast::shape<3>>, precast::diagnostic::this_layer<precast::dense_layer<float, 5, 1>>,
-//       precast::diagnostic::takes<precast::shape<5>>>'
+//       precast::diagnostic::at_position<2>, precast::diagnostic::previous_layer<precast::dense_layer<float, precast::shape<4, 8>, 5>>,
+//       precast::diagnostic::outputs<precast::shape<4, 5>>, precast::diagnostic::this_layer<precast::dense_layer<float, precast::shape<20>, 1>>,
+//       precast::diagnostic::takes<precast::shape<20>>>'
 #pragma once
 
 #include <cstddef>
@@ -48,7 +48,14 @@ namespace precast::diagnostic
     struct fix
     {
     };
+    template <class Layer>
+    struct binds_to
+    {
+    };
     struct give_it_a_bind_template_or_make_it_satisfy_precast_layer
+    {
+    };
+    struct make_the_bound_type_satisfy_precast_layer
     {
     };
     struct start_the_list_with_precast_input_of_the_sample_size
@@ -63,11 +70,15 @@ namespace precast::diagnostic
     template <class... What>
     struct not_a_layer;
 
+    // A spec's bind<T, Shape> names a type that is not a layer (a user's spec with an incomplete layer).
+    template <class... What>
+    struct spec_binds_to_something_that_is_not_a_layer;
+
     // A concrete layer computes in another element type than the network's input<N, T>.
     template <class... What>
     struct layer_element_type_differs_from_network;
 
-    // The first element of network<...> must be input<N> (or input<N, double>).
+    // The first element of network<...> must be input<N> (or input<N, double>, input_of<shape<...>>).
     template <class... What>
     struct network_must_start_with_input;
 

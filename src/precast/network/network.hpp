@@ -1,20 +1,23 @@
 // network<input<N>, Specs...>: a neural network whose architecture is its type.
 //
 //   using mlp = precast::network<precast::input<784>, precast::dense<256>, precast::relu, precast::dense<10>>;
+//   using seq = precast::network<precast::input_of<precast::shape<20, 8>>, precast::dense<16>, precast::tanh, precast::dense<4>>;
 //
-// The list is flat. input<N, T = float> gives the sample size and element type; each following element is a
-// layer spec (dense<256>, relu, dropout<0.5>: bound to the size the previous element outputs) or a concrete
-// layer (dense_layer<float, 784, 256>: its input size must match). A mismatch, a non-layer or a wrong element
-// type is a compile error naming the position and the types (network/diagnostics.hpp).
+// The list is flat. input<N, T = float> (or input_of<shape<...>, T> for samples of any rank) gives the sample
+// shape and element type; each following element is a layer spec (dense<256>, relu, dropout<0.5>: bound to the
+// shape the previous element outputs) or a concrete layer (dense_layer<float, shape<784>, 256>: its input shape
+// must match). A mismatch, a non-layer or a wrong element type is a compile error naming the position, the types
+// and the shapes (network/binding.hpp, network/diagnostics.hpp).
 //
 // The network owns the parameters (and their gradients). Activations live in a workspace<B> for a batch size B
-// fixed at compile time; several workspaces (B = 1 for inference, B = 32 for training) can serve one network.
-// Large buffers go to the heap once, when constructed; forward, backward and optimizer steps allocate nothing.
+// fixed at compile time (network/workspace.hpp); several workspaces (B = 1 for inference, B = 32 for training)
+// can serve one network. Large buffers go to the heap once, when constructed; forward, backward and optimizer
+// steps allocate nothing. Everything the network knows of a layer it asks through the concepts of concepts.hpp.
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <tuple>
@@ -22,118 +25,24 @@
 #include <utility>
 
 #include <precast/concepts.hpp>
+#include <precast/core/batch_view.hpp>
 #include <precast/core/denormals.hpp>
-#include <precast/core/matrix_view.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/shape.hpp>
-#include <precast/core/storage.hpp>
 #include <precast/initializers.hpp>
 #include <precast/kernels/dot.hpp>
-#include <precast/layers/identity.hpp>
-#include <precast/network/diagnostics.hpp>
+#include <precast/network/binding.hpp>
+#include <precast/network/optimizer_state.hpp>
+#include <precast/network/workspace.hpp>
 
 namespace precast
 {
-    // The first element of a network's list: N values per sample, of type T.
-    template <std::size_t N, scalar T = float>
-    struct input
-    {
-        static_assert(N > 0, "precast::input<N>: a sample needs at least one value");
-        using value_type = T;
-        static constexpr std::size_t size = N;
-    };
-
     namespace detail
     {
-        template <class X>
-        struct is_input : std::false_type
-        {
-        };
-        template <std::size_t N, class T>
-        struct is_input<input<N, T>> : std::true_type
-        {
-        };
-
-        // Turns one list element into a concrete layer, or reports why it cannot. After a report the result is
-        // a stand-in of the right sizes, so that one mistake gives one error.
-        template <class T, std::size_t In, std::size_t Position, class Previous, class Element>
-        consteval auto resolve_layer()
-        {
-            if constexpr (layer_spec<Element>)
-            {
-                return std::type_identity<typename Element::template bind<T, In>>{};
-            }
-            else if constexpr (layer<Element>)
-            {
-                if constexpr (!std::is_same_v<typename Element::value_type, T>)
-                {
-                    static_assert(diagnostic::report<diagnostic::layer_element_type_differs_from_network<
-                                      diagnostic::at_position<Position>, diagnostic::this_layer<Element>,
-                                      diagnostic::layer_element_type<typename Element::value_type>, diagnostic::network_element_type<T>>>());
-                    return std::type_identity<identity_layer<T, In>>{};
-                }
-                else if constexpr (Element::input_size != In)
-                {
-                    static_assert(diagnostic::report<diagnostic::layer_input_does_not_match_previous_output<
-                                      diagnostic::at_position<Position>, diagnostic::previous_layer<Previous>, diagnostic::outputs<shape<In>>,
-                                      diagnostic::this_layer<Element>, diagnostic::takes<shape<Element::input_size>>>>());
-                    return std::type_identity<Element>{};
-                }
-                else
-                {
-                    return std::type_identity<Element>{};
-                }
-            }
-            else
-            {
-                static_assert(diagnostic::report<diagnostic::not_a_layer<diagnostic::at_position<Position>, diagnostic::this_element<Element>,
-                                                                         diagnostic::fix<diagnostic::give_it_a_bind_template_or_make_it_satisfy_precast_layer>>>());
-                return std::type_identity<identity_layer<T, In>>{};
-            }
-        }
-
-        template <class T, std::size_t In, std::size_t Position, class Previous, class... Elements>
-        struct bind_layers
-        {
-            using type = std::tuple<>;
-        };
-
-        template <class T, std::size_t In, std::size_t Position, class Previous, class Element, class... Rest>
-        struct bind_layers<T, In, Position, Previous, Element, Rest...>
-        {
-            using layer_type = typename decltype(resolve_layer<T, In, Position, Previous, Element>())::type;
-            using rest = typename bind_layers<T, layer_type::output_size, Position + 1, layer_type, Rest...>::type;
-            using type = decltype(std::tuple_cat(std::declval<std::tuple<layer_type>>(), std::declval<rest>()));
-        };
-
-        template <class Input>
-        consteval bool check_input()
-        {
-            if constexpr (!is_input<Input>::value)
-            {
-                static_assert(diagnostic::report<diagnostic::network_must_start_with_input<
-                                  diagnostic::this_element<Input>, diagnostic::fix<diagnostic::start_the_list_with_precast_input_of_the_sample_size>>>());
-            }
-            return true;
-        }
-
-        template <class Input>
-        struct input_traits
-        {
-            using value_type = float;
-            static constexpr std::size_t size = 1;
-        };
-        template <std::size_t N, class T>
-        struct input_traits<input<N, T>>
-        {
-            using value_type = T;
-            static constexpr std::size_t size = N;
-        };
-
         template <class L>
         consteval std::size_t forward_flops_of()
         {
-            if constexpr (requires { L::forward_flops; })
+            if constexpr (layer_with_cost<L>)
             {
                 return L::forward_flops;
             }
@@ -142,26 +51,11 @@ namespace precast
         template <class L>
         consteval std::size_t backward_flops_of()
         {
-            if constexpr (requires { L::backward_flops; })
+            if constexpr (layer_with_cost<L>)
             {
                 return L::backward_flops;
             }
             return 0;
-        }
-        template <class L, std::size_t B>
-        consteval std::size_t workspace_bytes_of()
-        {
-            if constexpr (requires { L::template workspace<B>::mask; })
-            {
-                return B * L::output_size * sizeof(typename L::value_type);
-            }
-            return 0;
-        }
-
-        template <class F, std::size_t... I>
-        constexpr void for_each_index(F&& f, std::index_sequence<I...>)
-        {
-            (f(std::integral_constant<std::size_t, I>{}), ...);
         }
     }
 
@@ -173,12 +67,18 @@ namespace precast
 
     public:
         using value_type = typename detail::input_traits<Input>::value_type;
-        using layers_type = typename detail::bind_layers<value_type, detail::input_traits<Input>::size, 1, Input, Elements...>::type;
+        using input_shape = typename detail::input_traits<Input>::shape_type;
+        using layers_type = typename detail::bind_layers<value_type, input_shape, 1, Input, Elements...>::type;
 
         static constexpr std::size_t depth = std::tuple_size_v<layers_type>;
 
         template <std::size_t I>
         using layer_type = std::tuple_element_t<I, layers_type>;
+
+        // The shape of the values entering layer I (I = 0: the input), or the output for I = depth.
+        template <std::size_t I>
+        using shape_at = typename network_workspace<layers_type, input_shape, 1>::template shape_at<I>;
+        using output_shape = shape_at<depth>;
 
     private:
         using T = value_type;
@@ -186,14 +86,14 @@ namespace precast
         template <std::size_t... I>
         static consteval std::array<std::size_t, depth + 1> compute_sizes(std::index_sequence<I...>)
         {
-            return {detail::input_traits<Input>::size, layer_type<I>::output_size...};
+            return {input_shape::size, layer_type<I>::output_shape::size...};
         }
 
     public:
-        // sizes[0] is the input size, sizes[i] the output size of layer i - 1.
+        // sizes[0] is the number of values in one input sample, sizes[i] in layer i - 1's output.
         static constexpr std::array<std::size_t, depth + 1> sizes = compute_sizes(std::make_index_sequence<depth>{});
-        static constexpr std::size_t input_size = sizes.front();
-        static constexpr std::size_t output_size = sizes.back();
+        static constexpr std::size_t input_size = input_shape::size;
+        static constexpr std::size_t output_size = output_shape::size;
 
         template <std::size_t I>
         static constexpr bool is_trainable = trainable_layer<layer_type<I>>;
@@ -226,7 +126,7 @@ namespace precast
         template <std::size_t B, std::size_t... I>
         static consteval std::size_t sum_layer_workspace_bytes(std::index_sequence<I...>)
         {
-            return (std::size_t{0} + ... + detail::workspace_bytes_of<layer_type<I>, B>());
+            return (std::size_t{0} + ... + workspace_bytes_of<layer_type<I>, B>());
         }
         static consteval std::size_t sum_sizes()
         {
@@ -251,61 +151,9 @@ namespace precast
         static constexpr std::size_t training_workspace_bytes =
             2 * B * sum_sizes() * sizeof(T) + sum_layer_workspace_bytes<B>(std::make_index_sequence<depth>{}) + parameter_bytes;
 
-        // ---- workspace: the activations of one batch of B samples ---------------------------------------------
+        // ---- workspace: the activations of one batch of B samples (network/workspace.hpp) ---------------------
         template <std::size_t B>
-        class workspace
-        {
-            static_assert(B > 0, "precast::network::workspace<B>: the batch size must be at least 1");
-
-            template <std::size_t... I>
-            static auto make_activations(std::index_sequence<I...>) -> std::tuple<tensor_buffer<T, shape<B, sizes[I]>>...>;
-            template <std::size_t... I>
-            static auto make_layer_workspaces(std::index_sequence<I...>) -> std::tuple<typename layer_type<I>::template workspace<B>...>;
-
-        public:
-            static constexpr std::size_t batch_size = B;
-
-            // The batch the next forward pass reads; fill it, or pass a view to forward(x, ws).
-            [[nodiscard]] matrix_view<T, B, input_size> input() noexcept { return activation<0>(); }
-            // The network's output after forward.
-            [[nodiscard]] matrix_view<const T, B, output_size> output() const noexcept { return activation<depth>(); }
-            // Where backward expects dLoss/d(output); a loss writes it.
-            [[nodiscard]] matrix_view<T, B, output_size> output_gradient() noexcept { return gradient<depth>(); }
-            // dLoss/d(input), after backward(ws, /*input_gradient=*/true).
-            [[nodiscard]] matrix_view<const T, B, input_size> input_gradient() const noexcept { return gradient<0>(); }
-
-            // The values entering layer I (I = 0: the input) or, for I = depth, the output.
-            template <std::size_t I>
-            [[nodiscard]] matrix_view<T, B, sizes[I]> activation() noexcept
-            {
-                return matrix_view<T, B, sizes[I]>(std::get<I>(activations_).data());
-            }
-            template <std::size_t I>
-            [[nodiscard]] matrix_view<const T, B, sizes[I]> activation() const noexcept
-            {
-                return matrix_view<const T, B, sizes[I]>(std::get<I>(activations_).data());
-            }
-            template <std::size_t I>
-            [[nodiscard]] matrix_view<T, B, sizes[I]> gradient() noexcept
-            {
-                return matrix_view<T, B, sizes[I]>(std::get<I>(gradients_).data());
-            }
-            template <std::size_t I>
-            [[nodiscard]] matrix_view<const T, B, sizes[I]> gradient() const noexcept
-            {
-                return matrix_view<const T, B, sizes[I]>(std::get<I>(gradients_).data());
-            }
-            template <std::size_t I>
-            [[nodiscard]] auto& layer_workspace() noexcept
-            {
-                return std::get<I>(layer_workspaces_);
-            }
-
-        private:
-            decltype(make_activations(std::make_index_sequence<depth + 1>{})) activations_;
-            decltype(make_activations(std::make_index_sequence<depth + 1>{})) gradients_;
-            decltype(make_layer_workspaces(std::make_index_sequence<depth>{})) layer_workspaces_;
-        };
+        using workspace = network_workspace<layers_type, input_shape, B>;
 
         // ---- construction and initialization ---------------------------------------------------------------------
 
@@ -329,7 +177,7 @@ namespace precast
                 {
                     l.initialize(init, rng);
                 }
-                if constexpr (requires { l.seed(seed); })
+                if constexpr (seeded_layer<std::remove_cvref_t<decltype(l)>>)
                 {
                     l.seed(seed ^ (0x9E3779B97F4A7C15ULL * (I + 1)));
                 }
@@ -375,7 +223,7 @@ namespace precast
             }
             else
             {
-                return requires { requires layer_type<Dense>::accepts_epilogues && layer_type<Activation>::fuses_into_gemm; };
+                return epilogue_layer<layer_type<Dense>> && fusable_activation<layer_type<Activation>>;
             }
         }
         template <std::size_t I>
@@ -385,7 +233,7 @@ namespace precast
 
         // Runs the layers on ws.input(); returns the output (also ws.output()).
         template <std::size_t B>
-        matrix_view<const T, B, output_size> forward(workspace<B>& ws, mode m = mode::inference)
+        batch_view<const T, B, output_shape> forward(workspace<B>& ws, mode m = mode::inference)
         {
             const denormal_scope flush_subnormals;
             detail::for_each_index(
@@ -397,9 +245,7 @@ namespace precast
                     }
                     else if constexpr (activation_fused_after<I>)
                     {
-                        using function = typename layer_type<I + 1>::function_type;
-                        const detail::activation_value_epilogue<function, T> epilogue{ws.template activation<I + 1>().data(),
-                                                                                       ws.template activation<I + 2>().data()};
+                        const auto epilogue = layer_type<I + 1>::value_epilogue(ws.template activation<I + 1>().data(), ws.template activation<I + 2>().data());
                         std::get<I>(layers_).forward(std::as_const(ws).template activation<I>(), ws.template activation<I + 1>(),
                                                      ws.template layer_workspace<I>(), m, epilogue);
                     }
@@ -415,7 +261,7 @@ namespace precast
 
         // Copies x into ws.input(), then forward(ws, m).
         template <std::size_t B>
-        matrix_view<const T, B, output_size> forward(matrix_view<const T, B, input_size> x, workspace<B>& ws, mode m = mode::inference)
+        batch_view<const T, B, output_shape> forward(batch_view<const T, B, input_shape> x, workspace<B>& ws, mode m = mode::inference)
         {
             std::copy_n(x.data(), B * input_size, ws.input().data());
             return forward(ws, m);
@@ -437,18 +283,17 @@ namespace precast
                     }
                     else
                     {
-                        matrix_view<T, B, sizes[I]> dx = ws.template gradient<I>();
+                        batch_view<T, B, shape_at<I>> dx = ws.template gradient<I>();
                         if (I == 0 && !input_gradient)
                         {
-                            dx = matrix_view<T, B, sizes[I]>();
+                            dx = batch_view<T, B, shape_at<I>>();
                         }
                         const auto& cws = std::as_const(ws);
                         if constexpr (activation_fused_before<I>)
                         {
                             // Layer I - 1 is an activation, layer I consumes it: dLoss/d(its input) = dx * f'.
-                            using function = typename layer_type<I - 1>::function_type;
-                            const detail::activation_derivative_epilogue<function, T> epilogue{
-                                dx.data(), cws.template activation<I - 1>().data(), cws.template activation<I>().data(), ws.template gradient<I - 1>().data()};
+                            const auto epilogue = layer_type<I - 1>::derivative_epilogue(dx.data(), cws.template activation<I - 1>().data(),
+                                                                                         cws.template activation<I>().data(), ws.template gradient<I - 1>().data());
                             std::get<I>(layers_).backward(cws.template activation<I>(), cws.template activation<I + 1>(), cws.template gradient<I + 1>(),
                                                           dx, ws.template layer_workspace<I>(), epilogue);
                         }
@@ -464,53 +309,9 @@ namespace precast
 
         // ---- optimizer -------------------------------------------------------------------------------------------
 
-    private:
-        template <class O, std::size_t I>
-        static auto state_type_of()
-        {
-            if constexpr (is_trainable<I>)
-            {
-                return std::type_identity<typename O::template state<T, layer_type<I>::parameter_count>>{};
-            }
-            else
-            {
-                return std::type_identity<no_optimizer_state>{};
-            }
-        }
-        template <class O, std::size_t... I>
-        static auto make_layer_states(std::index_sequence<I...>) -> std::tuple<typename decltype(state_type_of<O, I>())::type...>;
-
-    public:
-        // What optimizer O keeps between steps for this network: one O::state per trainable layer, and the number
-        // of updates made. Plain fixed-size data; reset() makes the next update start afresh (initialize, step 1).
+        // What optimizer O keeps between steps for this network (network/optimizer_state.hpp).
         template <optimizer O>
-        class optimizer_state
-        {
-        public:
-            using layer_states = decltype(make_layer_states<O>(std::make_index_sequence<depth>{}));
-
-            // Updates since the state was created or reset.
-            [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
-            void reset() noexcept { steps_ = 0; }
-            // For load_model: the step count of a saved state whose tensors are being restored.
-            void restore_steps(std::uint64_t steps) noexcept { steps_ = steps; }
-
-            template <std::size_t I>
-            [[nodiscard]] auto& layer() noexcept
-            {
-                return std::get<I>(layers_);
-            }
-            template <std::size_t I>
-            [[nodiscard]] const auto& layer() const noexcept
-            {
-                return std::get<I>(layers_);
-            }
-
-        private:
-            friend class network;
-            std::uint64_t steps_ = 0;
-            layer_states layers_;
-        };
+        using optimizer_state = network_optimizer_state<layers_type, O>;
 
         // The 2-norm of all parameter gradients together (what clip_by_global_norm compares with its limit).
         [[nodiscard]] double gradient_norm() const noexcept

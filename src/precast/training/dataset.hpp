@@ -45,28 +45,41 @@ namespace precast
             return d;
         }
 
-        // One class label per sample, each below class_count.
-        static dataset with_labels(std::vector<T> features, std::size_t feature_size, std::vector<label_type> labels, std::size_t class_count)
+        // Class labels, each below class_count or ignore_label (a padded position): one per sample, or
+        // labels_per_sample per sample for a network whose output has that many positions (a sequence model's
+        // output [steps, classes] takes `steps` labels per sample, in order).
+        static dataset with_labels(std::vector<T> features, std::size_t feature_size, std::vector<label_type> labels, std::size_t class_count,
+                                   std::size_t labels_per_sample = 1)
         {
             dataset d(std::move(features), feature_size, target_kind::labels);
             if (class_count < 2)
             {
                 fail("a classification data set needs at least 2 classes, not " + std::to_string(class_count));
             }
-            if (labels.size() != d.size())
+            if (labels_per_sample == 0)
             {
-                fail("there are " + std::to_string(d.size()) + " samples but " + std::to_string(labels.size()) + " labels");
+                fail("labels_per_sample must be at least 1");
+            }
+            if (labels.size() != d.size() * labels_per_sample)
+            {
+                fail("there are " + std::to_string(d.size()) + " samples but " + std::to_string(labels.size()) + " labels" +
+                     (labels_per_sample == 1 ? std::string() : " (" + std::to_string(labels_per_sample) + " per sample would be " +
+                                                                 std::to_string(d.size() * labels_per_sample) + ")"));
             }
             for (std::size_t i = 0; i < labels.size(); ++i)
             {
-                if (labels[i] >= class_count)
+                if (labels[i] >= class_count && labels[i] != ignore_label)
                 {
-                    fail("label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) + " is out of range: the data set has " +
-                         std::to_string(class_count) + " classes (0 to " + std::to_string(class_count - 1) + ")");
+                    const std::string where = labels_per_sample == 1 ? "of sample " + std::to_string(i)
+                                                                     : "at position " + std::to_string(i % labels_per_sample) + " of sample " +
+                                                                           std::to_string(i / labels_per_sample);
+                    fail("label " + std::to_string(labels[i]) + " " + where + " is out of range: the data set has " + std::to_string(class_count) +
+                         " classes (0 to " + std::to_string(class_count - 1) + ", or precast::ignore_label for a padded position)");
                 }
             }
             d.labels_ = std::move(labels);
             d.target_size_ = class_count;
+            d.labels_per_sample_ = labels_per_sample;
             return d;
         }
 
@@ -84,7 +97,15 @@ namespace precast
         {
             return std::span<const T>(targets_.data() + sample * target_size_, target_size_);
         }
-        [[nodiscard]] label_type label(std::size_t sample) const noexcept { return labels_[sample]; }
+        // Labels per sample (1 unless the data set was made with more).
+        [[nodiscard]] std::size_t labels_per_sample() const noexcept { return labels_per_sample_; }
+        // The (first) label of a sample.
+        [[nodiscard]] label_type label(std::size_t sample) const noexcept { return labels_[sample * labels_per_sample_]; }
+        // All labels of a sample.
+        [[nodiscard]] std::span<const label_type> labels(std::size_t sample) const noexcept
+        {
+            return std::span<const label_type>(labels_.data() + sample * labels_per_sample_, labels_per_sample_);
+        }
 
         // The samples at the given indices, in that order.
         [[nodiscard]] dataset subset(std::span<const std::size_t> indices) const
@@ -93,6 +114,7 @@ namespace precast
             d.feature_size_ = feature_size_;
             d.kind_ = kind_;
             d.target_size_ = target_size_;
+            d.labels_per_sample_ = labels_per_sample_;
             d.features_.reserve(indices.size() * feature_size_);
             for (std::size_t i : indices)
             {
@@ -109,7 +131,8 @@ namespace precast
                 }
                 else
                 {
-                    d.labels_.push_back(labels_[i]);
+                    const auto l = labels(i);
+                    d.labels_.insert(d.labels_.end(), l.begin(), l.end());
                 }
             }
             return d;
@@ -183,5 +206,6 @@ namespace precast
         std::vector<T> targets_;
         std::vector<label_type> labels_;
         std::size_t target_size_ = 0;
+        std::size_t labels_per_sample_ = 1;
     };
 }

@@ -23,7 +23,8 @@
 #include <vector>
 
 #include <precast/concepts.hpp>
-#include <precast/core/matrix_view.hpp>
+#include <precast/core/batch_view.hpp>
+#include <precast/losses/loss_support.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/training/dataset.hpp>
@@ -69,12 +70,6 @@ namespace precast
         double seconds = 0.0;
     };
 
-    namespace detail
-    {
-        template <class Loss>
-        concept loss_with_accuracy = requires { Loss::template decisions_per_sample<1>; };
-    }
-
     template <std::size_t B, class Net, loss Loss, optimizer Optimizer>
     class trainer
     {
@@ -87,11 +82,19 @@ namespace precast
         static constexpr std::size_t batch_size = B;
         static constexpr target_kind targets_kind = Loss::targets;
 
+        // The loss sees the output as B * rows_per_sample rows of row_size values (concepts.hpp, loss_rows): one
+        // row per sample for values, one per position of the last axis for labels.
+        static constexpr std::size_t rows_per_sample = loss_rows_per_sample<targets_kind, typename Net::output_shape>;
+        static constexpr std::size_t row_size = loss_row_size<targets_kind, typename Net::output_shape>;
+        static constexpr std::size_t loss_batch_rows = B * rows_per_sample;
+        using targets_type = target_batch<targets_kind, value_type, loss_batch_rows, row_size>;
+
     private:
         using T = value_type;
         static constexpr std::size_t In = Net::input_size;
         static constexpr std::size_t Out = Net::output_size;
-        using target_storage = std::conditional_t<targets_kind == target_kind::values, tensor_buffer<T, shape<B, Out>>, std::array<label_type, B>>;
+        using target_storage =
+            std::conditional_t<targets_kind == target_kind::values, tensor_buffer<T, shape<B, Out>>, std::array<label_type, loss_batch_rows>>;
 
     public:
         explicit trainer(Net& net, Loss loss_function = {}, Optimizer optimizer = {})
@@ -108,12 +111,13 @@ namespace precast
         [[nodiscard]] workspace_type& workspace() noexcept { return *workspace_; }
         [[nodiscard]] std::size_t steps() const noexcept { return steps_; }
 
-        // One training step on the batch already in workspace().input() and the given targets: forward,
-        // loss, backward, optimizer update. Returns the loss of the first `rows` samples. Allocates nothing.
-        double step(target_batch<targets_kind, T, B, Out> targets, std::size_t rows = B)
+        // One training step on the batch already in workspace().input() and the given targets (per sample, or
+        // for labels per position: rows_per_sample labels per sample): forward, loss, backward, optimizer update.
+        // Returns the loss of the first `rows` samples. Allocates nothing.
+        double step(targets_type targets, std::size_t rows = B)
         {
-            const auto y = net_.forward(*workspace_, mode::training);
-            const double value = static_cast<double>(loss_.value(y, targets, rows));
+            const auto y = loss_rows<targets_kind>(net_.forward(*workspace_, mode::training));
+            const double value = static_cast<double>(loss_.value(y, targets, rows * rows_per_sample));
             ++steps_;
             if (!std::isfinite(value))
             {
@@ -121,14 +125,14 @@ namespace precast
                 throw training_error("precast::trainer: the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
                                      std::to_string(steps_) + where + "; lower the learning rate, or check the data and the initialization");
             }
-            loss_.gradient(y, targets, workspace_->output_gradient(), rows);
+            loss_.gradient(y, targets, loss_rows<targets_kind>(workspace_->output_gradient()), rows * rows_per_sample);
             net_.backward(*workspace_);
             net_.apply(optimizer_, *state_);
             return value;
         }
 
         // Copies x into the workspace, then step(targets, rows).
-        double step(matrix_view<const T, B, In> x, target_batch<targets_kind, T, B, Out> targets, std::size_t rows = B)
+        double step(batch_view<const T, B, typename Net::input_shape> x, targets_type targets, std::size_t rows = B)
         {
             std::copy_n(x.data(), B * In, workspace_->input().data());
             return step(targets, rows);
@@ -139,24 +143,24 @@ namespace precast
         {
             check_dataset(data);
             evaluation result;
-            std::size_t correct = 0;
+            decision_count decisions;
             double loss_sum = 0.0;
             for (std::size_t first = 0; first < data.size(); first += B)
             {
                 const std::size_t rows = std::min(B, data.size() - first);
                 load_batch(data, [first](std::size_t r) { return first + r; }, rows);
-                const auto y = net_.forward(*workspace_, mode::inference);
-                loss_sum += static_cast<double>(loss_.value(y, current_targets(), rows)) * static_cast<double>(rows);
-                if constexpr (detail::loss_with_accuracy<Loss>)
+                const auto y = loss_rows<targets_kind>(net_.forward(*workspace_, mode::inference));
+                loss_sum += static_cast<double>(loss_.value(y, current_targets(), rows * rows_per_sample)) * static_cast<double>(rows);
+                if constexpr (loss_with_decisions<Loss>)
                 {
-                    correct += loss_.count_correct(y, current_targets(), rows);
+                    add(decisions, loss_.count_correct(y, current_targets(), rows * rows_per_sample));
                 }
             }
             result.samples = data.size();
             result.loss = loss_sum / static_cast<double>(data.size());
-            if constexpr (detail::loss_with_accuracy<Loss>)
+            if constexpr (loss_with_decisions<Loss>)
             {
-                result.accuracy = static_cast<double>(correct) / static_cast<double>(data.size() * Loss::template decisions_per_sample<Out>);
+                result.accuracy = accuracy(decisions);
             }
             return result;
         }
@@ -202,7 +206,7 @@ namespace precast
                     }
                 }
                 double loss_sum = 0.0;
-                std::size_t correct = 0;
+                decision_count decisions;
                 std::size_t samples = 0;
                 for (std::size_t batch = 0; batch < batches; ++batch)
                 {
@@ -215,9 +219,9 @@ namespace precast
                     const double value = step(current_targets(), rows);
                     loss_sum += value * static_cast<double>(rows);
                     samples += rows;
-                    if constexpr (detail::loss_with_accuracy<Loss>)
+                    if constexpr (loss_with_decisions<Loss>)
                     {
-                        correct += loss_.count_correct(workspace_->output(), current_targets(), rows);
+                        add(decisions, loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), current_targets(), rows * rows_per_sample));
                     }
                     if constexpr (requires { observer.on_batch(batch_report{}); })
                     {
@@ -230,9 +234,9 @@ namespace precast
                 report.epoch = epoch;
                 report.train.samples = samples;
                 report.train.loss = loss_sum / static_cast<double>(samples);
-                if constexpr (detail::loss_with_accuracy<Loss>)
+                if constexpr (loss_with_decisions<Loss>)
                 {
-                    report.train.accuracy = static_cast<double>(correct) / static_cast<double>(samples * Loss::template decisions_per_sample<Out>);
+                    report.train.accuracy = accuracy(decisions);
                 }
                 if (validation != nullptr)
                 {
@@ -249,6 +253,17 @@ namespace precast
         }
 
     private:
+        static void add(decision_count& sum, decision_count batch) noexcept
+        {
+            sum.correct += batch.correct;
+            sum.total += batch.total;
+        }
+        // NaN when no decision was made (every label ignored).
+        static double accuracy(decision_count d) noexcept
+        {
+            return d.total == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(d.correct) / static_cast<double>(d.total);
+        }
+
         // Shapes and kinds of a data set against the network and the loss.
         void check_dataset(const dataset<T>& data) const
         {
@@ -268,10 +283,16 @@ namespace precast
                 throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) +
                                             " target values per sample, but the network outputs " + std::to_string(Out));
             }
-            if (targets_kind == target_kind::labels && data.target_size() > Out)
+            if (targets_kind == target_kind::labels && data.target_size() > row_size)
             {
                 throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) + " classes, but the network outputs only " +
-                                            std::to_string(Out) + " values (one per class)");
+                                            std::to_string(row_size) + " values (one per class) on its last axis");
+            }
+            if (targets_kind == target_kind::labels && data.labels_per_sample() != rows_per_sample)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.labels_per_sample()) +
+                                            " labels per sample, but the network's output has " + std::to_string(rows_per_sample) +
+                                            (rows_per_sample == 1 ? " position (one label per sample)" : " positions (one label each)"));
             }
         }
 
@@ -291,7 +312,8 @@ namespace precast
                 }
                 else
                 {
-                    (*targets_)[r] = data.label(index(r));
+                    const auto l = data.labels(index(r));
+                    std::copy(l.begin(), l.end(), targets_->begin() + static_cast<std::ptrdiff_t>(r * rows_per_sample));
                 }
             }
             std::fill(x.data() + rows * In, x.data() + B * In, T(0));
@@ -301,11 +323,11 @@ namespace precast
             }
             else
             {
-                std::fill(targets_->begin() + static_cast<std::ptrdiff_t>(rows), targets_->end(), label_type{0});
+                std::fill(targets_->begin() + static_cast<std::ptrdiff_t>(rows * rows_per_sample), targets_->end(), label_type{0});
             }
         }
 
-        [[nodiscard]] target_batch<targets_kind, T, B, Out> current_targets() const noexcept
+        [[nodiscard]] targets_type current_targets() const noexcept
         {
             if constexpr (targets_kind == target_kind::values)
             {
@@ -313,7 +335,7 @@ namespace precast
             }
             else
             {
-                return std::span<const label_type, B>(*targets_);
+                return std::span<const label_type, loss_batch_rows>(*targets_);
             }
         }
 

@@ -1,0 +1,199 @@
+// The static conformance suite: every shipped layer, loss, optimizer and initializer satisfies its concept, and
+// near-miss types fail exactly the named part of the contract they lack. Compiling this file is the test; the
+// program only says how many checks it holds.
+#include <cstddef>
+#include <cstdio>
+#include <span>
+
+#include <precast/precast.hpp>
+
+namespace
+{
+    using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
+    using s3 = shape<3>;
+    using s45 = shape<4, 5>;
+
+    // ---- shipped layers, at rank 1 and rank 2, float and double ----------------------------------------------------
+    template <class T, class S>
+    consteval bool every_layer_conforms()
+    {
+        static_assert(trainable_layer<dense_layer<T, S, 7>> && epilogue_layer<dense_layer<T, S, 7>> && layer_with_cost<dense_layer<T, S, 7>>);
+        static_assert(trainable_layer<dense_layer<T, S, 7, false>>);
+        static_assert(fusable_activation<relu_layer<T, S>> && frozen_form<relu_layer<T, S>> && layer_with_cost<relu_layer<T, S>>);
+        static_assert(fusable_activation<tanh_layer<T, S>> && fusable_activation<sigmoid_layer<T, S>>);
+        static_assert(fusable_activation<leaky_relu_layer<T, S, 0.1>> && fusable_activation<elu_layer<T, S, 1.0>>);
+        static_assert(fusable_activation<identity_layer<T, S>>);
+        static_assert(layer<softmax_layer<T, S>> && !fusable_activation<softmax_layer<T, S>> && !trainable_layer<softmax_layer<T, S>>);
+        static_assert(layer<dropout_layer<T, S, 0.5>> && seeded_layer<dropout_layer<T, S, 0.5>> && frozen_form<dropout_layer<T, S, 0.5>>);
+        static_assert(workspace_bytes_of<dropout_layer<T, S, 0.5>, 8>() == 8 * S::size * sizeof(T));
+        static_assert(workspace_bytes_of<dense_layer<T, S, 7>, 8>() == 0);
+        static_assert(layer<reshape_layer<T, S, shape<S::size>>> && frozen_form<reshape_layer<T, S, shape<S::size>>>);
+        return true;
+    }
+    static_assert(every_layer_conforms<float, s3>() && every_layer_conforms<double, s3>());
+    static_assert(every_layer_conforms<float, s45>() && every_layer_conforms<double, s45>());
+
+    // A dense layer on a vector has a batch-1 form of its own; on [steps, features] it runs its forward pass.
+    static_assert(frozen_form<dense_layer<float, s3, 7>> && !frozen_form<dense_layer<float, s45, 7>>);
+
+    // Specs bind on shapes: dense acts on the last axis, elementwise layers keep the shape, flatten and reshape_to
+    // keep the elements.
+    static_assert(layer_spec<dense<7>> && layer_spec<relu> && layer_spec<dropout<0.5>> && layer_spec<softmax> && layer_spec<flatten>);
+    static_assert(layer_spec<reshape_to<2, 3>>);
+    static_assert(std::is_same_v<dense<7>::bind<float, s45>::output_shape, shape<4, 7>>);
+    static_assert(std::is_same_v<relu::bind<double, s45>::output_shape, s45>);
+    static_assert(std::is_same_v<flatten::bind<float, s45>::output_shape, shape<20>>);
+    static_assert(std::is_same_v<reshape_to<2, 10>::bind<float, s45>::output_shape, shape<2, 10>>);
+    static_assert(layer_spec_for<dense<7>, float, s45> && layer_spec_for<softmax, double, s45>);
+
+    // ---- shipped losses ---------------------------------------------------------------------------------------------
+    static_assert(loss_with_decisions<softmax_cross_entropy> && loss_with_decisions<softmax_cross_entropy_one_hot>);
+    static_assert(loss_with_decisions<binary_cross_entropy> && loss_with_decisions<binary_cross_entropy_with_logits>);
+    static_assert(loss_with_decisions<categorical_cross_entropy>);
+    static_assert(loss<mean_squared_error> && !loss_with_decisions<mean_squared_error>);
+    static_assert(loss<half_sum_squared_error> && !loss_with_decisions<half_sum_squared_error>);
+
+    // ---- shipped optimizers and their states --------------------------------------------------------------------------
+    template <class O>
+    consteval bool conforms_with_saveable_state()
+    {
+        return optimizer<O> && saveable_state<typename O::template state<float, 5>> && saveable_state<typename O::template state<double, 5>>;
+    }
+    static_assert(conforms_with_saveable_state<gradient_descent>() && conforms_with_saveable_state<momentum>() &&
+                  conforms_with_saveable_state<nesterov_momentum>());
+    static_assert(conforms_with_saveable_state<adagrad>() && conforms_with_saveable_state<adadelta>() && conforms_with_saveable_state<rmsprop>());
+    static_assert(conforms_with_saveable_state<adam>() && conforms_with_saveable_state<adamw>() && conforms_with_saveable_state<adamax>() &&
+                  conforms_with_saveable_state<nadam>());
+    static_assert(conforms_with_saveable_state<ftrl>() && conforms_with_saveable_state<proximal_gradient_descent>() &&
+                  conforms_with_saveable_state<proximal_adagrad>() && conforms_with_saveable_state<adagrad_da>());
+    static_assert(conforms_with_saveable_state<scheduled<adam, cosine_decay>>() && adjusts_step_context<scheduled<adam, cosine_decay>>);
+    static_assert(conforms_with_saveable_state<clip_by_global_norm<momentum>>() && adjusts_step_context<clip_by_global_norm<momentum>>);
+    static_assert(optimizer<any_optimizer> && !saveable_state<any_optimizer::state<float, 5>>);
+
+    // ---- shipped initializers -------------------------------------------------------------------------------------------
+    static_assert(initializer<glorot_uniform> && initializer<glorot_normal> && initializer<he_uniform> && initializer<he_normal>);
+    static_assert(initializer<lecun_normal> && initializer<normal> && initializer<uniform> && initializer<truncated_normal>);
+    static_assert(initializer<constant> && initializer<zeros>);
+
+    // ---- near misses: each lacks one named part ---------------------------------------------------------------------
+    struct good_layer
+    {
+        using value_type = float;
+        using input_shape = s3;
+        using output_shape = s3;
+        static constexpr const char* name = "good";
+        template <std::size_t B>
+        using workspace = no_workspace;
+        template <std::size_t B>
+        void forward(batch_view<const float, B, s3>, batch_view<float, B, s3>, no_workspace&, mode) const noexcept
+        {
+        }
+        template <std::size_t B>
+        void backward(batch_view<const float, B, s3>, batch_view<const float, B, s3>, batch_view<const float, B, s3>, batch_view<float, B, s3>,
+                      no_workspace&) const noexcept
+        {
+        }
+    };
+    static_assert(layer<good_layer> && named<good_layer> && !trainable_layer<good_layer> && !seeded_layer<good_layer> &&
+                  !layer_with_cost<good_layer> && !frozen_form<good_layer> && !fusable_activation<good_layer> && !epilogue_layer<good_layer>);
+
+    // Sizes instead of shapes (the contract before shapes): not layer_shapes.
+    struct sized_not_shaped : good_layer
+    {
+        using input_shape = void;  // the old contract's input_size instead of a shape
+    };
+    static_assert(!layer_shapes<sized_not_shaped> && !layer<sized_not_shaped>);
+
+    // A workspace that is not no_workspace, without workspace_bytes<B>: not layer_workspace.
+    struct workspace_without_bytes : good_layer
+    {
+        template <std::size_t B>
+        struct workspace
+        {
+            float cache[B];
+        };
+    };
+    static_assert(layer_shapes<workspace_without_bytes> && !layer_workspace<workspace_without_bytes> && !layer<workspace_without_bytes>);
+
+    // forward with the old signature (matrix of sizes for another shape): not layer_forward, still layer_backward.
+    struct forward_on_wrong_shape : good_layer
+    {
+        using input_shape = s45;
+        template <std::size_t B>
+        void backward(batch_view<const float, B, s45>, batch_view<const float, B, s3>, batch_view<const float, B, s3>, batch_view<float, B, s45>,
+                      no_workspace&) const noexcept
+        {
+        }
+    };
+    static_assert(!layer_forward<forward_on_wrong_shape> && layer_backward<forward_on_wrong_shape>);
+
+    // Parameters without parameter_tensors: a layer, not trainable_layer.
+    struct parameters_without_tensors : good_layer
+    {
+        static constexpr std::size_t parameter_count = 3;
+        tensor_buffer<float, shape<3>> p, g;
+        tensor_buffer<float, shape<3>>& parameters() noexcept { return p; }
+        const tensor_buffer<float, shape<3>>& parameters() const noexcept { return p; }
+        tensor_buffer<float, shape<3>>& gradients() noexcept { return g; }
+        const tensor_buffer<float, shape<3>>& gradients() const noexcept { return g; }
+        template <class I>
+        void initialize(const I&, random_engine&)
+        {
+        }
+    };
+    static_assert(layer<parameters_without_tensors> && !trainable_layer<parameters_without_tensors>);
+
+    // A loss without a name: loss_value and loss_gradient hold, loss does not.
+    struct unnamed_loss
+    {
+        static constexpr target_kind targets = target_kind::values;
+        template <class T, std::size_t B, std::size_t N>
+        T value(matrix_view<const T, B, N>, matrix_view<const T, B, N>, std::size_t) const noexcept
+        {
+            return T(0);
+        }
+        template <class T, std::size_t B, std::size_t N>
+        void gradient(matrix_view<const T, B, N>, matrix_view<const T, B, N>, matrix_view<T, B, N>, std::size_t) const noexcept
+        {
+        }
+    };
+    static_assert(loss_value<unnamed_loss> && loss_gradient<unnamed_loss> && !named<unnamed_loss> && !loss<unnamed_loss>);
+
+    // A loss whose count_correct returns a bare count: a loss, not loss_with_decisions.
+    struct loss_counting_the_old_way : unnamed_loss
+    {
+        static constexpr const char* name = "old_way";
+        template <class T, std::size_t B, std::size_t N>
+        std::size_t count_correct(matrix_view<const T, B, N>, matrix_view<const T, B, N>, std::size_t) const noexcept
+        {
+            return 0;
+        }
+    };
+    static_assert(loss<loss_counting_the_old_way> && !loss_with_decisions<loss_counting_the_old_way>);
+
+    // An optimizer without a name.
+    struct unnamed_optimizer
+    {
+        template <class T, std::size_t N>
+        struct state
+        {
+        };
+        template <class T, std::size_t N>
+        void initialize(state<T, N>&) const noexcept
+        {
+        }
+        template <class T, std::size_t N>
+        void update(std::span<T, N>, std::span<const T, N>, state<T, N>&, const step_context&) const noexcept
+        {
+        }
+    };
+    static_assert(optimizer_for<unnamed_optimizer, float, 3> && !optimizer<unnamed_optimizer>);
+    // Its state lists no tensors: not saveable_state.
+    static_assert(!saveable_state<unnamed_optimizer::state<float, 3>>);
+}
+
+int main()
+{
+    std::puts("static conformance: every check held at compile time");
+    return 0;
+}
