@@ -22,7 +22,7 @@ namespace
         std::vector<float> a(M * K, 0.5f), b(N * K, 0.25f), c(M * N);
         for (auto _ : state)
         {
-            precast::kernels::gemm<float, M, N, K, K, 1, 1, K, N>(a.data(), b.data(), c.data());
+            precast::kernels::gemm<float, M, N, K>(a.data(), b.data(), c.data());
             benchmark::DoNotOptimize(c.data());
             benchmark::ClobberMemory();
         }

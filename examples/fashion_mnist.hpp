@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <precast/data/idx.hpp>
+#include <precast/io/model_file.hpp>
 #include <precast/precast.hpp>
 
 namespace examples::fashion

@@ -26,13 +26,14 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/core/vocabulary.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/gemm.hpp>
 
 namespace precast
 {
     // named<X>: X::name is a string for reports, files and error messages. Required of losses and optimizers;
     // a layer without one is reported as "layer".
-    template <class X>
+    PRECAST_EXPORT template <class X>
     concept named = requires {
         { X::name } -> std::convertible_to<std::string_view>;
     };
@@ -42,7 +43,7 @@ namespace precast
     // layer_shapes<L>: L::value_type is a scalar; L::input_shape and L::output_shape are the static shapes of one
     // sample (precast::shape<...> of any rank). A layer maps batch_view<T, B, input_shape> to
     // batch_view<T, B, output_shape> for every batch size B.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept layer_shapes = requires {
         typename L::value_type;
         typename L::input_shape;
@@ -50,16 +51,16 @@ namespace precast
     } && scalar<typename L::value_type> && static_shape<typename L::input_shape> && static_shape<typename L::output_shape>;
 
     // What a layer reads and writes for a batch of B samples.
-    template <class L, std::size_t B>
+    PRECAST_EXPORT template <class L, std::size_t B>
     using layer_input = batch_view<const typename L::value_type, B, typename L::input_shape>;
-    template <class L, std::size_t B>
+    PRECAST_EXPORT template <class L, std::size_t B>
     using layer_output = batch_view<typename L::value_type, B, typename L::output_shape>;
 
     // layer_workspace<L>: L::workspace<B> is what one forward pass leaves for its backward pass (a dropout mask,
     // a recurrent layer's gates) beyond the input and output the network keeps anyway; default-constructible,
     // sized at compile time. A layer whose workspace is not no_workspace declares how many bytes it holds for a
     // batch of B, L::workspace_bytes<B> (buffers may live on the heap, where sizeof does not see them).
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept layer_workspace = requires { typename L::template workspace<1>; } && std::default_initializable<typename L::template workspace<1>> &&
                               (std::same_as<typename L::template workspace<1>, no_workspace> ||
                                requires {
@@ -67,7 +68,7 @@ namespace precast
                                });
 
     // layer_forward<L>: l.forward(x, y, ws, mode) writes y for a batch x.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept layer_forward = layer_shapes<L> && layer_workspace<L> &&
                             requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y, typename L::template workspace<1>& ws, mode m) { l.forward(x, y, ws, m); };
 
@@ -75,7 +76,7 @@ namespace precast
     // forward pass. It overwrites dx and the parameter gradients (never accumulates into them) and writes every
     // element, zeros included: the gradient checker fills them with NaN first. An empty dx (dx.empty()) means
     // the input gradient is not wanted: skip computing it.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept layer_backward = layer_shapes<L> && layer_workspace<L> &&
                              requires(L& l, layer_input<L, 1> x, batch_view<const typename L::value_type, 1, typename L::output_shape> y,
                                       batch_view<const typename L::value_type, 1, typename L::output_shape> dy,
@@ -84,7 +85,7 @@ namespace precast
                              };
 
     // layer: a concrete layer with static shapes, forward and backward.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept layer = layer_shapes<L> && layer_workspace<L> && layer_forward<L> && layer_backward<L>;
 
     namespace detail
@@ -103,7 +104,7 @@ namespace precast
     // the same type, l.gradients(), written by backward; L::parameter_tensors (an array of parameter_tensor) names
     // their parts and shapes; l.initialize(init, rng) fills them (each with a const overload of the accessors). Both vectors are
     // tensor_buffer<T, shape<parameter_count>>, which optimizers update.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept trainable_layer = layer<L> && requires(L& l, const L& cl, random_engine& rng) {
         { L::parameter_count } -> std::convertible_to<std::size_t>;
         { l.parameters() } -> std::same_as<tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
@@ -118,23 +119,23 @@ namespace precast
     // layer_spec: what a network's layer list holds besides concrete layers. S::bind<T, InputShape> is the
     // concrete layer for element type T and the shape the previous layer outputs. dense<10>, relu and
     // dropout<0.5> are specs. (A spec that cannot take some shape says so with a static_assert in its layer.)
-    template <class S>
+    PRECAST_EXPORT template <class S>
     concept layer_spec = requires { typename S::template bind<float, shape<1>>; };
 
     // layer_spec_for<S, T, InputShape>: S binds to a layer for that element type and input shape.
-    template <class S, class T, class InputShape>
+    PRECAST_EXPORT template <class S, class T, class InputShape>
     concept layer_spec_for = layer_spec<S> && layer<typename S::template bind<T, InputShape>>;
 
     // ---- layers: optional capabilities -----------------------------------------------------------------------------
 
     // seeded_layer<L>: l.seed(s) sets the layer's own random stream (dropout); the network seeds it from its seed
     // and the layer's position, so a run is reproducible.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept seeded_layer = requires(L& l, std::uint64_t s) { l.seed(s); };
 
     // layer_with_cost<L>: nominal FLOPs per sample, L::forward_flops and L::backward_flops (a multiply-add is 2),
     // for the network's totals and the benchmarks' GFLOP/s. A layer without them counts 0.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept layer_with_cost = requires {
         { L::forward_flops } -> std::convertible_to<std::size_t>;
         { L::backward_flops } -> std::convertible_to<std::size_t>;
@@ -143,7 +144,7 @@ namespace precast
     // epilogue_layer<L>: forward and backward take one more argument, a GEMM epilogue (kernels/gemm.hpp) that
     // forward runs on each finished tile of y and backward on each tile of dx. The network passes a following
     // (forward) or preceding (backward) fusable_activation's epilogues, so the activation costs no extra pass.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept epilogue_layer = layer<L> && requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y,
                                                   batch_view<const typename L::value_type, 1, typename L::output_shape> cy,
                                                   batch_view<typename L::value_type, 1, typename L::input_shape> dx,
@@ -155,7 +156,7 @@ namespace precast
     // fusable_activation<L>: an elementwise layer whose work can run inside a neighbour's GEMM:
     // L::value_epilogue(c, out) writes out = f(C) for the tiles of C, and
     // L::derivative_epilogue(c, x, y, dx) writes dx = C * f'(x, y), both gemm_epilogue objects indexed like C.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept fusable_activation = layer<L> && std::same_as<typename L::input_shape, typename L::output_shape> &&
                                  requires(const typename L::value_type* c, typename L::value_type* out) {
                                      { L::value_epilogue(c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
@@ -166,7 +167,7 @@ namespace precast
     // const L&, refresh(const L&) takes a new snapshot, run(in, out) maps one sample. Both buffers hold the sample
     // zero-padded to whole SIMD registers (frozen_network's padded_size), and run may rely on that. A layer
     // without one runs its own forward pass at batch 1 instead.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept frozen_form = layer<L> && requires(typename L::frozen& f, const L& l, const typename L::value_type* in, typename L::value_type* out) {
         typename L::frozen;
         requires std::constructible_from<typename L::frozen, const L&>;
@@ -175,7 +176,7 @@ namespace precast
     };
 
     // The bytes a layer's workspace holds for a batch of B (0 for no_workspace).
-    template <layer L, std::size_t B>
+    PRECAST_EXPORT template <layer L, std::size_t B>
     consteval std::size_t workspace_bytes_of()
     {
         if constexpr (std::same_as<typename L::template workspace<B>, no_workspace>)
@@ -191,7 +192,7 @@ namespace precast
     // ---- losses ---------------------------------------------------------------------------------------------------
 
     // The targets of a batch, as a loss receives them: a [B][N] matrix of values, or B labels.
-    template <target_kind Kind, scalar T, std::size_t B, std::size_t N>
+    PRECAST_EXPORT template <target_kind Kind, scalar T, std::size_t B, std::size_t N>
     using target_batch = std::conditional_t<Kind == target_kind::values, matrix_view<const T, B, N>, std::span<const label_type, B>>;
 
     // A loss sees the network's output as a matrix y[R][N] (loss_rows in losses/loss_support.hpp does the folding):
@@ -201,7 +202,7 @@ namespace precast
     // `rows` counts the real rows at the top (the rest is padding of a partial last batch: no value, zero gradient).
 
     // loss_value<L>: l.value(y, t, rows) is the loss of the first `rows` rows, reduced as the loss documents.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept loss_value = requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t) {
         { L::targets } -> std::convertible_to<target_kind>;
         { l.value(y, t, std::size_t{1}) } -> std::same_as<float>;
@@ -209,18 +210,18 @@ namespace precast
 
     // loss_gradient<L>: l.gradient(y, t, dy, rows) writes dy = d value / d y, every element (zero for padding
     // rows and ignored labels).
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept loss_gradient = requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t,
                                      matrix_view<float, 1, 2> dy) { l.gradient(y, t, dy, std::size_t{1}); };
 
     // loss: named, with a value and its gradient with respect to the network's output.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept loss = named<L> && loss_value<L> && loss_gradient<L>;
 
     // loss_with_decisions<L>: l.count_correct(y, t, rows) -> decision_count: how many decisions the batch holds
     // and how many are right (argmax against the label, a threshold against a binary target). The trainer
     // reports accuracy for such losses.
-    template <class L>
+    PRECAST_EXPORT template <class L>
     concept loss_with_decisions = loss<L> && requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t) {
         { l.count_correct(y, t, std::size_t{1}) } -> std::same_as<decision_count>;
     };
@@ -230,7 +231,7 @@ namespace precast
     // optimizer_for<O, T, N>: O updates a parameter vector of N values of type T from its gradient, keeping
     // O::state<T, N> between steps (plain fixed-size data: moments, accumulators; empty for gradient descent):
     // o.initialize(state) before the first step, o.update(parameters, gradients, state, context) at each.
-    template <class O, class T, std::size_t N>
+    PRECAST_EXPORT template <class O, class T, std::size_t N>
     concept optimizer_for = requires(const O& o, std::span<T, N> p, std::span<const T, N> g, typename O::template state<T, N>& s,
                                      const step_context& context) {
         requires std::default_initializable<typename O::template state<T, N>>;
@@ -239,18 +240,18 @@ namespace precast
     };
 
     // optimizer: named, and an optimizer_for every parameter vector a layer can have (checked for float and double).
-    template <class O>
+    PRECAST_EXPORT template <class O>
     concept optimizer = named<O> && optimizer_for<O, float, 3> && optimizer_for<O, double, 3>;
 
     // adjusts_step_context<O>: o.adjust(context, global_gradient_norm) changes each step's context before any layer
     // is updated (learning-rate schedules, gradient clipping). The network computes the norm only if
     // O::needs_gradient_norm is true.
-    template <class O>
+    PRECAST_EXPORT template <class O>
     concept adjusts_step_context = requires(const O& o, step_context& context, double norm) { o.adjust(context, norm); };
 
     // saveable_state<S>: an optimizer state that model files can save: s.tensors() is a tuple of references to its
     // tensor_buffers and, if it has scalar state, s.scalars() a tuple of references to numbers.
-    template <class S>
+    PRECAST_EXPORT template <class S>
     concept saveable_state = requires(S& s) {
         { s.tensors() };
         requires std::tuple_size_v<std::remove_cvref_t<decltype(s.tensors())>> >= 0;
@@ -259,7 +260,7 @@ namespace precast
     // ---- initializers ---------------------------------------------------------------------------------------------
 
     // initializer: i.fill(values, fan_in, fan_out, rng) sets a layer's weights (float or double).
-    template <class I>
+    PRECAST_EXPORT template <class I>
     concept initializer = requires(const I& i, std::span<float> f, std::span<double> d, random_engine& rng) {
         i.fill(f, std::size_t{1}, std::size_t{1}, rng);
         i.fill(d, std::size_t{1}, std::size_t{1}, rng);

@@ -3,6 +3,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <precast/export.hpp>
+
 #define PRECAST_VERSION_MAJOR 0
 #define PRECAST_VERSION_MINOR 1
 #define PRECAST_VERSION_PATCH 0
@@ -46,12 +48,12 @@
 
 namespace precast
 {
-    struct version_info
+    PRECAST_EXPORT struct version_info
     {
         int major;
         int minor;
         int patch;
     };
 
-    inline constexpr version_info version{PRECAST_VERSION_MAJOR, PRECAST_VERSION_MINOR, PRECAST_VERSION_PATCH};
+    PRECAST_EXPORT inline constexpr version_info version{PRECAST_VERSION_MAJOR, PRECAST_VERSION_MINOR, PRECAST_VERSION_PATCH};
 }

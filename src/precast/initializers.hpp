@@ -22,10 +22,11 @@
 
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
-    struct zeros
+    PRECAST_EXPORT struct zeros
     {
         template <scalar T>
         void fill(std::span<T> values, std::size_t /*fan_in*/, std::size_t /*fan_out*/, random_engine& /*rng*/) const noexcept
@@ -37,7 +38,7 @@ namespace precast
         }
     };
 
-    struct constant
+    PRECAST_EXPORT struct constant
     {
         double value = 0.0;
 
@@ -51,7 +52,7 @@ namespace precast
         }
     };
 
-    struct uniform
+    PRECAST_EXPORT struct uniform
     {
         double low = -0.05;
         double high = 0.05;
@@ -70,7 +71,7 @@ namespace precast
         }
     };
 
-    struct normal
+    PRECAST_EXPORT struct normal
     {
         double mean = 0.0;
         double stddev = 0.05;
@@ -89,7 +90,7 @@ namespace precast
         }
     };
 
-    struct truncated_normal
+    PRECAST_EXPORT struct truncated_normal
     {
         double mean = 0.0;
         double stddev = 0.05;
@@ -143,27 +144,27 @@ namespace precast
         };
     }
 
-    struct glorot_uniform : detail::variance_scaling<detail::fan_mode::average, true>
+    PRECAST_EXPORT struct glorot_uniform : detail::variance_scaling<detail::fan_mode::average, true>
     {
         glorot_uniform() : variance_scaling{1.0} {}
     };
-    struct glorot_normal : detail::variance_scaling<detail::fan_mode::average, false>
+    PRECAST_EXPORT struct glorot_normal : detail::variance_scaling<detail::fan_mode::average, false>
     {
         glorot_normal() : variance_scaling{1.0} {}
     };
-    struct he_uniform : detail::variance_scaling<detail::fan_mode::in, true>
+    PRECAST_EXPORT struct he_uniform : detail::variance_scaling<detail::fan_mode::in, true>
     {
         he_uniform() : variance_scaling{2.0} {}
     };
-    struct he_normal : detail::variance_scaling<detail::fan_mode::in, false>
+    PRECAST_EXPORT struct he_normal : detail::variance_scaling<detail::fan_mode::in, false>
     {
         he_normal() : variance_scaling{2.0} {}
     };
-    struct lecun_normal : detail::variance_scaling<detail::fan_mode::in, false>
+    PRECAST_EXPORT struct lecun_normal : detail::variance_scaling<detail::fan_mode::in, false>
     {
         lecun_normal() : variance_scaling{1.0} {}
     };
 
-    using xavier_uniform = glorot_uniform;
-    using xavier_normal = glorot_normal;
+    PRECAST_EXPORT using xavier_uniform = glorot_uniform;
+    PRECAST_EXPORT using xavier_normal = glorot_normal;
 }

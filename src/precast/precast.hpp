@@ -1,4 +1,7 @@
-// The whole library. The module (modules/precast.cppm) exports exactly what this includes.
+// The whole library but file I/O. Files are their own headers, so that a program that never touches one does not
+// compile <filesystem>, <fstream> and POSIX headers: <precast/io/model_file.hpp> (save_model, load_model),
+// <precast/io/npy.hpp> (.npy / .npz), <precast/data/idx.hpp> (IDX data sets, needs zlib: precast::data).
+// The module (modules/precast.cppm) exports this and the two io headers.
 #pragma once
 
 #include <precast/config.hpp>
@@ -64,8 +67,6 @@
 
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
-#include <precast/io/model_file.hpp>
-#include <precast/io/npy.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/trainer.hpp>

@@ -96,6 +96,21 @@ namespace precast_gradcheck
         layer_case<dropout_layer<T, precast::shape<N>, 0.3>, 3>(s);
     }
 
+    // Samples of rank 2 and 3: elementwise layers keep the shape, dense and softmax act on the last axis.
+    template <class T, class S>
+    void shaped_layers(suite& s)
+    {
+        layer_case<sigmoid_layer<T, S>, 3>(s);
+        layer_case<tanh_layer<T, S>, 2>(s);
+        layer_case<elu_layer<T, S, 1.0>, 2>(s);
+        layer_case<softmax_layer<T, S>, 2>(s);
+        layer_case<dropout_layer<T, S, 0.3>, 2>(s);
+        layer_case<reshape_layer<T, S, precast::shape<S::size>>, 2>(s);
+        layer_case<dense_layer<T, S, 4>, 1>(s);  // leading_size rows: below the GEMM threshold for shape<3, 5>
+        layer_case<dense_layer<T, S, 4>, 3>(s);  // by the GEMM
+        layer_case<dense_layer<T, S, 6, false>, 2>(s);
+    }
+
     template <class T, std::size_t In, std::size_t Out>
     void dense_at(suite& s)
     {
@@ -119,6 +134,8 @@ namespace precast_gradcheck
         dense_at<T, 33, 17>(s);
         layer_case<dense_layer<T, precast::shape<7>, 17>, 1>(s);  // batch of one
         layer_case<sigmoid_layer<T, precast::shape<17>>, 1>(s);
+        shaped_layers<T, precast::shape<3, 5>>(s);
+        shaped_layers<T, precast::shape<2, 3, 4>>(s);
     }
 
     // ---- losses --------------------------------------------------------------------------------------------------
@@ -160,32 +177,35 @@ namespace precast_gradcheck
     }
 
     // ---- networks ------------------------------------------------------------------------------------------------
+    // Targets as the trainer gives them to the loss: labels per position of the output's last axis (every fifth
+    // one ignore_label when the output has several positions), or values per sample.
     template <class Net, class Loss, std::size_t B>
     void network_case(suite& s, const Loss& loss_function, std::uint64_t seed, mode m = mode::training)
     {
         using T = typename Net::value_type;
+        constexpr std::size_t rows = B * loss_rows_per_sample<Loss::targets, typename Net::output_shape>;
+        constexpr std::size_t row_size = loss_row_size<Loss::targets, typename Net::output_shape>;
         const Net net(normal{0.0, 0.7}, seed);
         const auto x = uniform_values<T>(B * Net::input_size, -1.0, 1.0, seed + 1);
+        const batch_view<const T, B, typename Net::input_shape> input(x.data());
         gradcheck_options options;
         options.forward_mode = m;
         if constexpr (Loss::targets == target_kind::labels)
         {
-            std::vector<label_type> labels(B);
+            std::vector<label_type> labels(rows);
             random_engine rng(seed + 2);
-            for (auto& l : labels)
+            for (std::size_t i = 0; i < rows; ++i)
             {
-                l = static_cast<label_type>(rng.below(Net::output_size));
+                labels[i] = rows > B && i % 5 == 4 ? ignore_label : static_cast<label_type>(rng.below(row_size));
             }
-            s.record(check_network(net, loss_function, matrix_view<const T, B, Net::input_size>(x.data()),
-                                   std::span<const label_type, B>(labels.data(), B), options));
+            s.record(check_network(net, loss_function, input, std::span<const label_type, rows>(labels.data(), rows), options));
         }
         else
         {
             const auto t = std::is_same_v<Loss, categorical_cross_entropy> || std::is_same_v<Loss, softmax_cross_entropy_one_hot>
                                ? one_hot_rows<T>(B, Net::output_size, seed + 2)
                                : uniform_values<T>(B * Net::output_size, 0.0, 1.0, seed + 2);
-            s.record(check_network(net, loss_function, matrix_view<const T, B, Net::input_size>(x.data()),
-                                   matrix_view<const T, B, Net::output_size>(t.data()), options));
+            s.record(check_network(net, loss_function, input, matrix_view<const T, B, Net::output_size>(t.data()), options));
         }
     }
 
@@ -198,6 +218,9 @@ namespace precast_gradcheck
         network_case<network<input<3, T>, dense<7>, elu<>, dense<1>>, binary_cross_entropy_with_logits, 3>(s, {}, 4);
         network_case<network<input<5, T>, dense<7>, tanh, dense<3>, softmax>, categorical_cross_entropy, 2>(s, {}, 5);
         network_case<network<input<1, T>, dense<1>>, mean_squared_error, 7>(s, {}, 6);
+        // Sequences: one label per step (some ignored); reshaping in and out of rank 2.
+        network_case<network<input_of<shape<4, 3>, T>, dense<5>, tanh, dense<3>>, softmax_cross_entropy, 3>(s, {}, 10);
+        network_case<network<input<12, T>, reshape_to<3, 4>, dense<2>, sigmoid, flatten, dense<2>>, mean_squared_error, 2>(s, {}, 11);
     }
 
     // Kinked activations and dropout inside networks: double only, where the step is far smaller than any
@@ -208,6 +231,7 @@ namespace precast_gradcheck
         network_case<network<input<6, double>, dense<8>, tanh, dropout<0.5>, dense<3>>, softmax_cross_entropy, 4>(s, {}, 8);
         network_case<network<input<6, double>, dense<8>, tanh, dropout<0.5>, dense<3>>, softmax_cross_entropy, 4>(s, {}, 8, mode::inference);
         network_case<network<input<33, double>, dense<17>, relu, dense<7>, sigmoid, dense<1, no_bias>>, mean_squared_error, 1>(s, {}, 9);
+        network_case<network<input_of<shape<2, 3, 4>, double>, dense<6>, relu, dropout<0.25>, dense<3>, softmax>, categorical_cross_entropy, 2>(s, {}, 12);
     }
 
     // One per file of the suite.

@@ -3,6 +3,8 @@
 #include <limits>
 #include <vector>
 
+#include <type_traits>
+
 #include <gtest/gtest.h>
 
 #include "support/reference.hpp"
@@ -26,7 +28,11 @@ namespace
         auto c = precast_test::random_vector<T>(M * ldc, M + N + K);
         const auto c_before = c;
 
-        precast::kernels::gemm<T, M, N, K, a_row, a_col, b_row, b_col, ldc>(a.data(), b.data(), c.data(), accumulate, with_bias ? bias.data() : nullptr);
+        using a_layout = std::conditional_t<TransposedA, precast::kernels::transposed<M>, precast::kernels::row_major<K>>;
+        using b_layout = std::conditional_t<TransposedB, precast::kernels::transposed<K>, precast::kernels::row_major<N>>;
+        static_assert(a_layout::row_stride == a_row && a_layout::col_stride == a_col && b_layout::row_stride == b_row && b_layout::col_stride == b_col);
+        precast::kernels::gemm<T, M, N, K, a_layout, b_layout, precast::kernels::row_major<ldc>>(a.data(), b.data(), c.data(), accumulate,
+                                                                                                 with_bias ? bias.data() : nullptr);
 
         const long double u = std::numeric_limits<T>::epsilon() / 2;
         for (std::size_t i = 0; i < M; ++i)

@@ -33,11 +33,11 @@ namespace
         std::vector<float> one(m * n), two(m * n);
         {
             const thread_count single(1);
-            precast::kernels::gemm<float, m, n, k, k, 1, 1, k, n>(a.data(), b.data(), one.data());
+            precast::kernels::gemm<float, m, n, k>(a.data(), b.data(), one.data());
         }
         {
             const thread_count pair(2);
-            precast::kernels::gemm<float, m, n, k, k, 1, 1, k, n>(a.data(), b.data(), two.data());
+            precast::kernels::gemm<float, m, n, k>(a.data(), b.data(), two.data());
         }
         EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0);
     }

@@ -14,6 +14,7 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
@@ -29,14 +30,14 @@ namespace precast
     }
 
     // last_extent<S>: the extent of S's last axis (the features of a dense layer, the classes of a softmax).
-    template <static_shape S>
+    PRECAST_EXPORT template <static_shape S>
     inline constexpr std::size_t last_extent = detail::last_extent_of<S>::value;
 
     // leading_size<S>: the number of positions the last axis repeats over (1 for a vector).
-    template <static_shape S>
+    PRECAST_EXPORT template <static_shape S>
     inline constexpr std::size_t leading_size = S::size / last_extent<S>;
 
-    template <class T, std::size_t Batch, static_shape Sample>
+    PRECAST_EXPORT template <class T, std::size_t Batch, static_shape Sample>
         requires scalar<std::remove_const_t<T>>
     class batch_view
     {
@@ -109,6 +110,6 @@ namespace precast
     };
 
     // matrix_view<T, Rows, Cols>: Rows samples of Cols values each.
-    template <class T, std::size_t Rows, std::size_t Cols>
+    PRECAST_EXPORT template <class T, std::size_t Rows, std::size_t Cols>
     using matrix_view = batch_view<T, Rows, shape<Cols>>;
 }

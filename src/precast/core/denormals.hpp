@@ -9,6 +9,8 @@
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <xmmintrin.h>
+
+#include <precast/export.hpp>
 #define PRECAST_HAS_MXCSR 1
 #else
 #define PRECAST_HAS_MXCSR 0
@@ -26,11 +28,11 @@ namespace precast
     }
 
     // Whether precast's computations flush subnormals to zero (default: yes).
-    inline void set_flush_denormals(bool enabled) noexcept { detail::flush_denormals_setting().store(enabled, std::memory_order_relaxed); }
-    [[nodiscard]] inline bool flush_denormals() noexcept { return detail::flush_denormals_setting().load(std::memory_order_relaxed); }
+    PRECAST_EXPORT inline void set_flush_denormals(bool enabled) noexcept { detail::flush_denormals_setting().store(enabled, std::memory_order_relaxed); }
+    PRECAST_EXPORT [[nodiscard]] inline bool flush_denormals() noexcept { return detail::flush_denormals_setting().load(std::memory_order_relaxed); }
 
     // For its lifetime, FTZ and DAZ are on (if flush_denormals()); the previous state comes back at the end.
-    class denormal_scope
+    PRECAST_EXPORT class denormal_scope
     {
     public:
         denormal_scope() noexcept

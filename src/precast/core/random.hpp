@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <numbers>
 
+#include <precast/export.hpp>
+
 namespace precast
 {
-    class random_engine
+    PRECAST_EXPORT class random_engine
     {
     public:
         explicit constexpr random_engine(std::uint64_t seed = 0) noexcept

@@ -9,6 +9,8 @@
 
 #include <xtensor/xshape.hpp>
 
+#include <precast/export.hpp>
+
 namespace precast
 {
     namespace detail
@@ -30,7 +32,7 @@ namespace precast
         }
     }
 
-    template <std::size_t... Dims>
+    PRECAST_EXPORT template <std::size_t... Dims>
     struct shape
     {
         static_assert(sizeof...(Dims) > 0, "precast::shape: a shape needs at least one extent; write shape<N> for a vector of N elements");
@@ -91,15 +93,15 @@ namespace precast
     }
 
     // static_shape: a precast::shape<...>; every extent is a compile-time constant.
-    template <class S>
+    PRECAST_EXPORT template <class S>
     concept static_shape = detail::is_shape<S>::value;
 
     // batched_shape<B, S>: S with a leading batch extent B, e.g. batched_shape<32, shape<784>> is shape<32, 784>.
-    template <std::size_t Batch, static_shape S>
+    PRECAST_EXPORT template <std::size_t Batch, static_shape S>
     using batched_shape = typename detail::prepend_extent<Batch, S>::type;
 
     // with_last_extent<S, N>: S with its last extent replaced by N, e.g. with_last_extent<shape<5, 20>, 3> is
     // shape<5, 3> (what a dense layer of 3 outputs makes of [steps, features]).
-    template <static_shape S, std::size_t N>
+    PRECAST_EXPORT template <static_shape S, std::size_t N>
     using with_last_extent = typename detail::with_last_extent_impl<S, N>::type;
 }

@@ -20,30 +20,31 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/tensor.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
     // Every tensor_buffer's data starts on this boundary: one cache line, and wide enough for every SIMD
     // register xsimd 8 knows (AVX-512). It does not depend on -march, so layouts agree across targets.
-    inline constexpr std::size_t storage_alignment = 64;
+    PRECAST_EXPORT inline constexpr std::size_t storage_alignment = 64;
 
     // Tensors up to this many bytes stay in the object under auto_storage<> (4 KiB: a 32x32 float matrix).
-    inline constexpr std::size_t default_inline_limit = 4096;
+    PRECAST_EXPORT inline constexpr std::size_t default_inline_limit = 4096;
 
     // Storage policies. Each answers one question at compile time: does a tensor of Bytes bytes go on the heap?
-    struct inline_storage
+    PRECAST_EXPORT struct inline_storage
     {
         template <std::size_t Bytes>
         static constexpr bool on_heap = false;
     };
 
-    struct heap_storage
+    PRECAST_EXPORT struct heap_storage
     {
         template <std::size_t Bytes>
         static constexpr bool on_heap = true;
     };
 
-    template <std::size_t MaxInlineBytes = default_inline_limit>
+    PRECAST_EXPORT template <std::size_t MaxInlineBytes = default_inline_limit>
     struct auto_storage
     {
         template <std::size_t Bytes>
@@ -51,7 +52,7 @@ namespace precast
     };
 
     // storage_policy: a type with a compile-time `on_heap<Bytes>` bool, like the three above.
-    template <class P>
+    PRECAST_EXPORT template <class P>
     concept storage_policy = requires {
         { P::template on_heap<1> } -> std::convertible_to<bool>;
     };
@@ -60,7 +61,7 @@ namespace precast
     // first element on a storage_alignment boundary, kept where P says. view() is an xtensor expression over
     // them for xtensor's algorithms. A moved-from heap buffer owns nothing (has_storage() is false) until
     // something is assigned to it.
-    template <scalar T, static_shape S, storage_policy P = auto_storage<>>
+    PRECAST_EXPORT template <scalar T, static_shape S, storage_policy P = auto_storage<>>
     class tensor_buffer
     {
     public:

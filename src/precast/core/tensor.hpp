@@ -8,12 +8,13 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
     // The elements live inside the object, like std::array: right for small tensors. A large tensor held by a
     // local variable can overflow the stack; hold those in a tensor_buffer (storage.hpp) instead.
-    template <scalar T, static_shape S>
+    PRECAST_EXPORT template <scalar T, static_shape S>
     using tensor = xt::xtensor_fixed<T, typename S::xshape>;
 
     namespace detail
@@ -34,12 +35,12 @@ namespace precast
     }
 
     // static_tensor: a precast::tensor<T, S> for some scalar T and static_shape S.
-    template <class Tensor>
+    PRECAST_EXPORT template <class Tensor>
     concept static_tensor = detail::tensor_traits<std::remove_cvref_t<Tensor>>::is_tensor;
 
-    template <static_tensor Tensor>
+    PRECAST_EXPORT template <static_tensor Tensor>
     using shape_of = typename detail::tensor_traits<std::remove_cvref_t<Tensor>>::shape_type;
 
-    template <static_tensor Tensor>
+    PRECAST_EXPORT template <static_tensor Tensor>
     using element_of = typename detail::tensor_traits<std::remove_cvref_t<Tensor>>::value_type;
 }

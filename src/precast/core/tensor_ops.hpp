@@ -12,6 +12,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/tensor.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
@@ -51,11 +52,11 @@ namespace precast
     }
 
     // shape<Dims...> minus the extent at Axis.
-    template <std::size_t Axis, static_shape S>
+    PRECAST_EXPORT template <std::size_t Axis, static_shape S>
     using reduced_shape = typename detail::remove_axis<Axis, S>::type;
 
     // Matrix product: [M][K] x [K][N] -> [M][N]. Inner extents that differ are a compile error.
-    template <scalar T, std::size_t M, std::size_t K, std::size_t K2, std::size_t N>
+    PRECAST_EXPORT template <scalar T, std::size_t M, std::size_t K, std::size_t K2, std::size_t N>
     [[nodiscard]] tensor<T, shape<M, N>> matmul(const xt::xtensor_fixed<T, xt::xshape<M, K>>& a, const xt::xtensor_fixed<T, xt::xshape<K2, N>>& b)
     {
         static_assert(K == K2, "precast::matmul: the number of columns of a must equal the number of rows of b");
@@ -76,7 +77,7 @@ namespace precast
     }
 
     // Elementwise product of two tensors of one shape (a different shape is a compile error).
-    template <scalar T, std::size_t... A, std::size_t... B>
+    PRECAST_EXPORT template <scalar T, std::size_t... A, std::size_t... B>
     [[nodiscard]] tensor<T, shape<A...>> multiply(const xt::xtensor_fixed<T, xt::xshape<A...>>& a, const xt::xtensor_fixed<T, xt::xshape<B...>>& b)
     {
         static_assert(std::is_same_v<shape<A...>, shape<B...>>, "precast::multiply: elementwise multiplication needs two tensors of the same shape");
@@ -108,7 +109,7 @@ namespace precast
     }
 
     // Mean of all elements.
-    template <scalar T, std::size_t... Dims>
+    PRECAST_EXPORT template <scalar T, std::size_t... Dims>
     [[nodiscard]] T reduce_mean(const xt::xtensor_fixed<T, xt::xshape<Dims...>>& t)
     {
         T sum = 0;
@@ -145,7 +146,7 @@ namespace precast
     }
 
     // The same elements, row-major, in another shape of the same size (another size is a compile error).
-    template <static_shape To, scalar T, std::size_t... Dims>
+    PRECAST_EXPORT template <static_shape To, scalar T, std::size_t... Dims>
     [[nodiscard]] tensor<T, To> reshape(const xt::xtensor_fixed<T, xt::xshape<Dims...>>& t)
     {
         static_assert(To::size == shape<Dims...>::size, "precast::reshape<To>: the new shape must have as many elements as the tensor");

@@ -10,10 +10,12 @@
 #include <stdexcept>
 #include <string>
 
+#include <precast/export.hpp>
+
 namespace precast
 {
     // Below this many multiply-adds (about 50 microseconds of work for one core) a product stays on one thread.
-    inline constexpr std::size_t parallel_work_threshold = std::size_t{1} << 22;
+    PRECAST_EXPORT inline constexpr std::size_t parallel_work_threshold = std::size_t{1} << 22;
 
     namespace detail
     {
@@ -25,7 +27,7 @@ namespace precast
     }
 
     // Whether this build can run products on several threads.
-    [[nodiscard]] constexpr bool threading_available() noexcept
+    PRECAST_EXPORT [[nodiscard]] constexpr bool threading_available() noexcept
     {
 #if defined(_OPENMP)
         return true;
@@ -34,7 +36,7 @@ namespace precast
 #endif
     }
 
-    inline void set_threads(int count)
+    PRECAST_EXPORT inline void set_threads(int count)
     {
         if (count < 1)
         {
@@ -43,7 +45,7 @@ namespace precast
         detail::thread_setting().store(count, std::memory_order_relaxed);
     }
 
-    [[nodiscard]] inline int threads() noexcept { return detail::thread_setting().load(std::memory_order_relaxed); }
+    PRECAST_EXPORT [[nodiscard]] inline int threads() noexcept { return detail::thread_setting().load(std::memory_order_relaxed); }
 
     namespace detail
     {

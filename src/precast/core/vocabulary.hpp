@@ -10,28 +10,30 @@
 #include <limits>
 #include <tuple>
 
+#include <precast/export.hpp>
+
 namespace precast
 {
     // ---- layers ---------------------------------------------------------------------------------------------------
 
     // Whether a layer's forward pass runs for training (dropout active, caches kept) or for inference.
-    enum class mode
+    PRECAST_EXPORT enum class mode
     {
         training,
         inference,
     };
 
     // The workspace of a layer that needs nothing beyond its input and output.
-    struct no_workspace
+    PRECAST_EXPORT struct no_workspace
     {
     };
 
     // The most axes a parameter tensor may have (a 2-D convolution's kernel has 4).
-    inline constexpr std::size_t max_parameter_rank = 6;
+    PRECAST_EXPORT inline constexpr std::size_t max_parameter_rank = 6;
 
     // parameter_tensor: a named part of a trainable layer's flat parameter vector: `size()` values from `offset`,
     // row-major with `extents` (weights {Out, In} as PyTorch's Linear; a bias {Out}).
-    struct parameter_tensor
+    PRECAST_EXPORT struct parameter_tensor
     {
         const char* name = "";
         std::size_t offset = 0;
@@ -64,20 +66,20 @@ namespace precast
     // What a loss compares predictions with: real-valued targets with as many values per sample as the
     // network's output (regression, binary, one-hot), or class labels: one per position of the output's last
     // axis (one per sample for a vector output, one per step for an output of shape [steps, classes]).
-    enum class target_kind
+    PRECAST_EXPORT enum class target_kind
     {
         values,
         labels,
     };
 
-    using label_type = std::uint32_t;
+    PRECAST_EXPORT using label_type = std::uint32_t;
 
     // A label that marks a padded position: it adds nothing to the loss, its gradient is zero, and it is not
     // counted in means or accuracy (PyTorch's ignore_index).
-    inline constexpr label_type ignore_label = std::numeric_limits<label_type>::max();
+    PRECAST_EXPORT inline constexpr label_type ignore_label = std::numeric_limits<label_type>::max();
 
     // What a loss that knows right from wrong reports for a batch: decisions made and how many were right.
-    struct decision_count
+    PRECAST_EXPORT struct decision_count
     {
         std::size_t correct = 0;
         std::size_t total = 0;
@@ -87,14 +89,14 @@ namespace precast
 
     // Which framework's definition an optimizer follows where TensorFlow 1 (tf.train / tf.contrib.opt) and
     // PyTorch (torch.optim) differ. Each optimizer's header says what changes and which is its default.
-    enum class convention
+    PRECAST_EXPORT enum class convention
     {
         pytorch,
         tensorflow1,
     };
 
     // What the network tells an optimizer about the update in progress.
-    struct step_context
+    PRECAST_EXPORT struct step_context
     {
         std::uint64_t step = 1;            // 1 for the first update since the state was (re)initialized
         double learning_rate_scale = 1.0;  // from a learning-rate schedule
@@ -103,7 +105,7 @@ namespace precast
     };
 
     // The per-vector state of an optimizer that keeps nothing between steps.
-    struct no_optimizer_state
+    PRECAST_EXPORT struct no_optimizer_state
     {
         [[nodiscard]] static std::tuple<> tensors() noexcept { return {}; }
     };

@@ -36,10 +36,11 @@
 #include <precast/core/batch_view.hpp>
 #include <precast/losses/loss_support.hpp>
 #include <precast/core/random.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
-    struct gradcheck_options
+    PRECAST_EXPORT struct gradcheck_options
     {
         double step = 0.0;                         // h; 0 = the default for the element type
         double tolerance = 0.0;                    // largest passing e; 0 = the default for the element type
@@ -49,7 +50,7 @@ namespace precast
         mode forward_mode = mode::training;        // mode of the forward passes of a layer or network check
     };
 
-    struct gradcheck_tensor_result
+    PRECAST_EXPORT struct gradcheck_tensor_result
     {
         std::string name;
         std::size_t total = 0;      // elements in the tensor
@@ -63,7 +64,7 @@ namespace precast
         std::size_t first_not_overwritten = 0;
     };
 
-    struct gradcheck_result
+    PRECAST_EXPORT struct gradcheck_result
     {
         std::string subject;
         std::vector<gradcheck_tensor_result> tensors;
@@ -278,7 +279,7 @@ namespace precast
     }
 
     // Checks one layer's backward (parameters and input) at the batch x.
-    template <layer L, std::size_t B>
+    PRECAST_EXPORT template <layer L, std::size_t B>
     gradcheck_result check_layer(const L& subject, batch_view<const typename L::value_type, B, typename L::input_shape> x_in, gradcheck_options options = {})
     {
         using T = typename L::value_type;
@@ -375,7 +376,7 @@ namespace precast
     }
 
     // Checks a loss's gradient with respect to its input y at (y, targets), y seen as the loss sees it (concepts.hpp).
-    template <loss Loss, scalar T, std::size_t B, std::size_t N>
+    PRECAST_EXPORT template <loss Loss, scalar T, std::size_t B, std::size_t N>
     gradcheck_result check_loss(const Loss& subject, matrix_view<const T, B, N> y_in, target_batch<Loss::targets, T, B, N> targets,
                                 gradcheck_options options = {}, std::size_t rows = B)
     {
@@ -402,7 +403,7 @@ namespace precast
 
     // Checks a whole network + loss: the input gradient and every trainable layer's parameter gradients. The targets
     // are what the trainer would give the loss (one label per position for an output of rank > 1).
-    template <class Net, loss Loss, std::size_t B>
+    PRECAST_EXPORT template <class Net, loss Loss, std::size_t B>
     gradcheck_result check_network(const Net& subject, const Loss& loss_function,
                                    batch_view<const typename Net::value_type, B, typename Net::input_shape> x_in,
                                    loss_targets<Loss, typename Net::output_shape, B, typename Net::value_type> targets, gradcheck_options options = {})

@@ -51,12 +51,13 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
     static_assert(std::endian::native == std::endian::little, "precast's model files are little-endian; this target is not");
 
-    class model_file_error : public std::runtime_error
+    PRECAST_EXPORT class model_file_error : public std::runtime_error
     {
     public:
         using std::runtime_error::runtime_error;
@@ -231,11 +232,11 @@ namespace precast
     }
 
     // CRC-32 (IEEE 802.3, the one zlib and zip use) of a byte range: the checksum that ends a model file.
-    [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept { return detail::crc32(bytes.data(), bytes.size()); }
+    PRECAST_EXPORT [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept { return detail::crc32(bytes.data(), bytes.size()); }
 
     // Identifies a network's architecture: the same layer kinds, shapes and parameter tensors in the same order
     // give the same value.
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     inline constexpr std::uint64_t architecture_fingerprint = [] {
         std::uint64_t h = detail::fnv_offset;
         [&]<std::size_t... I>(std::index_sequence<I...>) { ((h = detail::fnv1a_layer<typename Net::template layer_type<I>>(h)), ...); }(
@@ -244,7 +245,7 @@ namespace precast
     }();
 
     // The fingerprint of format version 1: layer names and input, output and parameter counts only.
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     inline constexpr std::uint64_t architecture_fingerprint_v1 = [] {
         std::uint64_t h = detail::fnv_offset;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -411,7 +412,7 @@ namespace precast
     }
 
     // Writes net's parameters to path (atomically: a temporary file, then a rename).
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     void save_model(const std::filesystem::path& path, const Net& net)
     {
         detail::write_atomically(path, detail::model_bytes(net, 0));
@@ -445,7 +446,7 @@ namespace precast
 
     // Reads parameters saved from a network of the same architecture and element type into net. Any problem is a
     // model_file_error naming the file and what is wrong, and leaves net unchanged.
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     void load_model(const std::filesystem::path& path, Net& net)
     {
         std::uint64_t section = 0;

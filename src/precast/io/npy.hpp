@@ -26,18 +26,19 @@
 #include <vector>
 
 #include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
 #include <precast/io/model_file.hpp>
 
 namespace precast
 {
-    class npy_error : public std::runtime_error
+    PRECAST_EXPORT class npy_error : public std::runtime_error
     {
     public:
         using std::runtime_error::runtime_error;
     };
 
     // One array read from a .npy file (or an .npz entry): its shape and its values in C order, as T.
-    template <scalar T>
+    PRECAST_EXPORT template <scalar T>
     struct npy_array
     {
         std::vector<std::size_t> shape;
@@ -393,7 +394,7 @@ namespace precast
     }
 
     // Writes values (C order) as a .npy array of the given shape.
-    template <scalar T>
+    PRECAST_EXPORT template <scalar T>
     void save_npy(const std::filesystem::path& path, std::span<const T> values, std::span<const std::size_t> shape)
     {
         std::size_t count = 1;
@@ -408,14 +409,14 @@ namespace precast
         detail::write_atomically_plain(path, detail::npy_bytes(values, shape));
     }
 
-    template <scalar T>
+    PRECAST_EXPORT template <scalar T>
     npy_array<T> load_npy(const std::filesystem::path& path)
     {
         return detail::parse_npy<T>(detail::read_file_bytes(path, ".npy"), path.string());
     }
 
     // Every parameter tensor of net as "<layer index>.<tensor name>" in an uncompressed .npz (np.load reads it).
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     void save_npz(const std::filesystem::path& path, const Net& net)
     {
         using T = typename Net::value_type;
@@ -428,7 +429,7 @@ namespace precast
 
     // Reads what save_npz wrote (or NumPy with the same names and shapes) into net; float32 or float64 arrays are
     // converted to the network's element type. Missing names, other shapes: npy_error, and net is unchanged.
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     void load_npz(const std::filesystem::path& path, Net& net)
     {
         using T = typename Net::value_type;

@@ -7,6 +7,7 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/tensor.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast::kernels
@@ -14,7 +15,7 @@ namespace precast::kernels
     inline namespace PRECAST_SIMD_ABI
     {
         // y[i] += alpha * x[i] for i < n; y[n] and beyond are never touched. x and y may not overlap partially.
-        template <scalar T>
+        PRECAST_EXPORT template <scalar T>
         inline void axpy(T alpha, const T* x, T* y, std::size_t n) noexcept
         {
             using batch = simd_batch<T>;

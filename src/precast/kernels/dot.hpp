@@ -7,6 +7,7 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/tensor.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast::kernels
@@ -15,7 +16,7 @@ namespace precast::kernels
     {
         // Sum of a[i] * b[i] for i < n. Pointers need no particular alignment.
         // Four independent accumulators hide the FMA latency; the tail shorter than one register is scalar.
-        template <scalar T>
+        PRECAST_EXPORT template <scalar T>
         [[nodiscard]] inline T dot(const T* a, const T* b, std::size_t n) noexcept
         {
             using batch = simd_batch<T>;

@@ -1,10 +1,11 @@
 // gemm: C = A B (+ C, + a bias per column) for matrices whose sizes and strides are compile-time constants.
 //
-// Element (i, k) of A is a[i * ARow + k * ACol] and element (k, j) of B is b[k * BRow + j * BCol], so one kernel
-// serves row-major, transposed and strided operands: the three products of a dense layer are
-//   forward  Y  = X W^T + b   gemm<M = batch, N = out, K = in>  A = X (row-major), B = W^T (W row-major [out][in])
-//   backward dX = dY W        gemm<M = batch, N = in,  K = out> A = dY, B = W
-//   backward dW = dY^T X      gemm<M = out,   N = in,  K = batch> A = dY^T, B = X
+// Each operand has a layout (layout<RowStride, ColStride>: element (r, c) at r * RowStride + c * ColStride), named
+// for the usual cases: row_major<Cols> and transposed<Cols> (the transpose of a row-major matrix with Cols
+// columns). One kernel serves them all; the three products of a dense layer are
+//   forward  Y  = X W^T + b   gemm<T, M = rows, N = out, K = in,  row_major<in>,  transposed<in>>   (W is [out][in])
+//   backward dX = dY W        gemm<T, M = rows, N = in,  K = out, row_major<out>, row_major<in>>
+//   backward dW = dY^T X      gemm<T, M = out,  N = in,  K = rows, transposed<out>, row_major<in>>
 //
 // Structure (as in BLIS / GotoBLAS): K is cut into blocks of kc_block; for each block, B is copied ("packed") one
 // panel of NR columns at a time into a contiguous, zero-padded buffer on the stack (no allocation), and a
@@ -24,17 +25,48 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/threads.hpp>
+#include <precast/export.hpp>
+#include <precast/kernels/arch/avx512.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast::kernels
 {
+    // How a GEMM operand lies in memory: element (r, c) at r * RowStride + c * ColStride.
+    PRECAST_EXPORT template <std::size_t RowStride, std::size_t ColStride>
+    struct layout
+    {
+        static constexpr std::size_t row_stride = RowStride;
+        static constexpr std::size_t col_stride = ColStride;
+    };
+    // A row-major matrix with Cols columns (and any number of rows).
+    PRECAST_EXPORT template <std::size_t Cols>
+    using row_major = layout<Cols, 1>;
+    // The transpose of a row-major matrix with Cols columns: element (r, c) is that matrix's (c, r).
+    PRECAST_EXPORT template <std::size_t Cols>
+    using transposed = layout<1, Cols>;
+
+    namespace detail
+    {
+        template <class L>
+        struct is_layout : std::false_type
+        {
+        };
+        template <std::size_t R, std::size_t C>
+        struct is_layout<layout<R, C>> : std::true_type
+        {
+        };
+    }
+    // gemm_layout: a kernels::layout<...>.
+    PRECAST_EXPORT template <class L>
+    concept gemm_layout = detail::is_layout<L>::value;
+
     inline namespace PRECAST_SIMD_ABI
     {
         // Register blocking for T on this target: NR = nr_vectors registers of columns, MR rows, so that
         // MR x nr_vectors accumulators + nr_vectors B registers + 1 broadcast fit the register file
         // (AVX-512, 32 registers: 8 x 3 + 3 + 1; AVX2/SSE, 16 registers: 6 x 2 + 2 + 1). 8 x 3 with kc = 128 measured best of
         // 12x2, 14x2, 8x3, 6x4, 4x6 and kc of 128 to 512 on the GEMMs and training step of precast-bench (AVX-512 Xeon).
-        template <scalar T>
+        PRECAST_EXPORT template <scalar T>
         struct gemm_blocking
         {
             static constexpr std::size_t width = simd_width<T>;
@@ -49,18 +81,18 @@ namespace precast::kernels
         // register of C values stored at `at`, e.partial(at, count) for the last count < width values of a row
         // (read back from C, still in L1). The dense layer uses it to apply the next activation (forward) or the
         // previous activation's derivative (backward) without another pass over memory.
-        struct no_epilogue
+        PRECAST_EXPORT struct no_epilogue
         {
         };
 
-        template <class E, class T>
+        PRECAST_EXPORT template <class E, class T>
         concept gemm_epilogue = std::same_as<E, no_epilogue> || requires(const E& e, const simd_batch<T>& value, const T* at, std::size_t count) {
             e(value, at);
             e.partial(at, count);
         };
 
         // Runs an epilogue over count values of C stored contiguously at c (for products computed another way).
-        template <scalar T, class Epilogue>
+        PRECAST_EXPORT template <scalar T, class Epilogue>
             requires gemm_epilogue<Epilogue, T>
         inline void apply_epilogue(const Epilogue& epilogue, const T* c, std::size_t count) noexcept
         {
@@ -87,93 +119,9 @@ namespace precast::kernels
                 (f(std::integral_constant<std::size_t, I>{}), ...);
             }
 
-            // transpose_block<T>::run(source, source_stride, target, target_stride): target[c * target_stride + r] =
-            // source[r * source_stride + c] for r, c < width, in registers. AVX-512 only (unpack, shuffle, then two
-            // rounds of 128-bit lane shuffles); elsewhere available is false and packing stays scalar.
+            // In-register transposes for packing, where the target has them (kernels/arch/).
             template <scalar T>
-            struct transpose_block
-            {
-                static constexpr bool available = false;
-                static constexpr std::size_t width = 1;
-                static void run(const T*, std::size_t, T*, std::size_t) noexcept {}
-            };
-#if XSIMD_WITH_AVX512F
-            template <>
-            struct transpose_block<float>
-            {
-                static constexpr bool available = true;
-                static constexpr std::size_t width = 16;
-                static void run(const float* source, std::size_t source_stride, float* target, std::size_t target_stride) noexcept
-                {
-                    __m512 r[16];
-                    __m512 t[16];
-                    for (std::size_t i = 0; i < 16; ++i)
-                    {
-                        r[i] = _mm512_loadu_ps(source + i * source_stride);
-                    }
-                    // t[2i], t[2i+1]: rows 2i and 2i+1 interleaved within each 128-bit lane.
-                    for (std::size_t i = 0; i < 8; ++i)
-                    {
-                        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-                        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-                    }
-                    // r[4g + c], lane L: rows 4g..4g+3 of column 4L + c.
-                    for (std::size_t g = 0; g < 4; ++g)
-                    {
-                        r[4 * g] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-                        r[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-                        r[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-                        r[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-                    }
-                    for (std::size_t c = 0; c < 4; ++c)
-                    {
-                        t[c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
-                        t[4 + c] = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
-                        t[8 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
-                        t[12 + c] = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
-                    }
-                    for (std::size_t c = 0; c < 4; ++c)
-                    {
-                        _mm512_storeu_ps(target + c * target_stride, _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88));
-                        _mm512_storeu_ps(target + (8 + c) * target_stride, _mm512_shuffle_f32x4(t[c], t[8 + c], 0xdd));
-                        _mm512_storeu_ps(target + (4 + c) * target_stride, _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88));
-                        _mm512_storeu_ps(target + (12 + c) * target_stride, _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xdd));
-                    }
-                }
-            };
-            template <>
-            struct transpose_block<double>
-            {
-                static constexpr bool available = true;
-                static constexpr std::size_t width = 8;
-                static void run(const double* source, std::size_t source_stride, double* target, std::size_t target_stride) noexcept
-                {
-                    __m512d r[8];
-                    __m512d t[8];
-                    for (std::size_t i = 0; i < 8; ++i)
-                    {
-                        r[i] = _mm512_loadu_pd(source + i * source_stride);
-                    }
-                    // t[2g + c], lane L: rows 2g and 2g+1 of column 2L + c.
-                    for (std::size_t g = 0; g < 4; ++g)
-                    {
-                        t[2 * g] = _mm512_unpacklo_pd(r[2 * g], r[2 * g + 1]);
-                        t[2 * g + 1] = _mm512_unpackhi_pd(r[2 * g], r[2 * g + 1]);
-                    }
-                    for (std::size_t c = 0; c < 2; ++c)
-                    {
-                        const __m512d even_lanes_low = _mm512_shuffle_f64x2(t[c], t[2 + c], 0x88);
-                        const __m512d odd_lanes_low = _mm512_shuffle_f64x2(t[c], t[2 + c], 0xdd);
-                        const __m512d even_lanes_high = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0x88);
-                        const __m512d odd_lanes_high = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0xdd);
-                        _mm512_storeu_pd(target + c * target_stride, _mm512_shuffle_f64x2(even_lanes_low, even_lanes_high, 0x88));
-                        _mm512_storeu_pd(target + (4 + c) * target_stride, _mm512_shuffle_f64x2(even_lanes_low, even_lanes_high, 0xdd));
-                        _mm512_storeu_pd(target + (2 + c) * target_stride, _mm512_shuffle_f64x2(odd_lanes_low, odd_lanes_high, 0x88));
-                        _mm512_storeu_pd(target + (6 + c) * target_stride, _mm512_shuffle_f64x2(odd_lanes_low, odd_lanes_high, 0xdd));
-                    }
-                }
-            };
-#endif
+            using transpose_block = arch::transpose_block<T>;
 
             // Copies B(k0 + k, j0 + j) for k < KC, j < NR into panel[k * NR + j]; columns past N are zero.
             template <scalar T, std::size_t KC, std::size_t NR, std::size_t N, std::size_t BRow, std::size_t BCol>
@@ -384,15 +332,22 @@ namespace precast::kernels
             }
         }
 
-        // C[i * LDC + j] = sum_k A(i, k) B(k, j) (+ C[i * LDC + j] if accumulate) (+ bias[j] if bias != nullptr),
-        // for i < M, j < N, then the epilogue on each of them. Nothing outside those M x N elements of C is written.
-        template <scalar T, std::size_t M, std::size_t N, std::size_t K, std::size_t ARow, std::size_t ACol, std::size_t BRow, std::size_t BCol,
-                  std::size_t LDC, class Epilogue = no_epilogue>
+        // C(i, j) = sum_k A(i, k) B(k, j) (+ C(i, j) if accumulate) (+ bias[j] if bias != nullptr), for i < M, j < N,
+        // then the epilogue on each of them. A is M x K, B is K x N and C is M x N, each in its layout (C's rows
+        // contiguous). Nothing outside those M x N elements of C is written.
+        PRECAST_EXPORT template <scalar T, std::size_t M, std::size_t N, std::size_t K, gemm_layout ALayout = row_major<K>, gemm_layout BLayout = row_major<N>,
+                  gemm_layout CLayout = row_major<N>, class Epilogue = no_epilogue>
             requires gemm_epilogue<Epilogue, T>
         inline void gemm(const T* a, const T* b, T* c, bool accumulate = false, const T* bias = nullptr, const Epilogue& epilogue = {}) noexcept
         {
             static_assert(M > 0 && N > 0 && K > 0, "precast::kernels::gemm: every dimension must be at least 1");
-            static_assert(LDC >= N, "precast::kernels::gemm: the row stride of C must be at least N");
+            static_assert(CLayout::col_stride == 1, "precast::kernels::gemm: C must be row_major<LDC> (its rows contiguous)");
+            static_assert(CLayout::row_stride >= N, "precast::kernels::gemm: the row stride of C must be at least N");
+            constexpr std::size_t ARow = ALayout::row_stride;
+            constexpr std::size_t ACol = ALayout::col_stride;
+            constexpr std::size_t BRow = BLayout::row_stride;
+            constexpr std::size_t BCol = BLayout::col_stride;
+            constexpr std::size_t LDC = CLayout::row_stride;
             constexpr std::size_t kc = gemm_blocking<T>::kc_block;
             constexpr std::size_t full_blocks = K / kc;
             constexpr std::size_t tail = K % kc;

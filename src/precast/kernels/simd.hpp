@@ -13,52 +13,42 @@
 
 #include <precast/config.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
+#include <precast/kernels/arch/avx512.hpp>
 
 namespace precast::kernels
 {
     inline namespace PRECAST_SIMD_ABI
     {
-        using simd_arch = xsimd::default_arch;
+        PRECAST_EXPORT using simd_arch = xsimd::default_arch;
 
-        template <scalar T>
+        PRECAST_EXPORT template <scalar T>
         using simd_batch = xsimd::batch<T, simd_arch>;
 
         // Lanes in one register for T: 16 floats under AVX-512, 8 under AVX2, 4 under SSE2.
-        template <scalar T>
+        PRECAST_EXPORT template <scalar T>
         inline constexpr std::size_t simd_width = simd_batch<T>::size;
 
         // The size of a buffer that holds n values as whole registers (batch-1 frozen forms work on such buffers).
-        template <scalar T>
+        PRECAST_EXPORT template <scalar T>
         constexpr std::size_t padded_size(std::size_t n) noexcept
         {
             return (n + simd_width<T> - 1) / simd_width<T> * simd_width<T>;
         }
 
         // The instruction set the kernels were compiled for, e.g. "avx512bw" or "fma3+avx2".
-        [[nodiscard]] constexpr std::string_view simd_arch_name() noexcept { return simd_arch::name(); }
+        PRECAST_EXPORT [[nodiscard]] constexpr std::string_view simd_arch_name() noexcept { return simd_arch::name(); }
 
-        // a * b + c in one rounding. xsimd 8.1 has no AVX-512 override of fma and falls back to a multiply and an
-        // add (half the throughput, two roundings), so AVX-512 calls the intrinsic directly.
+        // a * b + c in one rounding (kernels/arch/: xsimd 8.1's AVX-512 fma rounds twice).
         template <scalar T>
         [[nodiscard]] inline simd_batch<T> fused_multiply_add(const simd_batch<T>& a, const simd_batch<T>& b, const simd_batch<T>& c) noexcept
         {
-#if XSIMD_WITH_AVX512F
-            if constexpr (std::is_same_v<T, float>)
-            {
-                return _mm512_fmadd_ps(a, b, c);
-            }
-            else
-            {
-                return _mm512_fmadd_pd(a, b, c);
-            }
-#else
-            return xsimd::fma(a, b, c);
-#endif
+            return arch::fma<T>(a, b, c);
         }
     }
 
     // span_elements_of_one_scalar<A, B>: spans over A and B may meet in one kernel call: the same scalar, either side const.
-    template <class A, class B>
+    PRECAST_EXPORT template <class A, class B>
     concept span_elements_of_one_scalar = scalar<std::remove_const_t<A>> && std::same_as<std::remove_const_t<A>, std::remove_const_t<B>>;
 
     // Not in a nested `detail`: inside the inline ABI namespace, `detail::` would find that namespace's own detail.

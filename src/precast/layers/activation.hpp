@@ -13,6 +13,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast
@@ -109,7 +110,7 @@ namespace precast
     }
 
     // activation_layer<Function, T, Shape>: Function on every element of a sample of any shape.
-    template <class Function, scalar T, static_shape Shape>
+    PRECAST_EXPORT template <class Function, scalar T, static_shape Shape>
     class activation_layer
     {
         static constexpr std::size_t N = Shape::size;

@@ -18,6 +18,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
@@ -25,11 +26,11 @@
 
 namespace precast
 {
-    struct with_bias
+    PRECAST_EXPORT struct with_bias
     {
         static constexpr bool value = true;
     };
-    struct no_bias
+    PRECAST_EXPORT struct no_bias
     {
         static constexpr bool value = false;
     };
@@ -40,7 +41,7 @@ namespace precast
         class frozen_dense;
     }
 
-    template <scalar T, static_shape InputShape, std::size_t Out, bool HasBias = true>
+    PRECAST_EXPORT template <scalar T, static_shape InputShape, std::size_t Out, bool HasBias = true>
     class dense_layer
     {
         static_assert(Out > 0, "precast::dense_layer: a dense layer needs at least one output");
@@ -121,7 +122,7 @@ namespace precast
             if constexpr (M >= small_batch_limit)
             {
                 // Y = X W^T + b: W is [Out][In], i.e. B(k, j) = W[j][k].
-                kernels::gemm<T, M, Out, In, In, 1, 1, In, Out>(x.data(), w, y.data(), false, b, epilogue);
+                kernels::gemm<T, M, Out, In, kernels::row_major<In>, kernels::transposed<In>>(x.data(), w, y.data(), false, b, epilogue);
             }
             else
             {
@@ -148,7 +149,7 @@ namespace precast
             constexpr std::size_t M = B * P;
             T* dw = gradients_.data();
             // dW = dY^T X: A(i, k) = dY[k][i].
-            kernels::gemm<T, Out, In, M, 1, Out, In, 1, In>(dy.data(), x.data(), dw, false);
+            kernels::gemm<T, Out, In, M, kernels::transposed<Out>, kernels::row_major<In>>(dy.data(), x.data(), dw, false);
             if constexpr (HasBias)
             {
                 T* db = dw + weight_count;
@@ -161,7 +162,7 @@ namespace precast
             if (!dx.empty())
             {
                 // dX = dY W.
-                kernels::gemm<T, M, In, Out, Out, 1, In, 1, In>(dy.data(), parameters_.data(), dx.data(), false, nullptr, dx_epilogue);
+                kernels::gemm<T, M, In, Out, kernels::row_major<Out>, kernels::row_major<In>>(dy.data(), parameters_.data(), dx.data(), false, nullptr, dx_epilogue);
             }
         }
 
@@ -266,7 +267,7 @@ namespace precast
 
     // The spec: dense<Out> binds to the previous layer's output shape and acts on its last axis; dense<Out,
     // no_bias> has no bias.
-    template <std::size_t Out, class Bias = with_bias>
+    PRECAST_EXPORT template <std::size_t Out, class Bias = with_bias>
     struct dense
     {
         static_assert(Out > 0, "precast::dense<Out>: a dense layer needs at least one output");

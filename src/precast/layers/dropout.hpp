@@ -14,11 +14,12 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/core/vocabulary.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast
 {
-    template <scalar T, static_shape Shape, double Rate>
+    PRECAST_EXPORT template <scalar T, static_shape Shape, double Rate>
     class dropout_layer
     {
         static_assert(Rate >= 0.0 && Rate < 1.0, "precast::dropout<Rate>: Rate is the probability of dropping a value; it must be in [0, 1)");
@@ -94,7 +95,7 @@ namespace precast
         random_engine rng_{0};
     };
 
-    template <double Rate>
+    PRECAST_EXPORT template <double Rate>
     struct dropout
     {
         template <scalar T, static_shape In>

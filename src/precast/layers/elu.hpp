@@ -7,11 +7,12 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    template <double Alpha>
+    PRECAST_EXPORT template <double Alpha>
     struct elu_function
     {
         static_assert(Alpha > 0.0, "precast::elu<Alpha>: Alpha must be positive");
@@ -45,14 +46,14 @@ namespace precast
         }
     };
 
-    template <scalar T, static_shape Shape, double Alpha = 1.0>
+    PRECAST_EXPORT template <scalar T, static_shape Shape, double Alpha = 1.0>
     class elu_layer : public activation_layer<elu_function<Alpha>, T, Shape>
     {
     public:
         static constexpr const char* name = "elu";
     };
 
-    template <double Alpha = 1.0>
+    PRECAST_EXPORT template <double Alpha = 1.0>
     struct elu
     {
         template <scalar T, static_shape In>

@@ -6,11 +6,12 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    struct identity_function
+    PRECAST_EXPORT struct identity_function
     {
         template <scalar T>
         static T value(T x) noexcept
@@ -39,7 +40,7 @@ namespace precast
         }
     };
 
-    template <scalar T, static_shape Shape>
+    PRECAST_EXPORT template <scalar T, static_shape Shape>
     class identity_layer : public activation_layer<identity_function, T, Shape>
     {
     public:
@@ -47,7 +48,7 @@ namespace precast
     };
 
     // The spec for a network's layer list: identity on whatever the previous layer outputs.
-    struct identity
+    PRECAST_EXPORT struct identity
     {
         template <scalar T, static_shape In>
         using bind = identity_layer<T, In>;

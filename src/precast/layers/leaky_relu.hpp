@@ -5,11 +5,12 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    template <double Alpha>
+    PRECAST_EXPORT template <double Alpha>
     struct leaky_relu_function
     {
         static_assert(Alpha >= 0.0 && Alpha < 1.0, "precast::leaky_relu<Alpha>: Alpha must be in [0, 1); use relu for 0");
@@ -41,14 +42,14 @@ namespace precast
         }
     };
 
-    template <scalar T, static_shape Shape, double Alpha = 0.01>
+    PRECAST_EXPORT template <scalar T, static_shape Shape, double Alpha = 0.01>
     class leaky_relu_layer : public activation_layer<leaky_relu_function<Alpha>, T, Shape>
     {
     public:
         static constexpr const char* name = "leaky_relu";
     };
 
-    template <double Alpha = 0.01>
+    PRECAST_EXPORT template <double Alpha = 0.01>
     struct leaky_relu
     {
         template <scalar T, static_shape In>

@@ -6,11 +6,12 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    struct relu_function
+    PRECAST_EXPORT struct relu_function
     {
         template <scalar T>
         static T value(T x) noexcept
@@ -40,7 +41,7 @@ namespace precast
         }
     };
 
-    template <scalar T, static_shape Shape>
+    PRECAST_EXPORT template <scalar T, static_shape Shape>
     class relu_layer : public activation_layer<relu_function, T, Shape>
     {
     public:
@@ -48,7 +49,7 @@ namespace precast
     };
 
     // The spec for a network's layer list: relu on whatever the previous layer outputs.
-    struct relu
+    PRECAST_EXPORT struct relu
     {
         template <scalar T, static_shape In>
         using bind = relu_layer<T, In>;

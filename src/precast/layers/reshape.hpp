@@ -11,11 +11,12 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast
 {
-    template <scalar T, static_shape InputShape, static_shape OutputShape>
+    PRECAST_EXPORT template <scalar T, static_shape InputShape, static_shape OutputShape>
     class reshape_layer
     {
         static_assert(InputShape::size == OutputShape::size,
@@ -58,7 +59,7 @@ namespace precast
     };
 
     // The spec: the previous layer's output as shape<Dims...> (as many elements).
-    template <std::size_t... Dims>
+    PRECAST_EXPORT template <std::size_t... Dims>
     struct reshape_to
     {
         template <scalar T, static_shape In>
@@ -66,7 +67,7 @@ namespace precast
     };
 
     // The spec: the previous layer's output as a vector.
-    struct flatten
+    PRECAST_EXPORT struct flatten
     {
         template <scalar T, static_shape In>
         using bind = reshape_layer<T, In, shape<In::size>>;

@@ -7,11 +7,12 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    struct sigmoid_function
+    PRECAST_EXPORT struct sigmoid_function
     {
         template <scalar T>
         static T value(T x) noexcept
@@ -48,7 +49,7 @@ namespace precast
         }
     };
 
-    template <scalar T, static_shape Shape>
+    PRECAST_EXPORT template <scalar T, static_shape Shape>
     class sigmoid_layer : public activation_layer<sigmoid_function, T, Shape>
     {
     public:
@@ -56,7 +57,7 @@ namespace precast
     };
 
     // The spec for a network's layer list: sigmoid on whatever the previous layer outputs.
-    struct sigmoid
+    PRECAST_EXPORT struct sigmoid
     {
         template <scalar T, static_shape In>
         using bind = sigmoid_layer<T, In>;

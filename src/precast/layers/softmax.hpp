@@ -13,10 +13,11 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
-    template <scalar T, static_shape Shape>
+    PRECAST_EXPORT template <scalar T, static_shape Shape>
     class softmax_layer
     {
         static constexpr std::size_t N = last_extent<Shape>;
@@ -83,7 +84,7 @@ namespace precast
         }
     };
 
-    struct softmax
+    PRECAST_EXPORT struct softmax
     {
         template <scalar T, static_shape In>
         using bind = softmax_layer<T, In>;

@@ -7,11 +7,12 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
 {
-    struct tanh_function
+    PRECAST_EXPORT struct tanh_function
     {
         template <scalar T>
         static T value(T x) noexcept
@@ -43,7 +44,7 @@ namespace precast
         }
     };
 
-    template <scalar T, static_shape Shape>
+    PRECAST_EXPORT template <scalar T, static_shape Shape>
     class tanh_layer : public activation_layer<tanh_function, T, Shape>
     {
     public:
@@ -51,7 +52,7 @@ namespace precast
     };
 
     // The spec for a network's layer list: tanh on whatever the previous layer outputs.
-    struct tanh
+    PRECAST_EXPORT struct tanh
     {
         template <scalar T, static_shape In>
         using bind = tanh_layer<T, In>;

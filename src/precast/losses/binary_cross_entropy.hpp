@@ -10,11 +10,12 @@
 #include <cstddef>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/losses/loss_support.hpp>
 
 namespace precast
 {
-    struct binary_cross_entropy
+    PRECAST_EXPORT struct binary_cross_entropy
     {
         static constexpr const char* name = "binary_cross_entropy";
         static constexpr target_kind targets = target_kind::values;

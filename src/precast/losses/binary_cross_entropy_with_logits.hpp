@@ -7,11 +7,12 @@
 #include <cstddef>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/losses/loss_support.hpp>
 
 namespace precast
 {
-    struct binary_cross_entropy_with_logits
+    PRECAST_EXPORT struct binary_cross_entropy_with_logits
     {
         static constexpr const char* name = "binary_cross_entropy_with_logits";
         static constexpr target_kind targets = target_kind::values;

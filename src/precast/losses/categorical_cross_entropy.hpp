@@ -9,11 +9,12 @@
 #include <cstddef>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/losses/loss_support.hpp>
 
 namespace precast
 {
-    struct categorical_cross_entropy
+    PRECAST_EXPORT struct categorical_cross_entropy
     {
         static constexpr const char* name = "categorical_cross_entropy";
         static constexpr target_kind targets = target_kind::values;

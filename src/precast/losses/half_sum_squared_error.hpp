@@ -5,11 +5,12 @@
 #include <cstddef>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/losses/loss_support.hpp>
 
 namespace precast
 {
-    struct half_sum_squared_error
+    PRECAST_EXPORT struct half_sum_squared_error
     {
         static constexpr const char* name = "half_sum_squared_error";
         static constexpr target_kind targets = target_kind::values;

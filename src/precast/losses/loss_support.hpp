@@ -13,12 +13,13 @@
 #include <precast/core/batch_view.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
     // The output of a network as its loss sees it (concepts.hpp): for a loss on labels, one row per position of
     // the last axis (B * positions rows of the classes); for a loss on values, one row per sample.
-    template <target_kind Kind, class T, std::size_t B, static_shape Sample>
+    PRECAST_EXPORT template <target_kind Kind, class T, std::size_t B, static_shape Sample>
     [[nodiscard]] constexpr auto loss_rows(batch_view<T, B, Sample> y) noexcept
     {
         if constexpr (Kind == target_kind::labels)
@@ -32,19 +33,19 @@ namespace precast
     }
 
     // How many rows of loss_rows one sample makes, and how wide they are.
-    template <target_kind Kind, static_shape Sample>
+    PRECAST_EXPORT template <target_kind Kind, static_shape Sample>
     inline constexpr std::size_t loss_rows_per_sample = Kind == target_kind::labels ? leading_size<Sample> : 1;
-    template <target_kind Kind, static_shape Sample>
+    PRECAST_EXPORT template <target_kind Kind, static_shape Sample>
     inline constexpr std::size_t loss_row_size = Kind == target_kind::labels ? last_extent<Sample> : Sample::size;
 
     // The targets of B samples for a loss on outputs of shape OutputShape.
-    template <class Loss, static_shape OutputShape, std::size_t B, class T>
+    PRECAST_EXPORT template <class Loss, static_shape OutputShape, std::size_t B, class T>
     using loss_targets = target_batch<Loss::targets, T, B * loss_rows_per_sample<Loss::targets, OutputShape>, loss_row_size<Loss::targets, OutputShape>>;
 }
 
 namespace precast::detail
 {
-    template <class T, std::size_t N>
+    PRECAST_EXPORT template <class T, std::size_t N>
     [[nodiscard]] std::size_t argmax(std::span<T, N> row) noexcept
     {
         return static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());

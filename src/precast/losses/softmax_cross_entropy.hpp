@@ -13,11 +13,12 @@
 #include <span>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/losses/loss_support.hpp>
 
 namespace precast
 {
-    struct softmax_cross_entropy
+    PRECAST_EXPORT struct softmax_cross_entropy
     {
         static constexpr const char* name = "softmax_cross_entropy";
         static constexpr target_kind targets = target_kind::labels;
@@ -78,7 +79,7 @@ namespace precast
         }
     };
 
-    struct softmax_cross_entropy_one_hot
+    PRECAST_EXPORT struct softmax_cross_entropy_one_hot
     {
         static constexpr const char* name = "softmax_cross_entropy_one_hot";
         static constexpr target_kind targets = target_kind::values;

@@ -11,13 +11,14 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/layers/identity.hpp>
 #include <precast/network/diagnostics.hpp>
 
 namespace precast
 {
     // The first element of a network's list: samples of shape Shape (any rank), of element type T.
-    template <static_shape Shape, scalar T = float>
+    PRECAST_EXPORT template <static_shape Shape, scalar T = float>
     struct input_of
     {
         using value_type = T;
@@ -25,7 +26,7 @@ namespace precast
     };
 
     // The first element of a network's list for vector samples: N values of type T, i.e. input_of<shape<N>, T>.
-    template <std::size_t N, scalar T = float>
+    PRECAST_EXPORT template <std::size_t N, scalar T = float>
     struct input : input_of<shape<N>, T>
     {
         static_assert(N > 0, "precast::input<N>: a sample needs at least one value");

@@ -23,6 +23,7 @@
 #include <precast/core/denormals.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/export.hpp>
 #include <precast/kernels/simd.hpp>
 #include <precast/network/network.hpp>
 
@@ -66,7 +67,7 @@ namespace precast
         using frozen_stage = typename frozen_stage_of<L>::type;
     }
 
-    template <class Net>
+    PRECAST_EXPORT template <class Net>
     class frozen_network
     {
         using T = typename Net::value_type;

@@ -29,6 +29,7 @@
 #include <precast/core/denormals.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/export.hpp>
 #include <precast/initializers.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/network/binding.hpp>
@@ -59,7 +60,7 @@ namespace precast
         }
     }
 
-    template <class Input, class... Elements>
+    PRECAST_EXPORT template <class Input, class... Elements>
     class network
     {
         static_assert(detail::check_input<Input>());

@@ -11,13 +11,14 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/vocabulary.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
     template <class Input, class... Elements>
     class network;
 
-    template <class Layers, optimizer O>
+    PRECAST_EXPORT template <class Layers, optimizer O>
     class network_optimizer_state
     {
         static constexpr std::size_t depth = std::tuple_size_v<Layers>;

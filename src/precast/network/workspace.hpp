@@ -11,6 +11,7 @@
 #include <precast/core/batch_view.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
@@ -29,7 +30,7 @@ namespace precast
         };
     }
 
-    template <class Layers, static_shape InputShape, std::size_t B>
+    PRECAST_EXPORT template <class Layers, static_shape InputShape, std::size_t B>
     class network_workspace
     {
         static_assert(B > 0, "precast::network::workspace<B>: the batch size must be at least 1");

@@ -9,11 +9,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class adadelta
+    PRECAST_EXPORT class adadelta
     {
     public:
         static constexpr const char* name = "adadelta";

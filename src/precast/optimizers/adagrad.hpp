@@ -10,11 +10,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class adagrad
+    PRECAST_EXPORT class adagrad
     {
     public:
         static constexpr const char* name = "adagrad";

@@ -9,11 +9,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class adagrad_da
+    PRECAST_EXPORT class adagrad_da
     {
     public:
         static constexpr const char* name = "adagrad_da";

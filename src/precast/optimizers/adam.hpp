@@ -12,6 +12,7 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
@@ -87,7 +88,7 @@ namespace precast
         }
     }
 
-    class adam
+    PRECAST_EXPORT class adam
     {
     public:
         static constexpr const char* name = "adam";

@@ -11,11 +11,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class adamax
+    PRECAST_EXPORT class adamax
     {
     public:
         static constexpr const char* name = "adamax";

@@ -9,12 +9,13 @@
 #include <cstddef>
 #include <span>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/adam.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class adamw
+    PRECAST_EXPORT class adamw
     {
     public:
         static constexpr const char* name = "adamw";

@@ -20,6 +20,7 @@
 #include <utility>
 #include <variant>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/adadelta.hpp>
 #include <precast/optimizers/adagrad.hpp>
 #include <precast/optimizers/adagrad_da.hpp>
@@ -48,7 +49,7 @@ namespace precast
         };
     }
 
-    class any_optimizer
+    PRECAST_EXPORT class any_optimizer
     {
     public:
         using alternatives = std::variant<gradient_descent, momentum, nesterov_momentum, adagrad, adadelta, rmsprop, adam, adamw, adamax, nadam, ftrl,

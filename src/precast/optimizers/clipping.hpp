@@ -17,6 +17,7 @@
 #include <utility>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
 
 namespace precast
@@ -33,7 +34,7 @@ namespace precast
         }
     }
 
-    template <optimizer O>
+    PRECAST_EXPORT template <optimizer O>
     class clip_by_value : public detail::optimizer_wrapper<O>
     {
     public:
@@ -53,7 +54,7 @@ namespace precast
         double limit_;
     };
 
-    template <optimizer O>
+    PRECAST_EXPORT template <optimizer O>
     class clip_by_global_norm : public detail::optimizer_wrapper<O>
     {
     public:

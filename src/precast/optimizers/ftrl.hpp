@@ -11,11 +11,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class ftrl
+    PRECAST_EXPORT class ftrl
     {
     public:
         static constexpr const char* name = "ftrl";

@@ -8,11 +8,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class momentum
+    PRECAST_EXPORT class momentum
     {
     public:
         static constexpr const char* name = "momentum";

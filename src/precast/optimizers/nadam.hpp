@@ -13,11 +13,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class nadam
+    PRECAST_EXPORT class nadam
     {
     public:
         static constexpr const char* name = "nadam";

@@ -7,11 +7,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class nesterov_momentum
+    PRECAST_EXPORT class nesterov_momentum
     {
     public:
         static constexpr const char* name = "nesterov_momentum";

@@ -7,11 +7,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class proximal_adagrad
+    PRECAST_EXPORT class proximal_adagrad
     {
     public:
         static constexpr const char* name = "proximal_adagrad";

@@ -6,11 +6,12 @@
 #include <cstddef>
 #include <span>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class proximal_gradient_descent
+    PRECAST_EXPORT class proximal_gradient_descent
     {
     public:
         static constexpr const char* name = "proximal_gradient_descent";

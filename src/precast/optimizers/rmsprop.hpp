@@ -15,11 +15,12 @@
 #include <span>
 #include <tuple>
 
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 
 namespace precast
 {
-    class rmsprop
+    PRECAST_EXPORT class rmsprop
     {
     public:
         static constexpr const char* name = "rmsprop";

@@ -24,12 +24,13 @@
 #include <utility>
 
 #include <precast/concepts.hpp>
+#include <precast/export.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
 
 namespace precast
 {
     // learning_rate_schedule: s.factor(completed_updates) scales the learning rate.
-    template <class S>
+    PRECAST_EXPORT template <class S>
     concept learning_rate_schedule = requires(const S& s, std::uint64_t n) {
         { s.factor(n) } -> std::convertible_to<double>;
     };
@@ -45,12 +46,12 @@ namespace precast
         }
     }
 
-    struct constant_schedule
+    PRECAST_EXPORT struct constant_schedule
     {
         [[nodiscard]] static double factor(std::uint64_t /*n*/) noexcept { return 1.0; }
     };
 
-    class step_decay
+    PRECAST_EXPORT class step_decay
     {
     public:
         step_decay(std::uint64_t every, double gamma) : every_(every), gamma_(gamma)
@@ -65,7 +66,7 @@ namespace precast
         double gamma_;
     };
 
-    class exponential_decay
+    PRECAST_EXPORT class exponential_decay
     {
     public:
         exponential_decay(double rate, std::uint64_t steps, bool staircase = false) : rate_(rate), steps_(steps), staircase_(staircase)
@@ -85,7 +86,7 @@ namespace precast
         bool staircase_;
     };
 
-    class cosine_decay
+    PRECAST_EXPORT class cosine_decay
     {
     public:
         explicit cosine_decay(std::uint64_t steps, double alpha = 0.0) : steps_(steps), alpha_(alpha)
@@ -104,7 +105,7 @@ namespace precast
         double alpha_;
     };
 
-    template <learning_rate_schedule After = constant_schedule>
+    PRECAST_EXPORT template <learning_rate_schedule After = constant_schedule>
     class linear_warmup
     {
     public:
@@ -123,7 +124,7 @@ namespace precast
     };
 
     // Optimizer O with its learning rate following schedule S.
-    template <optimizer O, learning_rate_schedule S>
+    PRECAST_EXPORT template <optimizer O, learning_rate_schedule S>
     class scheduled : public detail::optimizer_wrapper<O>
     {
     public:

@@ -19,10 +19,11 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/random.hpp>
+#include <precast/export.hpp>
 
 namespace precast
 {
-    template <scalar T>
+    PRECAST_EXPORT template <scalar T>
     class dataset
     {
     public:

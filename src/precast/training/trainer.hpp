@@ -27,18 +27,19 @@
 #include <precast/losses/loss_support.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/export.hpp>
 #include <precast/training/dataset.hpp>
 
 namespace precast
 {
     // A run-time failure of training itself (the loss became NaN or infinite).
-    class training_error : public std::runtime_error
+    PRECAST_EXPORT class training_error : public std::runtime_error
     {
     public:
         using std::runtime_error::runtime_error;
     };
 
-    struct fit_options
+    PRECAST_EXPORT struct fit_options
     {
         std::size_t epochs = 1;
         std::uint64_t seed = 0;  // the shuffle order of every epoch follows from it
@@ -46,7 +47,7 @@ namespace precast
         bool drop_last = false;  // skip the partial last batch instead of training on it
     };
 
-    struct batch_report
+    PRECAST_EXPORT struct batch_report
     {
         std::size_t epoch = 0;    // from 1
         std::size_t batch = 0;    // from 1
@@ -55,14 +56,14 @@ namespace precast
         double loss = 0.0;
     };
 
-    struct evaluation
+    PRECAST_EXPORT struct evaluation
     {
         double loss = 0.0;
         double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN for losses without a notion of correct
         std::size_t samples = 0;
     };
 
-    struct epoch_report
+    PRECAST_EXPORT struct epoch_report
     {
         std::size_t epoch = 0;  // from 1
         evaluation train;       // averaged over the epoch's batches, as they were trained (training mode)
@@ -70,7 +71,7 @@ namespace precast
         double seconds = 0.0;
     };
 
-    template <std::size_t B, class Net, loss Loss, optimizer Optimizer>
+    PRECAST_EXPORT template <std::size_t B, class Net, loss Loss, optimizer Optimizer>
     class trainer
     {
         static_assert(B > 0, "precast::trainer<B, ...>: the batch size must be at least 1");
