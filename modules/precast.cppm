@@ -8,6 +8,7 @@
 // The test suite compiles every test once with #include and once with import, so a missing mark fails it.
 module;
 
+#include <precast/core/xtensor_view.hpp>
 #include <precast/precast.hpp>
 #include <precast/io/model_file.hpp>
 #include <precast/io/npy.hpp>

@@ -8,8 +8,9 @@
 //   a loss         src/precast/losses/<name>.hpp      loss
 //   an optimizer   src/precast/optimizers/<name>.hpp  optimizer
 //   an initializer src/precast/initializers.hpp       initializer
-// then include the header from precast.hpp and add its cases to the gradient-check suite (test/gradcheck/) and the
-// conformance suite (test/static/) if it has a gradient.
+// mark its public declarations PRECAST_EXPORT (the module exports what is marked), include the header from
+// precast.hpp, and add its cases to the gradient-check suite (test/gradcheck/) and the conformance suite
+// (test/static/).
 #pragma once
 
 #include <concepts>
@@ -256,6 +257,23 @@ namespace precast
         { s.tensors() };
         requires std::tuple_size_v<std::remove_cvref_t<decltype(s.tensors())>> >= 0;
     };
+
+    // ---- networks -------------------------------------------------------------------------------------------------
+
+    // neural_network<N>: what the trainer, the gradient checker, model files and frozen_network use of a network
+    // (precast::network<...> is one): its element type and shapes, its bound layers (layer_type<I>, at<I>(),
+    // for_each_layer), workspaces for a batch size, forward(ws, mode) and backward(ws, input_gradient).
+    PRECAST_EXPORT template <class N>
+    concept neural_network = requires(N& n, const N& cn, typename N::template workspace<1>& ws) {
+        typename N::value_type;
+        typename N::input_shape;
+        typename N::output_shape;
+        typename N::layers_type;
+        { N::depth } -> std::convertible_to<std::size_t>;
+        n.forward(ws, mode::inference);
+        n.backward(ws, true);
+        cn.for_each_layer([](auto, const auto&) {});
+    } && scalar<typename N::value_type> && static_shape<typename N::input_shape> && static_shape<typename N::output_shape>;
 
     // ---- initializers ---------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // The whole library but file I/O. Files are their own headers, so that a program that never touches one does not
-// compile <filesystem>, <fstream> and POSIX headers: <precast/io/model_file.hpp> (save_model, load_model),
-// <precast/io/npy.hpp> (.npy / .npz), <precast/data/idx.hpp> (IDX data sets, needs zlib: precast::data).
+// compile <filesystem>, <fstream>, POSIX headers or xtensor/xadapt.hpp: <precast/io/model_file.hpp> (save_model, load_model),
+// <precast/io/npy.hpp> (.npy / .npz), <precast/core/xtensor_view.hpp> (as_xtensor),
+// <precast/data/idx.hpp> (IDX data sets, needs zlib: precast::data).
 // The module (modules/precast.cppm) exports this and the two io headers.
 #pragma once
 

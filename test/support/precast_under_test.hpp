@@ -6,6 +6,7 @@
 #if defined(PRECAST_TEST_USE_MODULE) && PRECAST_TEST_USE_MODULE
 import precast;
 #else
+#include <precast/core/xtensor_view.hpp>
 #include <precast/io/model_file.hpp>
 #include <precast/io/npy.hpp>
 #include <precast/precast.hpp>

@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -93,6 +94,34 @@ namespace user
     private:
         precast::tensor_buffer<T, precast::shape<parameter_count>> parameters_;
         precast::tensor_buffer<T, precast::shape<parameter_count>> gradients_;
+    };
+
+    // A loss with only what precast::loss requires: a name, the kind of targets, a value and its gradient.
+    struct mean_absolute_error
+    {
+        static constexpr const char* name = "user_mean_absolute_error";
+        static constexpr precast::target_kind targets = precast::target_kind::values;
+
+        template <class T, std::size_t B, std::size_t N>
+        T value(precast::matrix_view<const T, B, N> y, precast::matrix_view<const T, B, N> t, std::size_t rows) const noexcept
+        {
+            T sum = 0;
+            for (std::size_t i = 0; i < rows * N; ++i)
+            {
+                sum += std::abs(y.data()[i] - t.data()[i]);
+            }
+            return rows == 0 ? T(0) : sum / static_cast<T>(rows * N);
+        }
+        template <class T, std::size_t B, std::size_t N>
+        void gradient(precast::matrix_view<const T, B, N> y, precast::matrix_view<const T, B, N> t, precast::matrix_view<T, B, N> dy,
+                      std::size_t rows) const noexcept
+        {
+            for (std::size_t i = 0; i < B * N; ++i)
+            {
+                const T d = y.data()[i] - t.data()[i];
+                dy.data()[i] = i < rows * N ? (d > 0 ? T(1) : d < 0 ? T(-1) : T(0)) / static_cast<T>(rows * N) : T(0);
+            }
+        }
     };
 
     struct positionwise_scale
@@ -248,6 +277,56 @@ namespace
         }
         EXPECT_EQ(labelled, 128u * 4u - 64u);
         EXPECT_DOUBLE_EQ(after.accuracy, static_cast<double>(correct) / static_cast<double>(labelled));
+    }
+
+    // A user's loss that satisfies precast::loss and nothing more trains through the trainer: y = 0.1 x + 0.3.
+    TEST(shaped_contract, a_user_loss_with_only_the_required_members_trains)
+    {
+        static_assert(loss<user::mean_absolute_error> && !loss_with_decisions<user::mean_absolute_error>);
+        std::vector<float> x(32);
+        std::vector<float> y(32);
+        for (std::size_t i = 0; i < x.size(); ++i)
+        {
+            x[i] = static_cast<float>(i) / 16.0f - 1.0f;
+            y[i] = 0.1f * x[i] + 0.3f;
+        }
+        const auto data = dataset<float>::with_targets(x, 1, y, 1);
+        using line = network<input<1>, dense<1>>;
+        line net(zeros{}, 1);
+        trainer<8, line, user::mean_absolute_error, gradient_descent> t(net, {}, gradient_descent({.learning_rate = 0.01}));
+        const auto history = t.fit(data, {.epochs = 400, .seed = 3});
+        EXPECT_TRUE(std::isnan(history.back().train.accuracy));  // no notion of correct
+        EXPECT_NEAR(net.at<0>().parameters()[0], 0.1f, 0.01f);
+        EXPECT_NEAR(net.at<0>().parameters()[1], 0.3f, 0.01f);
+        EXPECT_LT(t.evaluate(data).loss, 0.01);
+    }
+
+    // .npz files carry the full shape of every parameter tensor: a gain of shape (4, 3) does not load where one of
+    // shape (3, 4) is expected, although both hold 12 values.
+    TEST(shaped_contract, npz_files_carry_the_shapes_of_parameter_tensors)
+    {
+        const auto dir = std::filesystem::temp_directory_path() / "precast_contract_npz";
+        std::filesystem::create_directories(dir);
+        const auto file = dir / "seq.npz";
+        const sequence_classifier<float> saved(glorot_uniform{}, 3);
+        save_npz(file, saved);
+        sequence_classifier<float> loaded(glorot_uniform{}, 4);
+        load_npz(file, loaded);
+        for (std::size_t i = 0; i < 15; ++i)
+        {
+            ASSERT_EQ(loaded.at<0>().parameters()[i], saved.at<0>().parameters()[i]) << i;
+        }
+        network<input_of<shape<3, 4>>, user::positionwise_scale, dense<5>, precast::tanh, dense<2>> transposed_shape;
+        try
+        {
+            load_npz(file, transposed_shape);
+            ADD_FAILURE() << "loaded a (4, 3) gain into a (3, 4) one";
+        }
+        catch (const npy_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()), "precast: " + file.string() + ": array 0.gain has shape (4, 3); this network needs (3, 4)");
+        }
+        std::filesystem::remove_all(dir);
     }
 
     TEST(shaped_contract, labels_per_sample_must_match_the_output_positions)

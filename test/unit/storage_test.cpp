@@ -66,7 +66,7 @@ namespace
         EXPECT_EQ(std::as_const(b)(39, 29), 2.5f);
 
         // The xtensor view reads and writes the same elements.
-        auto view = b.view();
+        auto view = as_xtensor(b);
         EXPECT_EQ(view.shape()[0], 40u);
         EXPECT_EQ(view.shape()[1], 30u);
         EXPECT_EQ(view(7, 11), -1.0f);

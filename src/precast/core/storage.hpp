@@ -3,7 +3,8 @@
 // Static shapes must not mean stack storage: a 784x512 float layer is 1.5 MiB, and a network of a few of those
 // declared as a local variable overflows an 8 MiB stack (the Fastor complaint). tensor_buffer keeps small
 // tensors in the object, where they are cheapest to reach, and puts large ones in one aligned heap block
-// allocated at construction. Nothing is allocated after construction except by copying a buffer.
+// allocated at construction. Nothing is allocated after construction except by copying a buffer. An xtensor
+// expression over a buffer's elements is in <precast/core/xtensor_view.hpp> (as_xtensor).
 #pragma once
 
 #include <algorithm>
@@ -14,8 +15,6 @@
 #include <span>
 #include <type_traits>
 #include <utility>
-
-#include <xtensor/xadapt.hpp>
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
@@ -159,10 +158,6 @@ namespace precast
         {
             return data()[flat_index_of(static_cast<std::size_t>(index)...)];
         }
-
-        // An xtensor expression over the elements (no copy), for xtensor's functions: xt::sum(b.view()) etc.
-        [[nodiscard]] auto view() noexcept { return xt::adapt(data(), size, xt::no_ownership(), S::extents); }
-        [[nodiscard]] auto view() const noexcept { return xt::adapt(data(), size, xt::no_ownership(), S::extents); }
 
         // A copy of the elements as a tensor value.
         [[nodiscard]] tensor_type to_tensor() const

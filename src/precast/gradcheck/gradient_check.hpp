@@ -403,7 +403,7 @@ namespace precast
 
     // Checks a whole network + loss: the input gradient and every trainable layer's parameter gradients. The targets
     // are what the trainer would give the loss (one label per position for an output of rank > 1).
-    PRECAST_EXPORT template <class Net, loss Loss, std::size_t B>
+    PRECAST_EXPORT template <neural_network Net, loss Loss, std::size_t B>
     gradcheck_result check_network(const Net& subject, const Loss& loss_function,
                                    batch_view<const typename Net::value_type, B, typename Net::input_shape> x_in,
                                    loss_targets<Loss, typename Net::output_shape, B, typename Net::value_type> targets, gradcheck_options options = {})

@@ -412,14 +412,14 @@ namespace precast
     }
 
     // Writes net's parameters to path (atomically: a temporary file, then a rename).
-    PRECAST_EXPORT template <class Net>
+    PRECAST_EXPORT template <neural_network Net>
     void save_model(const std::filesystem::path& path, const Net& net)
     {
         detail::write_atomically(path, detail::model_bytes(net, 0));
     }
 
     // Writes net's parameters and the optimizer's state (to resume training where it stopped).
-    template <class Net, optimizer O>
+    template <neural_network Net, optimizer O>
     void save_model(const std::filesystem::path& path, const Net& net, const O& /*optimizer*/, const typename Net::template optimizer_state<O>& state)
     {
         static_assert(saveable_state<typename O::template state<float, 1>>,
@@ -446,7 +446,7 @@ namespace precast
 
     // Reads parameters saved from a network of the same architecture and element type into net. Any problem is a
     // model_file_error naming the file and what is wrong, and leaves net unchanged.
-    PRECAST_EXPORT template <class Net>
+    PRECAST_EXPORT template <neural_network Net>
     void load_model(const std::filesystem::path& path, Net& net)
     {
         std::uint64_t section = 0;
@@ -455,7 +455,7 @@ namespace precast
     }
 
     // Reads parameters and optimizer state (the file must hold the state of the same optimizer type).
-    template <class Net, optimizer O>
+    template <neural_network Net, optimizer O>
     void load_model(const std::filesystem::path& path, Net& net, const O& /*optimizer*/, typename Net::template optimizer_state<O>& state)
     {
         static_assert(saveable_state<typename O::template state<float, 1>>,

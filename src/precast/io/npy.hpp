@@ -416,7 +416,7 @@ namespace precast
     }
 
     // Every parameter tensor of net as "<layer index>.<tensor name>" in an uncompressed .npz (np.load reads it).
-    PRECAST_EXPORT template <class Net>
+    PRECAST_EXPORT template <neural_network Net>
     void save_npz(const std::filesystem::path& path, const Net& net)
     {
         using T = typename Net::value_type;
@@ -429,7 +429,7 @@ namespace precast
 
     // Reads what save_npz wrote (or NumPy with the same names and shapes) into net; float32 or float64 arrays are
     // converted to the network's element type. Missing names, other shapes: npy_error, and net is unchanged.
-    PRECAST_EXPORT template <class Net>
+    PRECAST_EXPORT template <neural_network Net>
     void load_npz(const std::filesystem::path& path, Net& net)
     {
         using T = typename Net::value_type;

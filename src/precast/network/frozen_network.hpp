@@ -67,7 +67,7 @@ namespace precast
         using frozen_stage = typename frozen_stage_of<L>::type;
     }
 
-    PRECAST_EXPORT template <class Net>
+    PRECAST_EXPORT template <neural_network Net>
     class frozen_network
     {
         using T = typename Net::value_type;

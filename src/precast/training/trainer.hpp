@@ -71,7 +71,7 @@ namespace precast
         double seconds = 0.0;
     };
 
-    PRECAST_EXPORT template <std::size_t B, class Net, loss Loss, optimizer Optimizer>
+    PRECAST_EXPORT template <std::size_t B, neural_network Net, loss Loss, optimizer Optimizer>
     class trainer
     {
         static_assert(B > 0, "precast::trainer<B, ...>: the batch size must be at least 1");
