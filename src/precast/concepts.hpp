@@ -250,13 +250,23 @@ namespace precast
     PRECAST_EXPORT template <class O>
     concept adjusts_step_context = requires(const O& o, step_context& context, double norm) { o.adjust(context, norm); };
 
+    // uses_gradient_norm<O>: an adjusts_step_context optimizer with O::needs_gradient_norm true, for which the
+    // network computes the global gradient norm before each step (clip_by_global_norm).
+    PRECAST_EXPORT template <class O>
+    concept uses_gradient_norm = adjusts_step_context<O> && requires { requires O::needs_gradient_norm; };
+
     // saveable_state<S>: an optimizer state that model files can save: s.tensors() is a tuple of references to its
-    // tensor_buffers and, if it has scalar state, s.scalars() a tuple of references to numbers.
+    // tensor_buffers.
     PRECAST_EXPORT template <class S>
     concept saveable_state = requires(S& s) {
         { s.tensors() };
         requires std::tuple_size_v<std::remove_cvref_t<decltype(s.tensors())>> >= 0;
     };
+
+    // state_with_scalars<S>: a saveable_state that also has scalar state (a step count of its own, Nadam's mu
+    // product): s.scalars() is a tuple of references to numbers, saved as f64.
+    PRECAST_EXPORT template <class S>
+    concept state_with_scalars = saveable_state<S> && requires(S& s) { s.scalars(); };
 
     // ---- networks -------------------------------------------------------------------------------------------------
 

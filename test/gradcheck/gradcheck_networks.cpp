@@ -5,7 +5,6 @@ namespace precast_gradcheck
     void check_networks(suite& s)
     {
         networks<double>(s);
-        networks<float>(s);
         networks_double_only(s);
     }
 }

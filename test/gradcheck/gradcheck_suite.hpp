@@ -135,7 +135,9 @@ namespace precast_gradcheck
         layer_case<dense_layer<T, precast::shape<7>, 17>, 1>(s);  // batch of one
         layer_case<sigmoid_layer<T, precast::shape<17>>, 1>(s);
         shaped_layers<T, precast::shape<3, 5>>(s);
-        shaped_layers<T, precast::shape<2, 3, 4>>(s);
+        // Rank 3: the layers that fold axes (the rest are elementwise, whatever the rank).
+        layer_case<dense_layer<T, precast::shape<2, 3, 4>, 5>, 2>(s);
+        layer_case<softmax_layer<T, precast::shape<2, 3, 4>>, 2>(s);
     }
 
     // ---- losses --------------------------------------------------------------------------------------------------
@@ -239,4 +241,5 @@ namespace precast_gradcheck
     void check_layers_float(suite& s);
     void check_losses(suite& s);
     void check_networks(suite& s);
+    void check_networks_float(suite& s);
 }

@@ -69,6 +69,9 @@ namespace
     static_assert(conforms_with_saveable_state<scheduled<adam, cosine_decay>>() && adjusts_step_context<scheduled<adam, cosine_decay>>);
     static_assert(conforms_with_saveable_state<clip_by_global_norm<momentum>>() && adjusts_step_context<clip_by_global_norm<momentum>>);
     static_assert(optimizer<any_optimizer> && !saveable_state<any_optimizer::state<float, 5>>);
+    static_assert(uses_gradient_norm<clip_by_global_norm<momentum>> && !uses_gradient_norm<clip_by_value<momentum>>);
+    static_assert(!uses_gradient_norm<scheduled<adam, cosine_decay>> && uses_gradient_norm<scheduled<clip_by_global_norm<adam>, cosine_decay>>);
+    static_assert(state_with_scalars<nadam::state<float, 5>> && !state_with_scalars<adam::state<float, 5>>);
 
     // ---- shipped initializers -------------------------------------------------------------------------------------------
     static_assert(initializer<glorot_uniform> && initializer<glorot_normal> && initializer<he_uniform> && initializer<he_normal>);

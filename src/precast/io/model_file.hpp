@@ -223,7 +223,7 @@ namespace precast
         {
             std::size_t total = 0;
             std::apply([&](auto&... t) { ((total += t.bytes), ...); }, s.tensors());
-            if constexpr (requires { s.scalars(); })
+            if constexpr (state_with_scalars<State>)
             {
                 std::apply([&](auto&... v) { ((total += sizeof(double), (void)v), ...); }, s.scalars());
             }
@@ -436,7 +436,7 @@ namespace precast
         detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
             auto& layer_state = s.template layer<I>();
             std::apply([&](auto&... t) { (w.put_array(t.data(), t.size), ...); }, layer_state.tensors());
-            if constexpr (requires { layer_state.scalars(); })
+            if constexpr (state_with_scalars<std::remove_cvref_t<decltype(layer_state)>>)
             {
                 std::apply([&](auto&... v) { (w.put(static_cast<double>(v)), ...); }, layer_state.scalars());
             }
@@ -480,7 +480,7 @@ namespace precast
         detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
             auto& layer_state = state.template layer<I>();
             std::apply([&](auto&... t) { (r.get_array(t.data(), t.size), ...); }, layer_state.tensors());
-            if constexpr (requires { layer_state.scalars(); })
+            if constexpr (state_with_scalars<std::remove_cvref_t<decltype(layer_state)>>)
             {
                 std::apply([&](auto&... v) { ((v = static_cast<std::remove_cvref_t<decltype(v)>>(r.get<double>())), ...); }, layer_state.scalars());
             }

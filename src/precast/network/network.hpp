@@ -348,7 +348,7 @@ namespace precast
             if constexpr (adjusts_step_context<O>)
             {
                 double norm = 0;
-                if constexpr (requires { requires O::needs_gradient_norm; })
+                if constexpr (uses_gradient_norm<O>)
                 {
                     norm = gradient_norm();
                 }

@@ -44,13 +44,7 @@ namespace precast::detail
                 inner_.adjust(context, gradient_norm);
             }
         }
-        static constexpr bool inner_needs_gradient_norm = [] {
-            if constexpr (requires { O::needs_gradient_norm; })
-            {
-                return O::needs_gradient_norm;
-            }
-            return false;
-        }();
+        static constexpr bool inner_needs_gradient_norm = uses_gradient_norm<O>;
 
     private:
         O inner_;
