@@ -31,9 +31,13 @@
 #include <precast/layers/dropout.hpp>
 #include <precast/layers/elu.hpp>
 #include <precast/layers/identity.hpp>
+#include <precast/layers/gru.hpp>
 #include <precast/layers/leaky_relu.hpp>
+#include <precast/layers/lstm.hpp>
+#include <precast/layers/recurrent.hpp>
 #include <precast/layers/relu.hpp>
 #include <precast/layers/reshape.hpp>
+#include <precast/layers/rnn.hpp>
 #include <precast/layers/sigmoid.hpp>
 #include <precast/layers/softmax.hpp>
 #include <precast/layers/tanh.hpp>

@@ -1,0 +1,87 @@
+// gru<H>: the gated recurrent unit of torch.nn.GRU (Cho et al. 2014, with the reset gate applied after the
+// recurrent product, as cuDNN and Keras' reset_after=True):
+//   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)       z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+//   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))    h' = (1 - z) * n + z * h
+// Gate blocks in the order r, z, n. Input [steps, features]; output [steps, H], or [H] with last_step;
+// stateful carries the state between forward passes (layers/recurrent.hpp).
+//
+// Backward, with dh = dLoss/dh': dn = dh (1 - z), dz = dh (h - n), and h gets dh z directly besides what flows
+// through W_hh; the recurrent projection of n gets dn_pre * r, its input projection dn_pre.
+#pragma once
+
+#include <cstddef>
+
+#include <precast/core/scalar.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/export.hpp>
+#include <precast/layers/recurrent.hpp>
+
+namespace precast
+{
+    // The cell of gru<H>. After forward the gate row holds r, z, n.
+    PRECAST_EXPORT struct gru_cell
+    {
+        static constexpr std::size_t gates = 3;
+        static constexpr bool has_cell_state = false;
+        static constexpr const char* name = "gru";
+
+        template <scalar T>
+        static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, T* h, T* /*c*/,
+                                T* /*c_tanh*/) noexcept
+        {
+            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+                using batch = kernels::simd_batch<T>;
+                const batch r = detail::sigmoid_of(l.load(gates_row) + l.load(recurrent));
+                const batch z = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n));
+                const batch candidate = detail::tanh_of(l.load(gates_row + 2 * n) + r * l.load(recurrent + 2 * n));
+                const batch previous = l.load(h_prev);
+                l.store(gates_row, r);
+                l.store(gates_row + n, z);
+                l.store(gates_row + 2 * n, candidate);
+                l.store(h, candidate + z * (previous - candidate));
+            });
+        }
+
+        template <scalar T>
+        static void backward_row(std::size_t n, const T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, const T* /*h*/,
+                                 const T* /*c_tanh*/, const T* dh, T* /*dc*/, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
+        {
+            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+                using batch = kernels::simd_batch<T>;
+                const batch one(T(1));
+                const batch r = l.load(gates_row);
+                const batch z = l.load(gates_row + n);
+                const batch candidate = l.load(gates_row + 2 * n);
+                const batch g = l.load(dh);
+                const batch d_candidate = g * (one - z) * (one - candidate * candidate);
+                const batch d_update = g * (l.load(h_prev) - candidate) * z * (one - z);
+                const batch d_reset = d_candidate * l.load(recurrent + 2 * n) * r * (one - r);
+                l.store(dz_input, d_reset);
+                l.store(dz_input + n, d_update);
+                l.store(dz_input + 2 * n, d_candidate);
+                l.store(dz_recurrent, d_reset);
+                l.store(dz_recurrent + n, d_update);
+                l.store(dz_recurrent + 2 * n, d_candidate * r);
+                l.store(dh_prev, g * z);
+            });
+        }
+    };
+
+    // The concrete layer: gru_layer<float, shape<steps, features>, H>.
+    PRECAST_EXPORT template <scalar T, static_shape InputShape, std::size_t H, sequence_output Output = sequence_output::every_step, bool Stateful = false>
+    using gru_layer = recurrent_layer<gru_cell, T, InputShape, H, Output, Stateful>;
+
+    // The spec: gru<H, Options...> with options (any order) every_step (the default) or last_step, and stateful.
+    PRECAST_EXPORT template <std::size_t H, class... Options>
+    struct gru
+    {
+        static_assert(H > 0, "precast::gru<H>: the hidden size H must be at least 1");
+        static_assert(((detail::has_option<Options, every_step, last_step, stateful>) && ...),
+                      "precast::gru<H, Options...>: an option is not one of every_step, last_step, stateful");
+        static_assert(!(detail::has_option<every_step, Options...> && detail::has_option<last_step, Options...>),
+                      "precast::gru<H, Options...>: every_step or last_step, not both");
+
+        template <scalar T, static_shape In>
+        using bind = gru_layer<T, In, H, detail::output_option<Options...>, detail::has_option<stateful, Options...>>;
+    };
+}
