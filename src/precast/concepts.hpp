@@ -176,6 +176,36 @@ namespace precast
         f.run(in, out);
     };
 
+    // positionwise_layer<L>: L acts on each position of its input's last axis alike (dense, activations, softmax,
+    // dropout): L::per_position is the same layer on one position (input shape<last extent>), and
+    // l.per_position_form() makes one with l's parameters. streaming_network runs such layers a step at a time.
+    PRECAST_EXPORT template <class L>
+    concept positionwise_layer = layer<L> && requires(const L& l) {
+        typename L::per_position;
+        requires layer<typename L::per_position>;
+        requires std::same_as<typename L::per_position::input_shape, shape<last_extent<typename L::input_shape>>>;
+        { l.per_position_form() } -> std::same_as<typename L::per_position>;
+    };
+
+    // recurrent_state<L>: L's workspace carries state from one forward pass to the next (a stateful recurrent
+    // layer); ws.reset_state() starts afresh. network::reset_state and the trainer (each epoch) call it.
+    PRECAST_EXPORT template <class L>
+    concept recurrent_state = layer<L> && requires(typename L::template workspace<1>& ws) { ws.reset_state(); };
+
+    // streamable_layer<L>: a layer over time, [steps, features] -> [steps, H] or [H], with a one-step form for
+    // streaming_network: L::stream, built from a const L&, with refresh(const L&), reset() (zero state) and
+    // run(in, out) for one step on padded buffers (as frozen_form's), keeping the state between calls;
+    // L::output says whether the layer's output keeps the steps axis.
+    PRECAST_EXPORT template <class L>
+    concept streamable_layer = layer<L> && requires(typename L::stream& s, const L& l, const typename L::value_type* in, typename L::value_type* out) {
+        typename L::stream;
+        requires std::constructible_from<typename L::stream, const L&>;
+        s.refresh(l);
+        s.reset();
+        s.run(in, out);
+        { L::output } -> std::convertible_to<sequence_output>;
+    };
+
     // The bytes a layer's workspace holds for a batch of B (0 for no_workspace).
     PRECAST_EXPORT template <layer L, std::size_t B>
     consteval std::size_t workspace_bytes_of()
@@ -272,7 +302,8 @@ namespace precast
 
     // neural_network<N>: what the trainer, the gradient checker, model files and frozen_network use of a network
     // (precast::network<...> is one): its element type and shapes, its bound layers (layer_type<I>, at<I>(),
-    // for_each_layer), workspaces for a batch size, forward(ws, mode) and backward(ws, input_gradient).
+    // for_each_layer), workspaces for a batch size, forward(ws, mode) and backward(ws, input_gradient), and
+    // whether forward passes carry state from one to the next (has_recurrent_state; reset_state(ws) clears it).
     PRECAST_EXPORT template <class N>
     concept neural_network = requires(N& n, const N& cn, typename N::template workspace<1>& ws) {
         typename N::value_type;
@@ -280,8 +311,10 @@ namespace precast
         typename N::output_shape;
         typename N::layers_type;
         { N::depth } -> std::convertible_to<std::size_t>;
+        { N::has_recurrent_state } -> std::convertible_to<bool>;
         n.forward(ws, mode::inference);
         n.backward(ws, true);
+        n.reset_state(ws);
         cn.for_each_layer([](auto, const auto&) {});
     } && scalar<typename N::value_type> && static_shape<typename N::input_shape> && static_shape<typename N::output_shape>;
 

@@ -72,6 +72,7 @@
 
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
+#include <precast/network/streaming_network.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/trainer.hpp>

@@ -24,6 +24,13 @@ namespace precast
     };
 
     // The workspace of a layer that needs nothing beyond its input and output.
+    // What a layer over time outputs: every step, [steps, H], or the last, [H].
+    PRECAST_EXPORT enum class sequence_output
+    {
+        every_step,
+        last_step
+    };
+
     PRECAST_EXPORT struct no_workspace
     {
     };

@@ -179,6 +179,10 @@ namespace precast
             return {c, x, y, dx};
         }
 
+        // The same function on one position (concepts.hpp, positionwise_layer), for streaming_network.
+        using per_position = activation_layer<Function, T, shape<last_extent<Shape>>>;
+        [[nodiscard]] per_position per_position_form() const noexcept { return {}; }
+
         // The batch-1 form for frozen_network (concepts.hpp, frozen_form): whole padded registers, no tail.
         class frozen
         {

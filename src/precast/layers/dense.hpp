@@ -169,6 +169,15 @@ namespace precast
         // The batch-1 form for frozen_network (concepts.hpp, frozen_form), for a vector input.
         using frozen = std::conditional_t<P == 1, detail::frozen_dense<T, In, Out, HasBias>, void>;
 
+        // The same layer on one position (concepts.hpp, positionwise_layer): streaming_network runs it a step at a time.
+        using per_position = dense_layer<T, shape<In>, Out, HasBias>;
+        [[nodiscard]] per_position per_position_form() const
+        {
+            per_position one;
+            one.parameters() = parameters_;
+            return one;
+        }
+
     private:
         parameter_vector parameters_;
         parameter_vector gradients_;

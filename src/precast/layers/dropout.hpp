@@ -82,6 +82,10 @@ namespace precast
             }
         }
 
+        // One position, for streaming_network (inference: the identity).
+        using per_position = dropout_layer<T, shape<last_extent<Shape>>, Rate>;
+        [[nodiscard]] per_position per_position_form() const noexcept { return {}; }
+
         // The batch-1 form for frozen_network: inference, so the identity on the padded sample.
         class frozen
         {

@@ -55,9 +55,6 @@ namespace precast
     {
     };
 
-    // What a recurrent layer outputs.
-    PRECAST_EXPORT enum class sequence_output { every_step, last_step };
-
     namespace detail
     {
         template <class Option, class... Options>

@@ -82,6 +82,10 @@ namespace precast
                 }
             }
         }
+
+        // One position (one distribution), for streaming_network.
+        using per_position = softmax_layer<T, shape<N>>;
+        [[nodiscard]] per_position per_position_form() const noexcept { return {}; }
     };
 
     PRECAST_EXPORT struct softmax

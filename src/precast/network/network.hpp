@@ -49,6 +49,20 @@ namespace precast
             }
             return 0;
         }
+        // A layer whose state flows from one forward pass into the next (a recurrent layer with `stateful`).
+        template <class L>
+        consteval bool carries_state()
+        {
+            if constexpr (!recurrent_state<L>)
+            {
+                return false;
+            }
+            else if constexpr (requires { L::is_stateful; })
+            {
+                return L::is_stateful;
+            }
+            return true;
+        }
         template <class L>
         consteval std::size_t backward_flops_of()
         {
@@ -307,6 +321,26 @@ namespace precast
                 },
                 std::make_index_sequence<depth>{});
         }
+
+        // Starts every stream afresh in this workspace: each stateful recurrent layer (concepts.hpp,
+        // recurrent_state) begins its next forward pass from zeros. Layers without state are untouched.
+        template <std::size_t B>
+        void reset_state(workspace<B>& ws) noexcept
+        {
+            detail::for_each_index(
+                [&](auto index) {
+                    if constexpr (recurrent_state<layer_type<decltype(index)::value>>)
+                    {
+                        ws.template layer_workspace<decltype(index)::value>().reset_state();
+                    }
+                },
+                std::make_index_sequence<depth>{});
+        }
+
+        // Whether a forward pass depends on the previous one on the same workspace (a stateful recurrent layer).
+        static constexpr bool has_recurrent_state = [] {
+            return []<std::size_t... I>(std::index_sequence<I...>) { return (false || ... || detail::carries_state<layer_type<I>>()); }(std::make_index_sequence<depth>{});
+        }();
 
         // ---- optimizer -------------------------------------------------------------------------------------------
 

@@ -139,10 +139,15 @@ namespace precast
             return step(targets, rows);
         }
 
-        // Loss and accuracy over a data set, in inference mode (dropout off), B samples at a time.
+        // Starts every stream of the network's stateful recurrent layers afresh (network::reset_state).
+        void reset_state() noexcept { net_.reset_state(*workspace_); }
+
+        // Loss and accuracy over a data set, in inference mode (dropout off), B samples at a time. A stateful
+        // network starts from zeros, and batch k + 1 continues the streams of batch k (as fit trains them).
         [[nodiscard]] evaluation evaluate(const dataset<T>& data)
         {
             check_dataset(data);
+            reset_state();
             evaluation result;
             decision_count decisions;
             double loss_sum = 0.0;
@@ -166,7 +171,8 @@ namespace precast
             return result;
         }
 
-        // Trains for options.epochs epochs. The observer may have on_batch(const batch_report&) and
+        // Trains for options.epochs epochs. With a stateful network (truncated backpropagation through time over
+        // long streams) the data set holds, at sample k * B + b, window k of stream b, and options.shuffle is false. The observer may have on_batch(const batch_report&) and
         // on_epoch(const epoch_report&) (either or both, or neither: pass {}).
         template <class Observer = std::nullptr_t>
         std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr,
@@ -180,6 +186,12 @@ namespace precast
             if (options.epochs == 0)
             {
                 throw std::invalid_argument("precast::trainer::fit: epochs must be at least 1");
+            }
+            if (Net::has_recurrent_state && options.shuffle)
+            {
+                throw std::invalid_argument("precast::trainer::fit: the network has a stateful recurrent layer, whose batch k + 1 continues the streams "
+                                            "of batch k (row b of each batch is the next window of stream b); shuffling would break the streams: "
+                                            "pass fit_options{.shuffle = false}");
             }
             const std::size_t full_batches = data.size() / B;
             const std::size_t remainder = data.size() % B;
@@ -206,6 +218,7 @@ namespace precast
                         std::swap(order[i - 1], order[shuffle_rng.below(i)]);
                     }
                 }
+                reset_state();  // each epoch runs the streams from their start
                 double loss_sum = 0.0;
                 decision_count decisions;
                 std::size_t samples = 0;

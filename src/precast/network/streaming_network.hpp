@@ -1,0 +1,206 @@
+// streaming_network<Net>: a recurrent network run one time step at a time, for real-time use (an audio effect
+// per sample, a control loop per tick). The network takes sequences [steps, features]; step(x) takes the
+// features of the next step and returns that step's output, keeping every recurrent layer's state inside;
+// reset() starts a new sequence. A sequence fed step by step gives, at each step, what the network's batch
+// forward pass gives at that position (and for a last_step layer, the last step's output is the network's).
+//
+//   using model = network<input_of<shape<64, 1>>, gru<16>, dense<1>>;
+//   streaming_network<model> stream(net);
+//   for (float sample : audio) out = stream.step(std::span<const float, 1>(&sample, 1))[0];
+//
+// Each recurrent layer runs its one-step form (concepts.hpp, streamable_layer: weights transposed and padded to
+// whole registers, h and c inside). Every other layer must act on one position at a time (positionwise_layer:
+// dense, activations, softmax, dropout) while the steps axis exists, and runs its batch-1 form on one position;
+// after a last_step layer the layers see vectors and run as in frozen_network. Everything is allocated at
+// construction; step() allocates nothing. One object per thread; refresh(net) takes new weights (the state stays).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <precast/concepts.hpp>
+#include <precast/core/denormals.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
+#include <precast/export.hpp>
+#include <precast/kernels/simd.hpp>
+#include <precast/network/frozen_network.hpp>
+#include <precast/network/network.hpp>
+
+namespace precast
+{
+    namespace detail
+    {
+        // Whether the values entering layer I of Net still have the steps axis.
+        template <class Net, std::size_t I>
+        consteval bool steps_axis_at()
+        {
+            if constexpr (I == 0)
+            {
+                return true;
+            }
+            else
+            {
+                using previous = typename Net::template layer_type<I - 1>;
+                if constexpr (streamable_layer<previous>)
+                {
+                    return previous::output == sequence_output::every_step;
+                }
+                else
+                {
+                    return steps_axis_at<Net, I - 1>();
+                }
+            }
+        }
+
+        // The values of one step entering layer I (or leaving the network, I = depth).
+        template <class Net, std::size_t I>
+        consteval std::size_t step_size_at()
+        {
+            using S = typename Net::template shape_at<I>;
+            if constexpr (steps_axis_at<Net, I>())
+            {
+                return last_extent<S>;
+            }
+            else
+            {
+                return S::size;
+            }
+        }
+
+        // A position-wise layer on one step: its per-position form's batch-1 stage.
+        template <class L>
+        class per_position_stage
+        {
+        public:
+            using T = typename L::value_type;
+            explicit per_position_stage(const L& l) : stage_(l.per_position_form()) {}
+            void refresh(const L& l) { stage_.refresh(l.per_position_form()); }
+            void reset() noexcept {}
+            void run(const T* in, T* out) noexcept { stage_.run(in, out); }
+
+        private:
+            frozen_stage<typename L::per_position> stage_;
+        };
+
+        // A layer on vectors after the steps axis is gone: frozen_network's stage.
+        template <class L>
+        class vector_stage
+        {
+        public:
+            using T = typename L::value_type;
+            explicit vector_stage(const L& l) : stage_(l) {}
+            void refresh(const L& l) { stage_.refresh(l); }
+            void reset() noexcept {}
+            void run(const T* in, T* out) noexcept { stage_.run(in, out); }
+
+        private:
+            frozen_stage<L> stage_;
+        };
+
+        template <class Net, std::size_t I>
+        consteval bool streams_at()
+        {
+            using L = typename Net::template layer_type<I>;
+            return streamable_layer<L> || !steps_axis_at<Net, I>() || positionwise_layer<L>;
+        }
+
+        template <class Net, std::size_t I>
+        struct stream_stage_of
+        {
+            using L = typename Net::template layer_type<I>;
+            static_assert(streams_at<Net, I>(), "precast::streaming_network: a layer of this network mixes the steps axis (a reshape, flatten or a "
+                                                "layer on whole sequences before the last recurrent layer), so it cannot run one step at a time; "
+                                                "only recurrent layers and position-wise layers (dense, activations, softmax, dropout) can");
+            static auto pick()
+            {
+                if constexpr (streamable_layer<L>)
+                {
+                    return std::type_identity<typename L::stream>{};
+                }
+                else if constexpr (steps_axis_at<Net, I>())
+                {
+                    return std::type_identity<per_position_stage<L>>{};
+                }
+                else
+                {
+                    return std::type_identity<vector_stage<L>>{};
+                }
+            }
+            using type = typename decltype(pick())::type;
+        };
+    }
+
+    PRECAST_EXPORT template <neural_network Net>
+    class streaming_network
+    {
+        using T = typename Net::value_type;
+        static constexpr std::size_t depth = Net::depth;
+        static_assert(Net::input_shape::rank == 2, "precast::streaming_network: the network must take sequences, input_of<shape<steps, features>>");
+        static_assert([]<std::size_t... I>(std::index_sequence<I...>) { return (false || ... || streamable_layer<typename Net::template layer_type<I>>); }(
+                          std::make_index_sequence<depth>{}),
+                      "precast::streaming_network: the network has no recurrent layer; for one sample at a time use frozen_network");
+
+        template <std::size_t... I>
+        static auto make_stages(std::index_sequence<I...>) -> std::tuple<typename detail::stream_stage_of<Net, I>::type...>;
+        using stages_type = decltype(make_stages(std::make_index_sequence<depth>{}));
+
+        static constexpr std::size_t buffer_size = []<std::size_t... I>(std::index_sequence<I...>) {
+            std::size_t largest = 0;
+            ((largest = std::max(largest, kernels::padded_size<T>(detail::step_size_at<Net, I>()))), ...);
+            return largest;
+        }(std::make_index_sequence<depth + 1>{});
+
+    public:
+        using value_type = T;
+        using network_type = Net;
+        // The features of one step, and what the network outputs for one step.
+        static constexpr std::size_t step_input_size = detail::step_size_at<Net, 0>();
+        static constexpr std::size_t step_output_size = detail::step_size_at<Net, depth>();
+
+        explicit streaming_network(const Net& net) : streaming_network(net, std::make_index_sequence<depth>{}) {}
+
+        // New weights from net (after more training); the recurrent state is kept.
+        void refresh(const Net& net)
+        {
+            detail::for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(net.template at<decltype(i)::value>()); },
+                                   std::make_index_sequence<depth>{});
+        }
+
+        // A new sequence: every recurrent layer's state to zero.
+        void reset() noexcept
+        {
+            detail::for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).reset(); }, std::make_index_sequence<depth>{});
+        }
+
+        // The next step of the sequence; the result stays valid until the next call (on this object).
+        std::span<const T, step_output_size> step(std::span<const T, step_input_size> x) noexcept
+        {
+            const denormal_scope flush_subnormals;
+            T* in = buffers_[0].data();
+            T* out = buffers_[1].data();
+            std::copy(x.begin(), x.end(), in);
+            std::fill(in + step_input_size, in + buffer_size, T(0));
+            detail::for_each_index(
+                [&](auto i) {
+                    std::get<decltype(i)::value>(stages_).run(in, out);
+                    std::swap(in, out);
+                },
+                std::make_index_sequence<depth>{});
+            return std::span<const T, step_output_size>(in, step_output_size);
+        }
+
+    private:
+        template <std::size_t... I>
+        streaming_network(const Net& net, std::index_sequence<I...>) : stages_(typename detail::stream_stage_of<Net, I>::type(net.template at<I>())...)
+        {
+        }
+
+        stages_type stages_;
+        tensor_buffer<T, shape<buffer_size>> buffers_[2];
+    };
+}
