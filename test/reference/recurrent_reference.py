@@ -7,10 +7,16 @@ what PyTorch computes: the output y and the gradients of sum(y * r) with respect
 The stateful case runs two consecutive windows, the second from the first's final state detached (truncated
 BPTT), and records the second window's output and gradients.
 
+Also writes test/data/pytorch_lstm_linear.npz: the state_dict of an nn.LSTM followed by an nn.Linear, named as
+precast's save_npz names them ("0.weight_ih", ..., "1.weights", "1.bias"), with the model's input and output in
+the "npz_lstm_linear" case.
+
 Regenerate with: /usr/bin/python3 test/reference/recurrent_reference.py > test/data/recurrent_reference.txt
 """
+import os
 import sys
 
+import numpy
 import torch
 
 torch.set_default_dtype(torch.float64)
@@ -75,6 +81,26 @@ def case(name, kind, batch, steps, features, hidden, last_step=False, nonlineari
     emit("dx", x.grad)
 
 
+def npz_case(seed=10):
+    gen = torch.Generator().manual_seed(seed)
+    lstm = torch.nn.LSTM(3, 6, batch_first=True)
+    head = torch.nn.Linear(6, 4)
+    with torch.no_grad():
+        for p in list(lstm.parameters()) + list(head.parameters()):
+            p.copy_(torch.rand(p.shape, generator=gen) - 0.5)
+    x = torch.rand(2, 5, 3, generator=gen) * 2 - 1
+    with torch.no_grad():
+        y = head(lstm(x)[0])
+    arrays = {f"0.{name.removesuffix('_l0')}": t.detach().numpy() for name, t in lstm.state_dict().items()}
+    arrays["1.weights"] = head.weight.detach().numpy()
+    arrays["1.bias"] = head.bias.detach().numpy()
+    here = os.path.dirname(os.path.abspath(__file__))
+    numpy.savez(os.path.join(here, "..", "data", "pytorch_lstm_linear.npz"), **arrays)
+    print("case npz_lstm_linear lstm 2 5 3 6 0 tanh 0.0 1")
+    emit("x0", x)
+    emit("y", y)
+
+
 def main():
     print(f"# PyTorch {torch.__version__}, float64; made by test/reference/recurrent_reference.py")
     case("rnn_tanh", "rnn", batch=2, steps=3, features=5, hidden=4, seed=1)
@@ -86,6 +112,7 @@ def main():
     case("lstm_forget_bias", "lstm", batch=2, steps=3, features=3, hidden=5, forget_bias=1.0, seed=7)
     case("lstm_stateful", "lstm", batch=2, steps=4, features=3, hidden=5, initial_state=False, windows=2, seed=8)
     case("gru_stateful", "gru", batch=2, steps=3, features=2, hidden=3, initial_state=False, windows=3, seed=9)
+    npz_case()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,280 @@
+// Recurrent layers in networks: stacks and heads on the last axis gradient-check end to end; streaming (one
+// step at a time) equals the batch forward pass; a stateful network over consecutive windows equals one pass
+// over the whole sequence; the trainer resets streams and refuses to shuffle them; a PyTorch model's .npz loads
+// and computes what PyTorch computed, and saves back.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/precast_under_test.hpp"
+
+namespace
+{
+    using namespace precast;  // NOLINT(google-build-using-namespace)
+
+    template <class T>
+    std::vector<T> uniform(std::size_t n, std::uint64_t seed, double lo = -1.0, double hi = 1.0)
+    {
+        random_engine rng(seed);
+        std::vector<T> v(n);
+        for (T& x : v)
+        {
+            x = static_cast<T>(rng.uniform(lo, hi));
+        }
+        return v;
+    }
+
+    template <class From, class To>
+    void copy_parameters(const From& from, To& to)
+    {
+        from.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& layer) {
+            if constexpr (From::template is_trainable<I>)
+            {
+                std::copy_n(layer.parameters().data(), layer.parameters().size, to.template at<I>().parameters().data());
+            }
+        });
+    }
+
+    // ---- whole networks against finite differences -----------------------------------------------------------------
+
+    TEST(sequence_networks, stacked_lstms_with_a_per_step_head_gradient_check)
+    {
+        using net_t = network<input_of<shape<5, 3>, double>, lstm<4>, gru<5>, rnn<3, relu>, dense<4>>;
+        const net_t net(glorot_uniform{}, 3);
+        const auto x = uniform<double>(2 * 15, 1);
+        const std::array<label_type, 10> labels{0, 1, 2, 3, 3, 2, 1, 0, 1, 1};
+        const auto r = check_network<net_t, softmax_cross_entropy, 2>(net, {}, batch_view<const double, 2, shape<5, 3>>(x.data()),
+                                                                       std::span<const label_type, 10>(labels));
+        EXPECT_TRUE(r.passed()) << r.subject << ": " << r.max_error();
+    }
+
+    TEST(sequence_networks, a_last_step_classifier_gradient_checks)
+    {
+        using net_t = network<input_of<shape<7, 2>, double>, dense<3>, precast::tanh, lstm<5, last_step, forget_bias<1.0>>, dense<2>>;
+        const net_t net(glorot_uniform{}, 4);
+        const auto x = uniform<double>(3 * 14, 2);
+        const std::array<label_type, 3> labels{1, 0, 1};
+        const auto r = check_network<net_t, softmax_cross_entropy, 3>(net, {}, batch_view<const double, 3, shape<7, 2>>(x.data()),
+                                                                       std::span<const label_type, 3>(labels));
+        EXPECT_TRUE(r.passed()) << r.subject << ": " << r.max_error();
+    }
+
+    // ---- streaming ----------------------------------------------------------------------------------------------
+
+    // Feeds each sample of a batch step by step and compares with the batch forward pass at every position.
+    template <class Net, std::size_t B>
+    double streaming_against_batch(const Net& net, std::uint64_t seed)
+    {
+        using T = typename Net::value_type;
+        constexpr std::size_t steps = Net::input_shape::extents[0];
+        constexpr std::size_t features = Net::input_shape::extents[1];
+        auto ws = std::make_unique<typename Net::template workspace<B>>();
+        const auto x = uniform<T>(B * steps * features, seed);
+        Net copy = net;
+        const auto y = copy.forward(batch_view<const T, B, typename Net::input_shape>(x.data()), *ws);
+        streaming_network<Net> stream(net);
+        constexpr std::size_t out = streaming_network<Net>::step_output_size;
+        constexpr bool per_step = Net::output_shape::rank == 2;
+        double worst = 0;
+        for (std::size_t b = 0; b < B; ++b)
+        {
+            stream.reset();
+            for (std::size_t t = 0; t < steps; ++t)
+            {
+                const auto o = stream.step(std::span<const T, features>(x.data() + (b * steps + t) * features, features));
+                if (per_step || t + 1 == steps)
+                {
+                    for (std::size_t j = 0; j < out; ++j)
+                    {
+                        const T expected = per_step ? y.row(b)[t * out + j] : y.row(b)[j];
+                        const double error = std::fabs(static_cast<double>(o[j]) - static_cast<double>(expected));
+                        worst = std::isnan(error) ? INFINITY : std::max(worst, error);
+                    }
+                }
+            }
+        }
+        return worst;
+    }
+
+    TEST(streaming_network, equals_the_batch_forward_pass_at_every_step)
+    {
+        using lstm_net = network<input_of<shape<9, 3>>, dense<5>, precast::tanh, lstm<17>, lstm<6>, dense<3>, softmax>;
+        using gru_net = network<input_of<shape<9, 1>>, gru<8>, dense<1>>;
+        using rnn_net = network<input_of<shape<4, 2>>, rnn<5, relu>, rnn<3>, dense<2>>;
+        using double_net = network<input_of<shape<6, 3>, double>, gru<7>, lstm<5>, dense<2>>;
+        EXPECT_LE((streaming_against_batch<lstm_net, 3>(lstm_net(glorot_uniform{}, 1), 11)), 2e-6);
+        EXPECT_LE((streaming_against_batch<gru_net, 2>(gru_net(glorot_uniform{}, 2), 12)), 2e-6);
+        EXPECT_LE((streaming_against_batch<rnn_net, 1>(rnn_net(glorot_uniform{}, 3), 13)), 2e-6);
+        EXPECT_LE((streaming_against_batch<double_net, 2>(double_net(glorot_uniform{}, 4), 14)), 1e-14);
+    }
+
+    TEST(streaming_network, a_last_step_network_outputs_at_the_last_step_what_the_batch_pass_does)
+    {
+        using net_t = network<input_of<shape<8, 2>>, gru<6, last_step>, dense<4>, relu, dense<1>>;
+        EXPECT_LE((streaming_against_batch<net_t, 2>(net_t(glorot_uniform{}, 5), 15)), 2e-6);
+        static_assert(streaming_network<net_t>::step_input_size == 2 && streaming_network<net_t>::step_output_size == 1);
+    }
+
+    TEST(streaming_network, reset_starts_a_new_sequence_and_refresh_takes_new_weights)
+    {
+        using net_t = network<input_of<shape<4, 2>>, lstm<3>, dense<1>>;
+        net_t net(glorot_uniform{}, 6);
+        streaming_network<net_t> stream(net);
+        const std::array<float, 2> x{0.5f, -0.25f};
+        const float first = stream.step(x)[0];
+        const float second = stream.step(x)[0];
+        EXPECT_NE(first, second);  // the state moved on
+        stream.reset();
+        EXPECT_EQ(stream.step(x)[0], first);
+        net.at<1>().bias()[0] += 1.0f;
+        stream.refresh(net);
+        stream.reset();
+        EXPECT_NEAR(stream.step(x)[0], first + 1.0f, 1e-6);
+    }
+
+    // ---- stateful layers: truncated backpropagation through time ---------------------------------------------------
+
+    TEST(stateful_network, consecutive_windows_compute_what_one_pass_over_the_whole_sequence_does)
+    {
+        // Streams of 12 steps in windows of 4: the stateful network's outputs, window after window, are the
+        // whole-sequence network's outputs.
+        using whole = network<input_of<shape<12, 2>, double>, lstm<5>, gru<4>, dense<3>>;
+        using windowed = network<input_of<shape<4, 2>, double>, lstm<5, stateful>, gru<4, stateful>, dense<3>>;
+        static_assert(windowed::has_recurrent_state && !whole::has_recurrent_state);
+        const whole reference(glorot_uniform{}, 7);
+        windowed net;
+        copy_parameters(reference, net);
+        const auto x = uniform<double>(2 * 12 * 2, 8);
+        whole reference_copy = reference;
+        auto whole_ws = std::make_unique<whole::workspace<2>>();
+        const auto expected = reference_copy.forward(batch_view<const double, 2, shape<12, 2>>(x.data()), *whole_ws);
+        auto ws = std::make_unique<windowed::workspace<2>>();
+        for (int pass = 0; pass < 2; ++pass)  // the second pass after reset_state repeats the first
+        {
+            net.reset_state(*ws);
+            double worst = 0;
+            for (std::size_t w = 0; w < 3; ++w)
+            {
+                for (std::size_t b = 0; b < 2; ++b)
+                {
+                    std::copy_n(x.data() + b * 24 + w * 8, 8, ws->input().row(b).data());
+                }
+                const auto y = net.forward(*ws, mode::training);
+                for (std::size_t b = 0; b < 2; ++b)
+                {
+                    for (std::size_t i = 0; i < 12; ++i)
+                    {
+                        worst = std::max(worst, std::fabs(y.row(b)[i] - expected.row(b)[w * 12 + i]));
+                    }
+                }
+            }
+            EXPECT_LE(worst, 1e-14) << "pass " << pass;
+        }
+    }
+
+    TEST(stateful_network, the_trainer_refuses_to_shuffle_streams_and_trains_windows_in_order)
+    {
+        using net_t = network<input_of<shape<3, 2>, double>, gru<4, stateful>, dense<2>>;
+        net_t net(glorot_uniform{}, 9);
+        trainer<2, net_t, softmax_cross_entropy, adam> t(net, {}, adam(0.01));
+        const auto data = dataset<double>::with_labels(uniform<double>(4 * 6, 10), 6, {0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1}, 2, 3);
+        try
+        {
+            (void)t.fit(data, {.epochs = 1});
+            FAIL() << "shuffling a stateful network was accepted";
+        }
+        catch (const std::invalid_argument& e)
+        {
+            EXPECT_EQ(std::string(e.what()),
+                      "precast::trainer::fit: the network has a stateful recurrent layer, whose batch k + 1 continues the streams of batch k (row b of each "
+                      "batch is the next window of stream b); shuffling would break the streams: pass fit_options{.shuffle = false}");
+        }
+        // In order, two epochs from the same start state are reproducible: each epoch resets the streams.
+        net_t twin = net;
+        trainer<2, net_t, softmax_cross_entropy, adam> t2(twin, {}, adam(0.01));
+        const auto h1 = t.fit(data, {.epochs = 1, .shuffle = false});
+        const auto h2 = t2.fit(data, {.epochs = 1, .shuffle = false});
+        EXPECT_EQ(h1[0].train.loss, h2[0].train.loss);
+        const auto e1 = t.evaluate(data);
+        const auto e2 = t.evaluate(data);  // evaluate starts from zero state each time
+        EXPECT_EQ(e1.loss, e2.loss);
+    }
+
+    // ---- PyTorch .npz ---------------------------------------------------------------------------------------------
+
+    std::vector<double> reference_array(const std::string& case_name, const std::string& array)
+    {
+        std::ifstream in(std::string(PRECAST_TEST_DATA_DIR) + "/recurrent_reference.txt");
+        std::string line;
+        bool in_case = false;
+        while (std::getline(in, line))
+        {
+            if (line.rfind("case ", 0) == 0)
+            {
+                in_case = line.rfind("case " + case_name + " ", 0) == 0;
+                continue;
+            }
+            std::istringstream header(line);
+            std::string name;
+            std::size_t count = 0;
+            header >> name >> count;
+            std::string values_line;
+            std::getline(in, values_line);
+            if (in_case && name == array)
+            {
+                std::istringstream values(values_line);
+                std::vector<double> v(count);
+                for (double& x : v)
+                {
+                    values >> x;
+                }
+                return v;
+            }
+        }
+        throw std::runtime_error("no array " + array + " in case " + case_name);
+    }
+
+    TEST(recurrent_npz, a_pytorch_lstm_and_linear_load_compute_what_pytorch_computed_and_save_back)
+    {
+        using net_t = network<input_of<shape<5, 3>, double>, lstm<6>, dense<4>>;
+        auto net = std::make_unique<net_t>();
+        load_npz(std::filesystem::path(PRECAST_TEST_DATA_DIR) / "pytorch_lstm_linear.npz", *net);
+        const auto x = reference_array("npz_lstm_linear", "x0");
+        const auto expected = reference_array("npz_lstm_linear", "y");
+        auto ws = std::make_unique<net_t::workspace<2>>();
+        const auto y = net->forward(batch_view<const double, 2, shape<5, 3>>(x.data()), *ws);
+        for (std::size_t i = 0; i < expected.size(); ++i)
+        {
+            EXPECT_NEAR(y.flat()[i], expected[i], 1e-12) << i;
+        }
+        const auto path = std::filesystem::temp_directory_path() / "precast_lstm_round_trip.npz";
+        save_npz(path, *net);
+        auto again = std::make_unique<net_t>(glorot_uniform{}, 99);
+        load_npz(path, *again);
+        std::filesystem::remove(path);
+        EXPECT_TRUE(std::equal(net->at<0>().parameters().span().begin(), net->at<0>().parameters().span().end(), again->at<0>().parameters().span().begin()));
+        // A GRU of the same sizes has other shapes: refused, naming the tensor.
+        using gru_net = network<input_of<shape<5, 3>, double>, gru<6>, dense<4>>;
+        auto wrong = std::make_unique<gru_net>();
+        try
+        {
+            load_npz(std::filesystem::path(PRECAST_TEST_DATA_DIR) / "pytorch_lstm_linear.npz", *wrong);
+            FAIL() << "an LSTM's tensors loaded into a GRU";
+        }
+        catch (const std::exception& e)
+        {
+            EXPECT_NE(std::string(e.what()).find("0.weight_ih"), std::string::npos) << e.what();
+        }
+    }
+}
