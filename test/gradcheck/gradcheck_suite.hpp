@@ -242,4 +242,5 @@ namespace precast_gradcheck
     void check_losses(suite& s);
     void check_networks(suite& s);
     void check_networks_float(suite& s);
+    void check_recurrent(suite& s);
 }

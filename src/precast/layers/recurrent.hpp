@@ -33,6 +33,7 @@
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
+#include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
 #include <precast/kernels/simd.hpp>
 #include <precast/layers/sigmoid.hpp>
@@ -190,6 +191,9 @@ namespace precast
 
         using parameter_vector = tensor_buffer<T, shape<parameter_count>>;
 
+        // Below this many samples the per-step recurrent products use dot products and axpys instead of the GEMM.
+        static constexpr std::size_t small_batch_limit = 4;
+
         // What a forward pass over B samples keeps for backward (gates, states), and the state a stateful layer
         // carries. Rows [t][b] are time-major; rows [b][t] follow the samples (as x and y do).
         template <std::size_t B>
@@ -294,8 +298,22 @@ namespace precast
             {
                 const T* h_prev = ws.h_prev_.data() + t * B * H;
                 T* recurrent = ws.recurrent_.data() + t * B * GH;
-                kernels::gemm<T, B, GH, H, kernels::row_major<H>, kernels::transposed<H>>(h_prev, p + weight_hh_offset, recurrent, false,
-                                                                                          p + bias_hh_offset);
+                if constexpr (B >= small_batch_limit)
+                {
+                    kernels::gemm<T, B, GH, H, kernels::row_major<H>, kernels::transposed<H>>(h_prev, p + weight_hh_offset, recurrent, false,
+                                                                                              p + bias_hh_offset);
+                }
+                else
+                {
+                    // A few rows: dot products read W_hh in place, where the GEMM would repack it at every step.
+                    for (std::size_t b = 0; b < B; ++b)
+                    {
+                        for (std::size_t o = 0; o < GH; ++o)
+                        {
+                            recurrent[b * GH + o] = kernels::dot(h_prev + b * H, p + weight_hh_offset + o * H, H) + p[bias_hh_offset + o];
+                        }
+                    }
+                }
                 const bool last = t + 1 == S;
                 T* h_next = last ? ws.final_h_.data() : ws.h_prev_.data() + (t + 1) * B * H;
                 for (std::size_t b = 0; b < B; ++b)
@@ -379,7 +397,20 @@ namespace precast
                 if (t > 0)
                 {
                     // dh_{t-1} += dz_recurrent W_hh.
-                    kernels::gemm<T, B, H, GH, kernels::row_major<GH>, kernels::row_major<H>>(dz_recurrent, p + weight_hh_offset, ws.dh_next_.data(), true);
+                    if constexpr (B >= small_batch_limit)
+                    {
+                        kernels::gemm<T, B, H, GH, kernels::row_major<GH>, kernels::row_major<H>>(dz_recurrent, p + weight_hh_offset, ws.dh_next_.data(), true);
+                    }
+                    else
+                    {
+                        for (std::size_t b = 0; b < B; ++b)
+                        {
+                            for (std::size_t o = 0; o < GH; ++o)
+                            {
+                                kernels::axpy(dz_recurrent[b * GH + o], p + weight_hh_offset + o * H, ws.dh_next_.data() + b * H, H);
+                            }
+                        }
+                    }
                 }
             }
             // dW_ih = dZ_input^T x over all B * S rows; dW_hh = dZ_recurrent^T h_prev over all S * B rows.
