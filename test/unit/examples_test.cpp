@@ -8,6 +8,7 @@
 #include "linear_regression.hpp"
 #include "mlp.hpp"
 #include "xor.hpp"
+#include "char_rnn.hpp"
 
 namespace
 {
@@ -96,5 +97,29 @@ namespace
         EXPECT_GE(r.test_accuracy, 0.95);
         EXPECT_GE(r.train_accuracy, 0.95);
         EXPECT_LT(r.history.back().train.loss, r.history.front().train.loss / 5);
+    }
+
+    // The character-level RNN: each cell starts out wrong and ends predicting "ello" from "hell".
+    template <class Cell>
+    void expect_char_rnn_learns(const char* name)
+    {
+        std::string first;
+        const auto r = examples::train_char_rnn<Cell>(1, 1000, [&](std::size_t step, double, const std::string& prediction) {
+            if (step == 1)
+            {
+                first = prediction;
+            }
+        });
+        EXPECT_NE(first, "ello") << name;
+        EXPECT_EQ(r.prediction, "ello") << name;
+        EXPECT_GT(r.learned_at_step, 0u) << name;
+        EXPECT_LT(r.final_loss, 0.5) << name;
+    }
+
+    TEST(example_char_rnn, rnn_gru_and_lstm_learn_to_predict_ello_from_hell)
+    {
+        expect_char_rnn_learns<precast::rnn<8>>("rnn");
+        expect_char_rnn_learns<precast::gru<8>>("gru");
+        expect_char_rnn_learns<precast::lstm<8>>("lstm");
     }
 }

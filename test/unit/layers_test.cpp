@@ -2,6 +2,8 @@
 #include <cstddef>
 #include <iterator>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -154,5 +156,84 @@ namespace
         EXPECT_EQ(y2, y);
         again->forward(matrix_view<const float, 1, n>(ones.data()), matrix_view<float, 1, n>(y2.data()), *ws, mode::inference);
         EXPECT_EQ(y2, ones);
+    }
+
+    namespace recurrent
+    {
+        using namespace precast;  // NOLINT(google-build-using-namespace)
+
+        // Worked by hand: h_t = tanh(w x_t + b_ih + u h_{t-1} + b_hh) for one input and one hidden unit.
+        TEST(recurrent_layers, an_rnn_unit_matches_the_recurrence_worked_by_hand)
+        {
+            using cell_layer = rnn_layer<double, shape<2, 1>, 1>;
+            cell_layer l;
+            l.weight_ih()(0, 0) = 0.5;
+            l.weight_hh()(0, 0) = -0.8;
+            l.bias_ih()[0] = 0.1;
+            l.bias_hh()[0] = 0.2;
+            const double x[2] = {1.0, -2.0};
+            double y[2] = {};
+            cell_layer::workspace<1> ws;
+            l.forward(batch_view<const double, 1, shape<2, 1>>(x), batch_view<double, 1, shape<2, 1>>(y), ws, mode::training);
+            const double h1 = std::tanh(0.5 * 1.0 + 0.3);
+            const double h2 = std::tanh(0.5 * -2.0 + 0.3 - 0.8 * h1);
+            EXPECT_NEAR(y[0], h1, 1e-15);
+            EXPECT_NEAR(y[1], h2, 1e-15);
+            // Loss y[1]: dL/dx1 flows through h1 and u; dL/dx2 directly.
+            const double dy[2] = {0.0, 1.0};
+            double dx[2] = {};
+            l.backward(batch_view<const double, 1, shape<2, 1>>(x), batch_view<const double, 1, shape<2, 1>>(y), batch_view<const double, 1, shape<2, 1>>(dy),
+                       batch_view<double, 1, shape<2, 1>>(dx), ws);
+            const double dz2 = 1.0 - h2 * h2;
+            const double dz1 = dz2 * -0.8 * (1.0 - h1 * h1);
+            EXPECT_NEAR(dx[1], dz2 * 0.5, 1e-15);
+            EXPECT_NEAR(dx[0], dz1 * 0.5, 1e-15);
+            EXPECT_NEAR(l.gradients()[cell_layer::weight_hh_offset], dz2 * h1, 1e-15);  // h0 = 0 adds nothing
+            EXPECT_NEAR(l.gradients()[cell_layer::bias_ih_offset], dz1 + dz2, 1e-15);
+        }
+
+        // One LSTM step by hand from the equations of torch.nn.LSTM (gates i, f, g, o), with c0 given.
+        TEST(recurrent_layers, an_lstm_step_matches_its_equations_and_names_its_tensors_as_pytorch)
+        {
+            using cell_layer = lstm_layer<double, shape<1, 1>, 1, sequence_output::last_step>;
+            static_assert(cell_layer::parameter_tensors[0].name == std::string_view("weight_ih") && cell_layer::parameter_tensors[3].name == std::string_view("bias_hh"));
+            static_assert(cell_layer::parameter_count == 4 + 4 + 4 + 4);
+            cell_layer l;
+            const double w[4] = {0.3, -0.2, 0.9, 0.5};  // i, f, g, o
+            for (std::size_t k = 0; k < 4; ++k)
+            {
+                l.weight_ih()(k, 0) = w[k];
+                l.weight_hh()(k, 0) = 1.0;  // h0 = 0: never used
+                l.bias_ih()[k] = 0.1 * static_cast<double>(k);
+                l.bias_hh()[k] = 0.0;
+            }
+            cell_layer::workspace<1> ws;
+            ws.initial_cell_state()(0, 0) = 0.7;
+            const double x = 2.0;
+            double h = 0;
+            l.forward(batch_view<const double, 1, shape<1, 1>>(&x), batch_view<double, 1, shape<1>>(&h), ws, mode::inference);
+            const auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+            const double i = sigmoid(0.6), f = sigmoid(-0.4 + 0.1), g = std::tanh(1.8 + 0.2), o = sigmoid(1.0 + 0.3);
+            const double c = f * 0.7 + i * g;
+            EXPECT_NEAR(h, o * std::tanh(c), 1e-15);
+            EXPECT_NEAR(ws.final_cell_state()(0, 0), c, 1e-15);
+        }
+
+        TEST(recurrent_layers, a_gru_network_streams_one_step_at_a_time_as_its_batch_pass_computes)
+        {
+            using net_t = network<input_of<shape<3, 2>>, gru<4>, lstm<3, forget_bias<1.0>>, rnn<2, last_step>, dense<1>>;
+            const net_t net(glorot_uniform{}, 1);
+            net_t copy = net;
+            auto ws = std::make_unique<net_t::workspace<1>>();
+            const float x[6] = {0.1f, -0.4f, 0.9f, 0.3f, -0.7f, 0.2f};
+            const float expected = copy.forward(batch_view<const float, 1, shape<3, 2>>(x), *ws)(0, 0);
+            streaming_network<net_t> stream(net);
+            float last = 0;
+            for (std::size_t t = 0; t < 3; ++t)
+            {
+                last = stream.step(std::span<const float, 2>(x + 2 * t, 2))[0];
+            }
+            EXPECT_NEAR(last, expected, 1e-6);
+        }
     }
 }
