@@ -1,6 +1,7 @@
 // The classic examples, asserted. Reference values come from the mathematics, not from the code under test.
 #include <cmath>
 #include <cstddef>
+#include <string>
 
 #include <gtest/gtest.h>
 
