@@ -20,6 +20,7 @@ apt_packages=(
   libeigen3-dev                                        # the benchmark compares against hand-written Eigen
   zlib1g-dev
   dataset-fashion-mnist
+  fortunes                                             # English text for the character-level language model (examples/char_lm)
 )
 
 missing=()
