@@ -159,4 +159,42 @@ namespace
         }
         EXPECT_EQ(allocations.load() - before_frozen, 0u);
     }
+
+    // Recurrent layers: every step of BPTT works in the workspace made with the trainer (batches below and above
+    // the GEMM threshold of the per-step products, a stateful stack, one label per step).
+    TEST(training_step, allocates_nothing_for_recurrent_networks)
+    {
+        using lstm_net = network<input_of<shape<16, 8>>, lstm<32, stateful>, gru<16>, dense<8>>;
+        using rnn_net = network<input_of<shape<5, 3>, double>, rnn<7, relu>, lstm<5, last_step>, dense<2>>;
+        std::vector<float> x(8 * 16 * 8, 0.25f);
+        std::vector<label_type> labels(8 * 16);
+        for (std::size_t i = 0; i < labels.size(); ++i)
+        {
+            labels[i] = static_cast<label_type>(i % 8);
+        }
+        EXPECT_EQ((allocations_in_100_steps<lstm_net, softmax_cross_entropy, 8, adam>(x, std::span<const label_type, 128>(labels.data(), 128), adam())), 0u);
+        std::vector<double> xd(2 * 15, 0.5);
+        std::vector<label_type> two{0, 1};
+        EXPECT_EQ((allocations_in_100_steps<rnn_net, softmax_cross_entropy, 2>(xd, std::span<const label_type, 2>(two.data(), 2))), 0u);
+    }
+
+    TEST(streaming, a_step_allocates_nothing)
+    {
+        using net_t = network<input_of<shape<64, 1>>, gru<16>, lstm<8>, dense<1>>;
+        const net_t net;
+        streaming_network<net_t> stream(net);
+        const std::size_t before = allocations.load();
+        float sum = 0;
+        for (int i = 0; i < 1000; ++i)
+        {
+            const float x = static_cast<float>(i % 17) * 0.05f;
+            sum += stream.step(std::span<const float, 1>(&x, 1))[0];
+            if (i % 100 == 99)
+            {
+                stream.reset();
+            }
+        }
+        EXPECT_EQ(allocations.load() - before, 0u);
+        EXPECT_TRUE(std::isfinite(sum));
+    }
 }

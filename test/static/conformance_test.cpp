@@ -36,6 +36,24 @@ namespace
     // A dense layer on a vector has a batch-1 form of its own; on [steps, features] it runs its forward pass.
     static_assert(frozen_form<dense_layer<float, s3, 7>> && !frozen_form<dense_layer<float, s45, 7>>);
 
+    // Position-wise layers run a step at a time in streaming_network; reshaping is not position-wise.
+    static_assert(positionwise_layer<dense_layer<float, s45, 7>> && positionwise_layer<relu_layer<float, s45>> && positionwise_layer<softmax_layer<float, s45>>);
+    static_assert(positionwise_layer<dropout_layer<double, s45, 0.5>> && !positionwise_layer<reshape_layer<float, s45, shape<20>>>);
+
+    // Recurrent layers: trainable, with a cost, state in the workspace (stateful or not) and a streaming form.
+    template <class L>
+    constexpr bool recurrent_conforms = trainable_layer<L> && layer_with_cost<L> && recurrent_state<L> && streamable_layer<L> && !positionwise_layer<L>;
+    static_assert(recurrent_conforms<rnn_layer<float, s45, 3>> && recurrent_conforms<rnn_layer<double, s45, 3, relu_function, sequence_output::last_step>>);
+    static_assert(recurrent_conforms<gru_layer<float, s45, 3>> && recurrent_conforms<gru_layer<double, s45, 3, sequence_output::every_step, true>>);
+    static_assert(recurrent_conforms<lstm_layer<float, s45, 3>> && recurrent_conforms<lstm_layer<double, s45, 1, sequence_output::last_step, true, 1.0>>);
+    static_assert(recurrent_cell<rnn_cell<tanh_function>> && recurrent_cell<gru_cell> && recurrent_cell<lstm_cell<>>);
+    static_assert(std::is_same_v<lstm<6>::bind<float, s45>::output_shape, shape<4, 6>> && std::is_same_v<gru<6, last_step>::bind<float, s45>::output_shape, shape<6>>);
+    static_assert(lstm<6, stateful>::bind<float, s45>::is_stateful && !lstm<6>::bind<float, s45>::is_stateful);
+    static_assert(lstm<6, forget_bias<1.0>>::bind<float, s45>::cell_type::forget_bias == 1.0);
+    static_assert(std::is_same_v<rnn<6, relu>::bind<float, s45>::cell_type, rnn_cell<relu_function>>);
+    static_assert(layer_spec_for<lstm<6>, float, s45> && layer_spec_for<gru<2, last_step, stateful>, double, s45>);
+    static_assert(network<input_of<s45>, lstm<3, stateful>, dense<2>>::has_recurrent_state && !network<input_of<s45>, lstm<3>, dense<2>>::has_recurrent_state);
+
     // Specs bind on shapes: dense acts on the last axis, elementwise layers keep the shape, flatten and reshape_to
     // keep the elements.
     static_assert(layer_spec<dense<7>> && layer_spec<relu> && layer_spec<dropout<0.5>> && layer_spec<softmax> && layer_spec<flatten>);
