@@ -24,12 +24,15 @@ namespace precast
         static constexpr std::size_t gates = 3;
         static constexpr bool has_cell_state = false;
         static constexpr const char* name = "gru";
+        // The recurrent part of n is multiplied by r before it meets the input part: kept apart in streaming.
+        static constexpr std::size_t separate_recurrent_from_block = 2;
 
+        // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
         template <scalar T>
-        static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, T* h, T* /*c*/,
+        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, T* h, T* /*c*/,
                                 T* /*c_tanh*/) noexcept
         {
-            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+            detail::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch r = detail::sigmoid_of(l.load(gates_row) + l.load(recurrent));
                 const batch z = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n));
@@ -46,7 +49,7 @@ namespace precast
         static void backward_row(std::size_t n, const T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, const T* /*h*/,
                                  const T* /*c_tanh*/, const T* dh, T* /*dc*/, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
         {
-            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+            detail::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
                 const batch r = l.load(gates_row);

@@ -53,10 +53,11 @@ namespace precast
         static constexpr const char* name = "lstm";
         static constexpr double forget_bias = ForgetBias;
 
+        // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
         template <scalar T>
-        static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* c_prev, T* h, T* c, T* c_tanh) noexcept
+        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* c_prev, T* h, T* c, T* c_tanh) noexcept
         {
-            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+            detail::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch input = detail::sigmoid_of(l.load(gates_row) + l.load(recurrent));
                 const batch forget = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n) + batch(static_cast<T>(ForgetBias)));
@@ -78,7 +79,7 @@ namespace precast
         static void backward_row(std::size_t n, const T* gates_row, const T* /*recurrent*/, const T* /*h_prev*/, const T* c_prev, const T* /*h*/,
                                  const T* c_tanh, const T* dh, T* dc, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
         {
-            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+            detail::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
                 const batch input = l.load(gates_row);

@@ -27,18 +27,29 @@ namespace precast
         static constexpr bool has_cell_state = false;
         static constexpr const char* name = std::is_same_v<Function, relu_function> ? "rnn_relu" : "rnn";
 
+        // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
         template <scalar T>
-        static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* /*c_prev*/, T* h, T* /*c*/,
+        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* /*c_prev*/, T* h, T* /*c*/,
                                 T* /*c_tanh*/) noexcept
         {
-            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) { l.store(h, Function::simd_value(l.load(gates_row) + l.load(recurrent))); });
+            detail::for_each_register<T>(n, [&](const auto& l) {
+                const auto z = l.load(gates_row) + l.load(recurrent);
+                if constexpr (std::is_same_v<Function, tanh_function>)
+                {
+                    l.store(h, detail::tanh_of(z));  // the gates' tanh (layers/recurrent.hpp)
+                }
+                else
+                {
+                    l.store(h, Function::simd_value(z));
+                }
+            });
         }
 
         template <scalar T>
         static void backward_row(std::size_t n, const T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* /*c_prev*/, const T* h,
                                  const T* /*c_tanh*/, const T* dh, T* /*dc*/, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
         {
-            detail::for_each_register<T>(n, [&](const detail::lanes<T>& l) {
+            detail::for_each_register<T>(n, [&](const auto& l) {
                 const auto dz = l.load(dh) * Function::simd_derivative(l.load(gates_row) + l.load(recurrent), l.load(h));
                 l.store(dz_input, dz);
                 l.store(dz_recurrent, dz);

@@ -1,0 +1,42 @@
+// LibTorch rows for the recurrent training step of recurrent_bench.cpp: torch::nn::LSTM / GRU (batch_first) over
+// 32 steps of 32 features at batch 32, a Linear(H, 32) head, cross-entropy per step, an SGD step; 1 thread.
+// Built only with -DPRECAST_BENCH_LIBTORCH=ON where Debian's libtorch-dev is installed (never in CI).
+#include <benchmark/benchmark.h>
+
+#include <torch/torch.h>
+
+namespace
+{
+    template <class Module>
+    void bm_torch_training_step(benchmark::State& state)
+    {
+        torch::set_num_threads(1);
+        torch::manual_seed(1);
+        const int64_t hidden = state.range(0);
+        Module rnn(typename Module::Impl::options_type(32, hidden).batch_first(true));
+        torch::nn::Linear head(hidden, 32);
+        std::vector<torch::Tensor> parameters = rnn->parameters();
+        for (const auto& p : head->parameters())
+        {
+            parameters.push_back(p);
+        }
+        torch::optim::SGD sgd(parameters, torch::optim::SGDOptions(0.01));
+        const torch::Tensor x = torch::rand({32, 32, 32}) * 2 - 1;
+        const torch::Tensor labels = torch::randint(0, 32, {32 * 32});
+        for (auto _ : state)
+        {
+            sgd.zero_grad();
+            const auto out = std::get<0>(rnn->forward(x));
+            const auto loss = torch::nn::functional::cross_entropy(head->forward(out).reshape({32 * 32, 32}), labels);
+            loss.backward();
+            sgd.step();
+            benchmark::DoNotOptimize(loss.item<float>());
+        }
+        state.counters["sequences/s"] = benchmark::Counter(32.0, benchmark::Counter::kIsIterationInvariantRate);
+    }
+}
+
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM)->Name("recurrent_train/libtorch/lstm<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM)->Name("recurrent_train/libtorch/lstm<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU)->Name("recurrent_train/libtorch/gru<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU)->Name("recurrent_train/libtorch/gru<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
