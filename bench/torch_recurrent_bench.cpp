@@ -7,13 +7,13 @@
 
 namespace
 {
-    template <class Module>
+    template <class Module, class Options>
     void bm_torch_training_step(benchmark::State& state)
     {
         torch::set_num_threads(1);
         torch::manual_seed(1);
         const int64_t hidden = state.range(0);
-        Module rnn(typename Module::Impl::options_type(32, hidden).batch_first(true));
+        Module rnn(Options(32, hidden).batch_first(true));
         torch::nn::Linear head(hidden, 32);
         std::vector<torch::Tensor> parameters = rnn->parameters();
         for (const auto& p : head->parameters())
@@ -30,13 +30,13 @@ namespace
             const auto loss = torch::nn::functional::cross_entropy(head->forward(out).reshape({32 * 32, 32}), labels);
             loss.backward();
             sgd.step();
-            benchmark::DoNotOptimize(loss.item<float>());
+            benchmark::DoNotOptimize(loss.template item<float>());
         }
         state.counters["sequences/s"] = benchmark::Counter(32.0, benchmark::Counter::kIsIterationInvariantRate);
     }
 }
 
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM)->Name("recurrent_train/libtorch/lstm<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM)->Name("recurrent_train/libtorch/lstm<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU)->Name("recurrent_train/libtorch/gru<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU)->Name("recurrent_train/libtorch/gru<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM, torch::nn::LSTMOptions)->Name("recurrent_train/libtorch/lstm<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM, torch::nn::LSTMOptions)->Name("recurrent_train/libtorch/lstm<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU, torch::nn::GRUOptions)->Name("recurrent_train/libtorch/gru<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU, torch::nn::GRUOptions)->Name("recurrent_train/libtorch/gru<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
