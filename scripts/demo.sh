@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The main job: bootstrap, build with clang++-19 (release, -march=native), then
 #   1. precast-gradcheck: every layer, loss and a set of networks against finite differences (the table);
-#   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics;
+#   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics, and the
+#      character-level RNN ("hell" -> "ello" with rnn, gru and lstm);
 #   3. Fashion-MNIST: a 784-256-256-10 MLP trained for 5 epochs on the real data set (2 threads), with a CSV log,
 #      an SVG plot and the saved model in build/clang/fashion-mnist/, then the saved model evaluated again.
+#   4. char_lm: an LSTM language model trained for one epoch on the first million characters of the fortune
+#      texts (2 threads), saved, then sampled.
 # Exits non-zero if any gradient check fails or any example does not reach its result.
 set -euo pipefail
 
@@ -12,9 +15,9 @@ cd "$repo"
 "$repo/scripts/bootstrap.sh"
 export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
-examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example)
+examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example char_rnn)
 cmake --preset clang >/dev/null
-cmake --build --preset clang --target precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist >/dev/null
+cmake --build --preset clang --target precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm >/dev/null
 
 echo "== precast-gradcheck"
 "$repo/build/clang/test/precast-gradcheck"
@@ -32,3 +35,13 @@ echo "== examples/fashion_mnist --epochs 5 --threads 2"
 echo
 echo "== examples/fashion_mnist --load (the saved model, evaluated again)"
 "$repo/build/clang/examples/fashion_mnist" --load "$out/model.precast"
+
+lm_out="$repo/build/clang/char-lm"
+mkdir -p "$lm_out"
+echo
+echo "== examples/char_lm --limit 1000000 --epochs 1 --threads 2"
+"$repo/build/clang/examples/char_lm" --limit 1000000 --epochs 1 --threads 2 --log "$lm_out/log.csv" --plot "$lm_out/plot.svg" \
+  --save "$lm_out/model.precast" --sample 0
+echo
+echo "== examples/char_lm --load (the saved model, sampled at temperature 0.7)"
+"$repo/build/clang/examples/char_lm" --load "$lm_out/model.precast" --sample 300 --temperature 0.7 --prime "The "

@@ -28,7 +28,8 @@ namespace precast
         static constexpr std::size_t separate_recurrent_from_block = 2;
 
         // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
-        template <scalar T>
+        // KeepGates: store what backward needs (a streaming step does not).
+        template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, T* h, T* /*c*/,
                                 T* /*c_tanh*/) noexcept
         {
@@ -38,9 +39,12 @@ namespace precast
                 const batch z = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n));
                 const batch candidate = detail::tanh_of(l.load(gates_row + 2 * n) + r * l.load(recurrent + 2 * n));
                 const batch previous = l.load(h_prev);
-                l.store(gates_row, r);
-                l.store(gates_row + n, z);
-                l.store(gates_row + 2 * n, candidate);
+                if constexpr (KeepGates)
+                {
+                    l.store(gates_row, r);
+                    l.store(gates_row + n, z);
+                    l.store(gates_row + 2 * n, candidate);
+                }
                 l.store(h, candidate + z * (previous - candidate));
             });
         }

@@ -54,7 +54,8 @@ namespace precast
         static constexpr double forget_bias = ForgetBias;
 
         // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
-        template <scalar T>
+        // KeepGates: store what backward needs (a streaming step does not).
+        template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* c_prev, T* h, T* c, T* c_tanh) noexcept
         {
             detail::for_each_register<T>(n, [&](const auto& l) {
@@ -65,12 +66,15 @@ namespace precast
                 const batch output = detail::sigmoid_of(l.load(gates_row + 3 * n) + l.load(recurrent + 3 * n));
                 const batch cell = forget * l.load(c_prev) + input * candidate;
                 const batch cell_tanh = detail::tanh_of(cell);
-                l.store(gates_row, input);
-                l.store(gates_row + n, forget);
-                l.store(gates_row + 2 * n, candidate);
-                l.store(gates_row + 3 * n, output);
+                if constexpr (KeepGates)
+                {
+                    l.store(gates_row, input);
+                    l.store(gates_row + n, forget);
+                    l.store(gates_row + 2 * n, candidate);
+                    l.store(gates_row + 3 * n, output);
+                    l.store(c_tanh, cell_tanh);
+                }
                 l.store(c, cell);
-                l.store(c_tanh, cell_tanh);
                 l.store(h, output * cell_tanh);
             });
         }

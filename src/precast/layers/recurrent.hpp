@@ -555,8 +555,8 @@ namespace precast
                 tiles<shared, all, F, 0>(input_weights_.data(), in, nullptr, nullptr, bias_ih_.data(), gates_.data());
                 tiles<shared, all, H, 0>(recurrent_weights_.data(), h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
                 // In place: each lane of h and c is read before it is written. Padding lanes stay 0.
-                Cell::forward_row(HP, gates_.data(), recurrent_.data(), h_.data(), Cell::has_cell_state ? c_.data() : nullptr, h_.data(),
-                                  Cell::has_cell_state ? c_.data() : nullptr, Cell::has_cell_state ? c_tanh_.data() : nullptr);
+                Cell::template forward_row<T, false>(HP, gates_.data(), recurrent_.data(), h_.data(), Cell::has_cell_state ? c_.data() : nullptr, h_.data(),
+                                                     Cell::has_cell_state ? c_.data() : nullptr, nullptr);
                 std::copy_n(h_.data(), HP, out);
             }
 
@@ -631,7 +631,6 @@ namespace precast
             tensor_buffer<T, shape<GP>> recurrent_;
             tensor_buffer<T, shape<HP>> h_;
             tensor_buffer<T, shape<HP>> c_;
-            tensor_buffer<T, shape<HP>> c_tanh_;
         };
     }
 }

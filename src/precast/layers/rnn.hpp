@@ -28,7 +28,7 @@ namespace precast
         static constexpr const char* name = std::is_same_v<Function, relu_function> ? "rnn_relu" : "rnn";
 
         // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
-        template <scalar T>
+        template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* /*c_prev*/, T* h, T* /*c*/,
                                 T* /*c_tanh*/) noexcept
         {
