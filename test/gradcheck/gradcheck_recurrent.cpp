@@ -37,6 +37,7 @@ namespace precast_gradcheck
             recurrent_case<rnn_layer<T, shape<7, 3>, 5, relu_function, last>, 2>(s);
             recurrent_case<gru_layer<T, shape<3, 17>, 3>, 5>(s);
             recurrent_case<gru_layer<T, shape<7, 1>, 17, last>, 1>(s);
+            recurrent_case<gru_layer<T, shape<3, 5>, 3, sequence_output::every_step, false, true>, 4>(s);  // reset before the product
             recurrent_case<lstm_layer<T, shape<3, 5>, 17>, 2>(s);
             recurrent_case<lstm_layer<T, shape<1, 3>, 5, last, false, 1.0>, 2>(s);
             recurrent_case<lstm_layer<T, shape<7, 17>, 1>, 4>(s);

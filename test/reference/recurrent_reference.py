@@ -81,6 +81,49 @@ def case(name, kind, batch, steps, features, hidden, last_step=False, nonlineari
     emit("dx", x.grad)
 
 
+def gru_reset_before_case(name, batch, steps, features, hidden, seed):
+    """TensorFlow 1's GRUCell (Keras reset_after=False) in PyTorch's layout, written out with torch operations:
+    r, z from x and h as nn.GRU; n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)."""
+    gen = torch.Generator().manual_seed(seed)
+    w_ih = torch.rand(3 * hidden, features, generator=gen) * 1.2 - 0.6
+    w_hh = torch.rand(3 * hidden, hidden, generator=gen) * 1.2 - 0.6
+    b_ih = torch.rand(3 * hidden, generator=gen) * 1.2 - 0.6
+    b_hh = torch.rand(3 * hidden, generator=gen) * 1.2 - 0.6
+    x = torch.rand(batch, steps, features, generator=gen) * 2 - 1
+    h0 = torch.rand(1, batch, hidden, generator=gen) - 0.5
+    r_up = torch.rand(batch, steps, hidden, generator=gen) * 2 - 1
+    print(f"case {name} gru_reset_before {batch} {steps} {features} {hidden} 0 tanh 0.0 1")
+    emit("weight_ih", w_ih)
+    emit("weight_hh", w_hh)
+    emit("bias_ih", b_ih)
+    emit("bias_hh", b_hh)
+    emit("x0", x)
+    emit("h0", h0)
+    emit("r", r_up)
+    params = [t.clone().requires_grad_(True) for t in (w_ih, w_hh, b_ih, b_hh)]
+    w_ih, w_hh, b_ih, b_hh = params
+    x = x.clone().requires_grad_(True)
+    h = h0[0]
+    H = hidden
+    outputs = []
+    for t in range(steps):
+        gx = x[:, t, :] @ w_ih.T + b_ih
+        gh_rz = h @ w_hh[:2 * H].T + b_hh[:2 * H]
+        r = torch.sigmoid(gx[:, :H] + gh_rz[:, :H])
+        z = torch.sigmoid(gx[:, H:2 * H] + gh_rz[:, H:])
+        n = torch.tanh(gx[:, 2 * H:] + (r * h) @ w_hh[2 * H:].T + b_hh[2 * H:])
+        h = (1 - z) * n + z * h
+        outputs.append(h)
+    y = torch.stack(outputs, dim=1)
+    (y * r_up).sum().backward()
+    emit("y", y)
+    emit("d_weight_ih", w_ih.grad)
+    emit("d_weight_hh", w_hh.grad)
+    emit("d_bias_ih", b_ih.grad)
+    emit("d_bias_hh", b_hh.grad)
+    emit("dx", x.grad)
+
+
 def npz_case(seed=10):
     gen = torch.Generator().manual_seed(seed)
     lstm = torch.nn.LSTM(3, 6, batch_first=True)
@@ -112,6 +155,8 @@ def main():
     case("lstm_forget_bias", "lstm", batch=2, steps=3, features=3, hidden=5, forget_bias=1.0, seed=7)
     case("lstm_stateful", "lstm", batch=5, steps=4, features=3, hidden=5, initial_state=False, windows=2, seed=8)
     case("gru_stateful", "gru", batch=2, steps=3, features=2, hidden=3, initial_state=False, windows=3, seed=9)
+    gru_reset_before_case("gru_reset_before", batch=2, steps=5, features=3, hidden=4, seed=11)
+    gru_reset_before_case("gru_reset_before_gemm", batch=4, steps=3, features=5, hidden=17, seed=12)
     npz_case()
 
 

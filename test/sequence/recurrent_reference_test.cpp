@@ -168,6 +168,12 @@ namespace
     {
         check_against_pytorch<precast::gru_layer<double, shape<3, 17>, 3, sequence_output::last_step>, 1>("gru_last");
     }
+    // TensorFlow 1's GRUCell, written out with torch operations in the script (PyTorch has no such module).
+    TEST(RecurrentAgainstPyTorch, GruResetBeforeIsTensorFlow1sCell)
+    {
+        check_against_pytorch<precast::gru_layer<double, shape<5, 3>, 4, sequence_output::every_step, false, true>, 2>("gru_reset_before");
+        check_against_pytorch<precast::gru_layer<double, shape<3, 5>, 17, sequence_output::every_step, false, true>, 4>("gru_reset_before_gemm");
+    }
     TEST(RecurrentAgainstPyTorch, LstmEveryStepFromAGivenState)
     {
         check_against_pytorch<precast::lstm_layer<double, shape<7, 5>, 17>, 2>("lstm");

@@ -46,7 +46,9 @@ namespace
     static_assert(recurrent_conforms<rnn_layer<float, s45, 3>> && recurrent_conforms<rnn_layer<double, s45, 3, relu_function, sequence_output::last_step>>);
     static_assert(recurrent_conforms<gru_layer<float, s45, 3>> && recurrent_conforms<gru_layer<double, s45, 3, sequence_output::every_step, true>>);
     static_assert(recurrent_conforms<lstm_layer<float, s45, 3>> && recurrent_conforms<lstm_layer<double, s45, 1, sequence_output::last_step, true, 1.0>>);
-    static_assert(recurrent_cell<rnn_cell<tanh_function>> && recurrent_cell<gru_cell> && recurrent_cell<lstm_cell<>>);
+    static_assert(recurrent_cell<rnn_cell<tanh_function>> && recurrent_cell<gru_cell> && recurrent_cell<lstm_cell<>> && recurrent_cell<gru_reset_before_cell>);
+    static_assert(recurrent_conforms<gru_layer<float, s45, 3, sequence_output::last_step, true, true>>);
+    static_assert(std::is_same_v<gru<6, reset_before>::bind<float, s45>::cell_type, gru_reset_before_cell>);
     static_assert(std::is_same_v<lstm<6>::bind<float, s45>::output_shape, shape<4, 6>> && std::is_same_v<gru<6, last_step>::bind<float, s45>::output_shape, shape<6>>);
     static_assert(lstm<6, stateful>::bind<float, s45>::is_stateful && !lstm<6>::bind<float, s45>::is_stateful);
     static_assert(lstm<6, forget_bias<1.0>>::bind<float, s45>::cell_type::forget_bias == 1.0);

@@ -168,7 +168,11 @@ namespace precast
     //   C::backward_row(H, gates, recurrent, h_prev, c_prev, h, c_tanh, dh /*dLoss/dh_t*/, dc /*in: from step t+1,
     //                   out: to step t-1*/, dz_input /*out: dLoss/d(x W_ih^T + b_ih)*/, dz_recurrent /*out: dLoss/d(h W_hh^T + b_hh)*/,
     //                   dh_prev /*out: the part of dLoss/dh_{t-1} that does not go through W_hh*/)
-    // The pointers of state a cell does not have (c without has_cell_state) are null.
+    // The pointers of state a cell does not have (c without has_cell_state) are null. A cell whose last
+    // C::blocks_on_reset_state blocks multiply W_hh with r * h (the reset gate first) also has
+    //   C::reset_row(H, gates, recurrent, h_prev, reset_h /*out: r * h_prev*/)       before those blocks' product, and
+    //   C::reset_backward_row(H, gates, h_prev, d_reset_h, dz_input, dz_recurrent, dh_prev)   after backward_row,
+    // given d_reset_h = dLoss/d(r * h_prev).
     PRECAST_EXPORT template <class C>
     concept recurrent_cell = requires {
         { C::gates } -> std::convertible_to<std::size_t>;
@@ -183,6 +187,18 @@ namespace precast
     {
         template <class Cell, scalar T, std::size_t F, std::size_t H>
         class recurrent_stream;
+
+        // How many trailing gate blocks take their recurrent product from r * h instead of h (a GRU that resets
+        // before the product, as TensorFlow 1's GRUCell): such a cell also has reset_row and reset_backward_row.
+        template <class Cell>
+        consteval std::size_t blocks_on_reset_state()
+        {
+            if constexpr (requires { Cell::blocks_on_reset_state; })
+            {
+                return Cell::blocks_on_reset_state;
+            }
+            return 0;
+        }
     }
 
     PRECAST_EXPORT template <recurrent_cell Cell, scalar T, static_shape InputShape, std::size_t H, sequence_output Output, bool Stateful>
@@ -205,6 +221,9 @@ namespace precast
         static constexpr std::size_t S = steps;
         static constexpr std::size_t F = features;
         static constexpr std::size_t GH = gates * H;
+        // Gate rows [0, HS) multiply W_hh with h_{t-1}; [HS, GH) with r * h_{t-1} (a reset-before GRU).
+        static constexpr std::size_t HS = (gates - detail::blocks_on_reset_state<Cell>()) * H;
+        static constexpr bool resets_before_product = HS < GH;
 
     public:
         using value_type = T;
@@ -280,10 +299,14 @@ namespace precast
             tensor_buffer<T, shape<B, H>> dh_;
             tensor_buffer<T, shape<B, H>> dh_next_;
             tensor_buffer<T, shape<cell_rows * B + 1, H>> dc_;
+            static constexpr std::size_t reset_rows = resets_before_product ? 1 : 0;
+            tensor_buffer<T, shape<reset_rows * S * B + 1, H>> reset_h_;   // [t][b]: r * h_{t-1}
+            tensor_buffer<T, shape<reset_rows * B + 1, H>> d_reset_h_;
             bool carry_ = false;  // a forward pass ran since the last reset: its final state is the next initial one
         };
         template <std::size_t B>
-        static constexpr std::size_t workspace_bytes = sizeof(T) * (4 * B * S * GH + S * B * H + (Cell::has_cell_state ? 2 * S * B * H + 3 * B * H : 0) + 4 * B * H);
+        static constexpr std::size_t workspace_bytes = sizeof(T) * (4 * B * S * GH + S * B * H + (Cell::has_cell_state ? 2 * S * B * H + 3 * B * H : 0) +
+                                                                           (resets_before_product ? S * B * H + B * H : 0) + 4 * B * H);
 
         [[nodiscard]] parameter_vector& parameters() noexcept { return parameters_; }
         [[nodiscard]] const parameter_vector& parameters() const noexcept { return parameters_; }
@@ -335,21 +358,15 @@ namespace precast
             {
                 const T* h_prev = ws.h_prev_.data() + t * B * H;
                 T* recurrent = ws.recurrent_.data() + t * B * GH;
-                if constexpr (B >= small_batch_limit)
+                recurrent_product<B, 0, HS>(h_prev, recurrent);
+                if constexpr (resets_before_product)
                 {
-                    kernels::gemm<T, B, GH, H, kernels::row_major<H>, kernels::transposed<H>>(h_prev, p + weight_hh_offset, recurrent, false,
-                                                                                              p + bias_hh_offset);
-                }
-                else
-                {
-                    // A few rows: dot products read W_hh in place, where the GEMM would repack it at every step.
+                    T* reset_h = ws.reset_h_.data() + t * B * H;
                     for (std::size_t b = 0; b < B; ++b)
                     {
-                        for (std::size_t o = 0; o < GH; ++o)
-                        {
-                            recurrent[b * GH + o] = kernels::dot(h_prev + b * H, p + weight_hh_offset + o * H, H) + p[bias_hh_offset + o];
-                        }
+                        Cell::reset_row(H, ws.gates_.data() + (b * S + t) * GH, recurrent + b * GH, h_prev + b * H, reset_h + b * H);
                     }
+                    recurrent_product<B, HS, GH>(reset_h, recurrent);
                 }
                 const bool last = t + 1 == S;
                 T* h_next = last ? ws.final_h_.data() : ws.h_prev_.data() + (t + 1) * B * H;
@@ -431,29 +448,31 @@ namespace precast
                     Cell::backward_row(H, ws.gates_.data() + row * GH, recurrent + b * GH, h_prev + b * H, c_prev, h + b * H, c_tanh, dh, dc,
                                        ws.dz_input_.data() + row * GH, dz_recurrent + b * GH, ws.dh_next_.data() + b * H);
                 }
-                if (t > 0)
+                if constexpr (resets_before_product)
                 {
-                    // dh_{t-1} += dz_recurrent W_hh.
-                    if constexpr (B >= small_batch_limit)
+                    // d(r * h_{t-1}) = dz_recurrent W_hh over the reset blocks; then the cell finishes r's gradient.
+                    recurrent_input_gradient<B, HS, GH>(dz_recurrent, ws.d_reset_h_.data(), false);
+                    for (std::size_t b = 0; b < B; ++b)
                     {
-                        kernels::gemm<T, B, H, GH, kernels::row_major<GH>, kernels::row_major<H>>(dz_recurrent, p + weight_hh_offset, ws.dh_next_.data(), true);
-                    }
-                    else
-                    {
-                        for (std::size_t b = 0; b < B; ++b)
-                        {
-                            for (std::size_t o = 0; o < GH; ++o)
-                            {
-                                kernels::axpy(dz_recurrent[b * GH + o], p + weight_hh_offset + o * H, ws.dh_next_.data() + b * H, H);
-                            }
-                        }
+                        Cell::reset_backward_row(H, ws.gates_.data() + (b * S + t) * GH, h_prev + b * H, ws.d_reset_h_.data() + b * H,
+                                                 ws.dz_input_.data() + (b * S + t) * GH, dz_recurrent + b * GH, ws.dh_next_.data() + b * H);
                     }
                 }
+                if (t > 0)
+                {
+                    recurrent_input_gradient<B, 0, HS>(dz_recurrent, ws.dh_next_.data(), true);  // dh_{t-1} += dz_recurrent W_hh
+                }
             }
-            // dW_ih = dZ_input^T x over all B * S rows; dW_hh = dZ_recurrent^T h_prev over all S * B rows.
+            // dW_ih = dZ_input^T x over all B * S rows; dW_hh = dZ_recurrent^T h_prev over all S * B rows (r * h_prev
+            // for the reset blocks).
             kernels::gemm<T, GH, F, B * S, kernels::transposed<GH>, kernels::row_major<F>>(ws.dz_input_.data(), x.data(), g + weight_ih_offset, false);
-            kernels::gemm<T, GH, H, S * B, kernels::transposed<GH>, kernels::row_major<H>>(ws.dz_recurrent_.data(), ws.h_prev_.data(),
+            kernels::gemm<T, HS, H, S * B, kernels::transposed<GH>, kernels::row_major<H>>(ws.dz_recurrent_.data(), ws.h_prev_.data(),
                                                                                            g + weight_hh_offset, false);
+            if constexpr (resets_before_product)
+            {
+                kernels::gemm<T, GH - HS, H, S * B, kernels::transposed<GH>, kernels::row_major<H>>(ws.dz_recurrent_.data() + HS, ws.reset_h_.data(),
+                                                                                                    g + weight_hh_offset + HS * H, false);
+            }
             column_sums<B * S>(ws.dz_input_.data(), g + bias_ih_offset);
             column_sums<S * B>(ws.dz_recurrent_.data(), g + bias_hh_offset);
             if (!dx.empty())
@@ -467,6 +486,54 @@ namespace precast
         using stream = detail::recurrent_stream<Cell, T, F, H>;
 
     private:
+        // recurrent[b][o] = in[b] . W_hh[o] + b_hh[o] for the gate rows o in [O0, O1).
+        template <std::size_t B, std::size_t O0, std::size_t O1>
+        void recurrent_product(const T* in, T* recurrent) const noexcept
+        {
+            const T* p = parameters_.data();
+            if constexpr (B >= small_batch_limit)
+            {
+                kernels::gemm<T, B, O1 - O0, H, kernels::row_major<H>, kernels::transposed<H>, kernels::row_major<GH>>(
+                    in, p + weight_hh_offset + O0 * H, recurrent + O0, false, p + bias_hh_offset + O0);
+            }
+            else
+            {
+                // A few rows: dot products read W_hh in place, where the GEMM would repack it at every step.
+                for (std::size_t b = 0; b < B; ++b)
+                {
+                    for (std::size_t o = O0; o < O1; ++o)
+                    {
+                        recurrent[b * GH + o] = kernels::dot(in + b * H, p + weight_hh_offset + o * H, H) + p[bias_hh_offset + o];
+                    }
+                }
+            }
+        }
+
+        // out[b] (+)= sum over the gate rows o in [O0, O1) of dz[b][o] W_hh[o].
+        template <std::size_t B, std::size_t O0, std::size_t O1>
+        void recurrent_input_gradient(const T* dz, T* out, bool accumulate) const noexcept
+        {
+            const T* w = parameters_.data() + weight_hh_offset;
+            if constexpr (B >= small_batch_limit)
+            {
+                kernels::gemm<T, B, H, O1 - O0, kernels::row_major<GH>, kernels::row_major<H>>(dz + O0, w + O0 * H, out, accumulate);
+            }
+            else
+            {
+                if (!accumulate)
+                {
+                    std::fill_n(out, B * H, T(0));
+                }
+                for (std::size_t b = 0; b < B; ++b)
+                {
+                    for (std::size_t o = O0; o < O1; ++o)
+                    {
+                        kernels::axpy(dz[b * GH + o], w + o * H, out + b * H, H);
+                    }
+                }
+            }
+        }
+
         template <std::size_t Rows>
         static void column_sums(const T* rows, T* sums) noexcept
         {
@@ -550,10 +617,16 @@ namespace precast
                 // Blocks whose input and recurrent parts the cell only adds: one pass over both weight matrices,
                 // with both biases in one. The rest: the input part in gates_, the recurrent part in recurrent_.
                 constexpr std::size_t shared = combined_blocks * HP / width;
+                constexpr std::size_t from_h = (G - reset_blocks) * HP / width;
                 constexpr std::size_t all = GP / width;
                 tiles<0, shared, F, H>(input_weights_.data(), in, recurrent_weights_.data(), h_.data(), combined_bias_.data(), gates_.data());
                 tiles<shared, all, F, 0>(input_weights_.data(), in, nullptr, nullptr, bias_ih_.data(), gates_.data());
-                tiles<shared, all, H, 0>(recurrent_weights_.data(), h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
+                tiles<shared, from_h, H, 0>(recurrent_weights_.data(), h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
+                if constexpr (reset_blocks > 0)
+                {
+                    Cell::reset_row(HP, gates_.data(), recurrent_.data(), h_.data(), reset_h_.data());
+                    tiles<from_h, all, H, 0>(recurrent_weights_.data(), reset_h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
+                }
                 // In place: each lane of h and c is read before it is written. Padding lanes stay 0.
                 Cell::template forward_row<T, false>(HP, gates_.data(), recurrent_.data(), h_.data(), Cell::has_cell_state ? c_.data() : nullptr, h_.data(),
                                                      Cell::has_cell_state ? c_.data() : nullptr, nullptr);
@@ -563,13 +636,14 @@ namespace precast
             [[nodiscard]] std::span<const T, H> state() const noexcept { return std::span<const T, H>(h_.data(), H); }
 
         private:
+            static constexpr std::size_t reset_blocks = blocks_on_reset_state<Cell>();
             // The gate blocks before the first one whose recurrent part the cell uses on its own (GRU's n).
             static constexpr std::size_t combined_blocks = [] {
                 if constexpr (requires { Cell::separate_recurrent_from_block; })
                 {
-                    return static_cast<std::size_t>(Cell::separate_recurrent_from_block);
+                    return std::min(static_cast<std::size_t>(Cell::separate_recurrent_from_block), G - reset_blocks);
                 }
-                return G;
+                return G - reset_blocks;
             }();
 
             // Registers [R0, R1) of out = bias + sum_k a[k] * wa[k][.] (+ sum_k b[k] * wb[k][.]), with rows of GP
@@ -631,6 +705,7 @@ namespace precast
             tensor_buffer<T, shape<GP>> recurrent_;
             tensor_buffer<T, shape<HP>> h_;
             tensor_buffer<T, shape<HP>> c_;
+            tensor_buffer<T, shape<HP>> reset_h_;
         };
     }
 }
