@@ -678,7 +678,7 @@ namespace examples::char_lm
 
     // ---- saving ------------------------------------------------------------------------------------------------------
 
-    inline std::filesystem::path vocabulary_path(const std::filesystem::path& model) { return model.string() + ".vocabulary"; }
+    inline std::filesystem::path vocabulary_path(const std::filesystem::path& model_path) { return model_path.string() + ".vocabulary"; }
 
     template <class Net>
     void save(const std::filesystem::path& path, const Net& net, const vocabulary& v)
@@ -688,14 +688,14 @@ namespace examples::char_lm
     }
 
     // The vocabulary saved beside a model; checks both files before anything is read.
-    inline vocabulary load_vocabulary(const std::filesystem::path& model)
+    inline vocabulary load_vocabulary(const std::filesystem::path& model_path)
     {
         std::error_code ec;
-        if (!std::filesystem::exists(model, ec))
+        if (!std::filesystem::exists(model_path, ec))
         {
-            throw text_error(model.string() + ": no such model file");
+            throw text_error(model_path.string() + ": no such model file");
         }
-        const auto path = vocabulary_path(model);
+        const auto path = vocabulary_path(model_path);
         if (!std::filesystem::exists(path, ec))
         {
             throw text_error(path.string() + ": no such file (char_lm saves the vocabulary beside the model; copy both)");
