@@ -4,7 +4,6 @@
 // Streaming: one step of a sequence, 1 feature in, gru<H> or lstm<H> then dense<1>, batch 1: precast's
 // streaming_network against a hand-written Eigen cell with fixed-size matrices.
 #include <cmath>
-#include <cstdlib>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -63,7 +62,6 @@ namespace
         using net_t = stream_model<Cell, H>;
         const net_t net(precast::glorot_uniform{}, 1);
         precast::streaming_network<net_t> stream(net);
-        precast::set_flush_denormals(std::getenv("NOFLUSH") == nullptr);
         float x = 0;
         for (auto _ : state)
         {

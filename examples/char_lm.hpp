@@ -33,6 +33,7 @@
 #include <precast/io/model_file.hpp>
 #include <precast/precast.hpp>
 
+#include "command_line.hpp"
 #include "training_report.hpp"
 
 namespace examples::char_lm
@@ -273,11 +274,7 @@ namespace examples::char_lm
         bool help = false;
     };
 
-    class usage_error : public std::invalid_argument
-    {
-    public:
-        using std::invalid_argument::invalid_argument;
-    };
+    using examples::usage_error;
 
     inline std::string usage()
     {
@@ -305,33 +302,6 @@ namespace examples::char_lm
     inline options parse_command_line(std::span<const std::string_view> arguments)
     {
         options o;
-        const auto number = [](std::string_view flag, std::string_view text) -> double {
-            const std::string s(text);
-            std::size_t used = 0;
-            double value = 0;
-            try
-            {
-                value = std::stod(s, &used);
-            }
-            catch (const std::exception&)
-            {
-                used = 0;
-            }
-            if (s.empty() || used != s.size() || !std::isfinite(value))
-            {
-                throw usage_error(std::string(flag) + " needs a number, not \"" + s + "\"");
-            }
-            return value;
-        };
-        const auto count = [&](std::string_view flag, std::string_view text, double low, double high) -> std::size_t {
-            const double value = number(flag, text);
-            if (value != std::floor(value) || value < low || value > high)
-            {
-                throw usage_error(std::string(flag) + " needs a whole number from " + std::to_string(static_cast<long long>(low)) + " to " +
-                                  std::to_string(static_cast<long long>(high)) + ", not " + std::string(text));
-            }
-            return static_cast<std::size_t>(value);
-        };
         for (const std::string_view argument : arguments)
         {
             if (argument == "--help" || argument == "-h")
@@ -371,11 +341,11 @@ namespace examples::char_lm
             }
             else if (flag == "--limit")
             {
-                o.limit = count(flag, value, 0, 1e12);
+                o.limit = parse_count(flag, value, 0, 1e12);
             }
             else if (flag == "--validation")
             {
-                o.validation = number(flag, value);
+                o.validation = parse_number(flag, value);
                 if (!(o.validation > 0.0 && o.validation < 0.5))
                 {
                     throw usage_error("--validation needs a fraction above 0 and below 0.5, not " + std::string(value));
@@ -383,11 +353,11 @@ namespace examples::char_lm
             }
             else if (flag == "--epochs")
             {
-                o.epochs = count(flag, value, 1, 1000);
+                o.epochs = parse_count(flag, value, 1, 1000);
             }
             else if (flag == "--lr")
             {
-                o.learning_rate = number(flag, value);
+                o.learning_rate = parse_number(flag, value);
                 if (!(o.learning_rate > 0.0))
                 {
                     throw usage_error("--lr needs a positive number, not " + std::string(value));
@@ -395,11 +365,11 @@ namespace examples::char_lm
             }
             else if (flag == "--seed")
             {
-                o.seed = count(flag, value, 0, 9.007199254740992e15);
+                o.seed = parse_count(flag, value, 0, 9.007199254740992e15);
             }
             else if (flag == "--threads")
             {
-                o.threads = static_cast<int>(count(flag, value, 1, 256));
+                o.threads = static_cast<int>(parse_count(flag, value, 1, 256));
             }
             else if (flag == "--log")
             {
@@ -419,11 +389,11 @@ namespace examples::char_lm
             }
             else if (flag == "--sample")
             {
-                o.sample = count(flag, value, 0, 1e9);
+                o.sample = parse_count(flag, value, 0, 1e9);
             }
             else if (flag == "--temperature")
             {
-                o.temperature = number(flag, value);
+                o.temperature = parse_number(flag, value);
                 if (!(o.temperature > 0.0))
                 {
                     throw usage_error("--temperature needs a number above 0, not " + std::string(value));

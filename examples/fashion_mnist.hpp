@@ -25,6 +25,7 @@
 #include <precast/io/model_file.hpp>
 #include <precast/precast.hpp>
 
+#include "command_line.hpp"
 #include "training_report.hpp"
 
 namespace examples::fashion
@@ -86,42 +87,11 @@ namespace examples::fashion
         return text;
     }
 
-    class usage_error : public std::invalid_argument
-    {
-    public:
-        using std::invalid_argument::invalid_argument;
-    };
+    using examples::usage_error;
 
     inline options parse_command_line(std::span<const std::string_view> arguments)
     {
         options o;
-        auto number = [](std::string_view flag, std::string_view text) -> double {
-            std::string s(text);
-            std::size_t used = 0;
-            double value = 0;
-            try
-            {
-                value = std::stod(s, &used);
-            }
-            catch (const std::exception&)
-            {
-                used = 0;
-            }
-            if (used != s.size() || s.empty() || !std::isfinite(value))
-            {
-                throw usage_error(std::string(flag) + " needs a number, not \"" + s + "\"");
-            }
-            return value;
-        };
-        auto count = [&](std::string_view flag, std::string_view text, double low, double high) -> std::size_t {
-            const double value = number(flag, text);
-            if (value != std::floor(value) || value < low || value > high)
-            {
-                throw usage_error(std::string(flag) + " needs a whole number from " + std::to_string(static_cast<long long>(low)) + " to " +
-                                  std::to_string(static_cast<long long>(high)) + ", not " + std::string(text));
-            }
-            return static_cast<std::size_t>(value);
-        };
         for (std::size_t i = 0; i < arguments.size(); ++i)
         {
             const std::string_view flag = arguments[i];
@@ -158,7 +128,7 @@ namespace examples::fashion
             }
             else if (flag == "--lr")
             {
-                o.learning_rate = number(flag, value);
+                o.learning_rate = parse_number(flag, value);
                 if (!(*o.learning_rate > 0))
                 {
                     throw usage_error("--lr must be positive, not " + std::string(value));
@@ -174,11 +144,11 @@ namespace examples::fashion
             }
             else if (flag == "--epochs")
             {
-                o.epochs = count(flag, value, 1, 1000);
+                o.epochs = parse_count(flag, value, 1, 1000);
             }
             else if (flag == "--batch")
             {
-                o.batch = count(flag, value, 1, 1 << 20);
+                o.batch = parse_count(flag, value, 1, 1 << 20);
                 if (std::find(batch_sizes.begin(), batch_sizes.end(), o.batch) == batch_sizes.end())
                 {
                     throw usage_error("--batch must be 32, 64 or 128 (the sizes compiled in), not " + std::string(value));
@@ -186,15 +156,15 @@ namespace examples::fashion
             }
             else if (flag == "--seed")
             {
-                o.seed = count(flag, value, 0, 9e15);
+                o.seed = parse_count(flag, value, 0, 9e15);
             }
             else if (flag == "--threads")
             {
-                o.threads = static_cast<int>(count(flag, value, 1, 256));
+                o.threads = static_cast<int>(parse_count(flag, value, 1, 256));
             }
             else if (flag == "--validation")
             {
-                o.validation = number(flag, value);
+                o.validation = parse_number(flag, value);
                 if (!(o.validation > 0 && o.validation < 1))
                 {
                     throw usage_error("--validation must be a fraction between 0 and 1, not " + std::string(value));
@@ -202,7 +172,7 @@ namespace examples::fashion
             }
             else if (flag == "--limit")
             {
-                o.limit = count(flag, value, 100, 60000);
+                o.limit = parse_count(flag, value, 100, 60000);
             }
             else if (flag == "--log")
             {

@@ -12,24 +12,13 @@
 #include <gtest/gtest.h>
 
 #include "char_lm.hpp"
+#include "support/error_of.hpp"
 
 namespace
 {
     namespace lm = examples::char_lm;
 
-    template <class F>
-    std::string error_of(F&& f)
-    {
-        try
-        {
-            f();
-        }
-        catch (const std::exception& e)
-        {
-            return e.what();
-        }
-        return "(no error)";
-    }
+    using precast_test::error_of;
 
     std::filesystem::path write_file(const std::string& name, const std::string& bytes)
     {

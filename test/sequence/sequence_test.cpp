@@ -18,22 +18,13 @@
 #include <gtest/gtest.h>
 
 #include "support/precast_under_test.hpp"
+#include "support/reference.hpp"
 
 namespace
 {
     using namespace precast;  // NOLINT(google-build-using-namespace)
 
-    template <class T>
-    std::vector<T> uniform(std::size_t n, std::uint64_t seed, double lo = -1.0, double hi = 1.0)
-    {
-        random_engine rng(seed);
-        std::vector<T> v(n);
-        for (T& x : v)
-        {
-            x = static_cast<T>(rng.uniform(lo, hi));
-        }
-        return v;
-    }
+    using precast_test::random_vector;
 
     template <class From, class To>
     void copy_parameters(const From& from, To& to)
@@ -52,7 +43,7 @@ namespace
     {
         using net_t = network<input_of<shape<5, 3>, double>, lstm<4>, gru<5>, rnn<3, relu>, dense<4>>;
         const net_t net(glorot_uniform{}, 3);
-        const auto x = uniform<double>(2 * 15, 1);
+        const auto x = random_vector<double>(2 * 15, 1);
         const std::array<label_type, 10> labels{0, 1, 2, 3, 3, 2, 1, 0, 1, 1};
         const auto r = check_network<net_t, softmax_cross_entropy, 2>(net, {}, batch_view<const double, 2, shape<5, 3>>(x.data()),
                                                                        std::span<const label_type, 10>(labels));
@@ -63,7 +54,7 @@ namespace
     {
         using net_t = network<input_of<shape<7, 2>, double>, dense<3>, precast::tanh, lstm<5, last_step, forget_bias<1.0>>, dense<2>>;
         const net_t net(glorot_uniform{}, 4);
-        const auto x = uniform<double>(3 * 14, 2);
+        const auto x = random_vector<double>(3 * 14, 2);
         const std::array<label_type, 3> labels{1, 0, 1};
         const auto r = check_network<net_t, softmax_cross_entropy, 3>(net, {}, batch_view<const double, 3, shape<7, 2>>(x.data()),
                                                                        std::span<const label_type, 3>(labels));
@@ -80,7 +71,7 @@ namespace
         constexpr std::size_t steps = Net::input_shape::extents[0];
         constexpr std::size_t features = Net::input_shape::extents[1];
         auto ws = std::make_unique<typename Net::template workspace<B>>();
-        const auto x = uniform<T>(B * steps * features, seed);
+        const auto x = random_vector<T>(B * steps * features, seed);
         Net copy = net;
         const auto y = copy.forward(batch_view<const T, B, typename Net::input_shape>(x.data()), *ws);
         streaming_network<Net> stream(net);
@@ -155,7 +146,7 @@ namespace
         const whole reference(glorot_uniform{}, 7);
         windowed net;
         copy_parameters(reference, net);
-        const auto x = uniform<double>(2 * 12 * 2, 8);
+        const auto x = random_vector<double>(2 * 12 * 2, 8);
         whole reference_copy = reference;
         auto whole_ws = std::make_unique<whole::workspace<2>>();
         const auto expected = reference_copy.forward(batch_view<const double, 2, shape<12, 2>>(x.data()), *whole_ws);
@@ -188,7 +179,7 @@ namespace
         using net_t = network<input_of<shape<3, 2>, double>, gru<4, stateful>, dense<2>>;
         net_t net(glorot_uniform{}, 9);
         trainer<2, net_t, softmax_cross_entropy, adam> t(net, {}, adam(0.01));
-        const auto data = dataset<double>::with_labels(uniform<double>(4 * 6, 10), 6, {0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1}, 2, 3);
+        const auto data = dataset<double>::with_labels(random_vector<double>(4 * 6, 10), 6, {0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1}, 2, 3);
         try
         {
             (void)t.fit(data, {.epochs = 1});

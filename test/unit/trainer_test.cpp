@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_of.hpp"
 #include "support/precast_under_test.hpp"
 
 namespace
@@ -28,19 +29,7 @@ namespace
         return dataset<double>::with_labels(std::move(features), 3, std::move(labels), 2);
     }
 
-    template <class F>
-    std::string error_of(F&& f)
-    {
-        try
-        {
-            f();
-        }
-        catch (const std::exception& e)
-        {
-            return e.what();
-        }
-        return "(no exception)";
-    }
+    using precast_test::error_of;
 
     // The padded rows of a partial batch must not change anything: one step on 2 real samples in a batch of 4
     // leaves the same parameters as one step on the same 2 samples in a batch of 2.

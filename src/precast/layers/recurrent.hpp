@@ -633,8 +633,6 @@ namespace precast
                 std::copy_n(h_.data(), HP, out);
             }
 
-            [[nodiscard]] std::span<const T, H> state() const noexcept { return std::span<const T, H>(h_.data(), H); }
-
         private:
             static constexpr std::size_t reset_blocks = blocks_on_reset_state<Cell>();
             // The gate blocks before the first one whose recurrent part the cell uses on its own (GRU's n).

@@ -65,6 +65,22 @@ namespace precast
         };
         template <class L>
         using frozen_stage = typename frozen_stage_of<L>::type;
+
+        // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
+        // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
+        template <class Stages, scalar T, std::size_t N>
+        T* run_stages(Stages& stages, std::span<const T, N> x, T* in, T* out, std::size_t padded) noexcept
+        {
+            std::copy(x.begin(), x.end(), in);
+            std::fill(in + N, in + padded, T(0));
+            for_each_index(
+                [&](auto i) {
+                    std::get<decltype(i)::value>(stages).run(in, out);
+                    std::swap(in, out);
+                },
+                std::make_index_sequence<std::tuple_size_v<Stages>>{});
+            return in;
+        }
     }
 
     PRECAST_EXPORT template <neural_network Net>
@@ -104,17 +120,7 @@ namespace precast
         std::span<const T, output_size> operator()(std::span<const T, input_size> x) noexcept
         {
             const denormal_scope flush_subnormals;
-            T* in = buffers_[0].data();
-            T* out = buffers_[1].data();
-            std::copy(x.begin(), x.end(), in);
-            std::fill(in + input_size, in + buffer_size, T(0));
-            detail::for_each_index(
-                [&](auto i) {
-                    std::get<decltype(i)::value>(stages_).run(in, out);
-                    std::swap(in, out);
-                },
-                std::make_index_sequence<depth>{});
-            return std::span<const T, output_size>(in, output_size);
+            return std::span<const T, output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size), output_size);
         }
 
     private:

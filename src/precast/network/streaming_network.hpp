@@ -181,17 +181,7 @@ namespace precast
         std::span<const T, step_output_size> step(std::span<const T, step_input_size> x) noexcept
         {
             const denormal_scope flush_subnormals;
-            T* in = buffers_[0].data();
-            T* out = buffers_[1].data();
-            std::copy(x.begin(), x.end(), in);
-            std::fill(in + step_input_size, in + buffer_size, T(0));
-            detail::for_each_index(
-                [&](auto i) {
-                    std::get<decltype(i)::value>(stages_).run(in, out);
-                    std::swap(in, out);
-                },
-                std::make_index_sequence<depth>{});
-            return std::span<const T, step_output_size>(in, step_output_size);
+            return std::span<const T, step_output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size), step_output_size);
         }
 
     private:
