@@ -20,10 +20,11 @@ class PrecastConan(ConanFile):
     options = {
         # Ship the C++20 module `precast` as well (consumers rebuild its BMI from the shipped .cppm).
         "cxx_modules": [True, False],
-        # SIMD target applied to precast and every file that uses it (see README, "SIMD target").
-        "simd_arch": ["x86-64-v3", "x86-64-v4", "x86-64-v2", "x86-64", "native", "default"],
+        # SIMD target applied to precast and every file that uses it (see README, "SIMD target"). "default" adds
+        # no flag: the consumer's profile (its cxxflags) decides, as for a CMake-installed precast.
+        "simd_arch": ["default", "x86-64-v3", "x86-64-v4", "x86-64-v2", "x86-64", "native"],
     }
-    default_options = {"cxx_modules": False, "simd_arch": "x86-64-v3"}
+    default_options = {"cxx_modules": False, "simd_arch": "default"}
 
     def set_version(self):
         # config.hpp is the one place the version is written.
@@ -70,6 +71,8 @@ class PrecastConan(ConanFile):
         toolchain = CMakeToolchain(self)
         toolchain.cache_variables["PRECAST_BUILD_MODULE"] = "ON" if self.options.cxx_modules else "OFF"
         toolchain.cache_variables["PRECAST_ARCH"] = str(self.options.simd_arch)
+        # What the installed config applies to consumers that do not choose (module packages use that config).
+        toolchain.cache_variables["PRECAST_PACKAGE_ARCH"] = "" if self.options.simd_arch == "default" else str(self.options.simd_arch)
         toolchain.cache_variables["PRECAST_BUILD_TESTS"] = False
         toolchain.cache_variables["PRECAST_BUILD_BENCH"] = False
         toolchain.cache_variables["PRECAST_BUILD_EXAMPLES"] = False

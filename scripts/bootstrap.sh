@@ -15,6 +15,7 @@ apt_packages=(
   libc++-19-dev libc++abi-19-dev                       # the consumer test also builds against libc++
   libomp-19-dev                                        # OpenMP for clang (g++ brings libgomp)
   ninja-build
+  cmake                                                # Debian's CMake 3.25: the consumer test checks header mode on it
   libxtensor-dev libxsimd-dev xtl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev                                        # the benchmark compares against hand-written Eigen

@@ -1,6 +1,8 @@
 # ctest driver: install precast from its build tree into a fresh prefix, then configure, build and run the
 # consumer project against it: with #include (HEADER_CXX, g++-12) and, if the build has the module, with
-# `import precast;` (MODULE_CXX, clang++-19). Also checks that a conflicting SIMD flag is a configure error.
+# `import precast;` (MODULE_CXX, clang++-19); with Debian's own CMake 3.25 (SYSTEM_CMAKE) and g++-12 in header mode
+# against the same package, which also ships the module. Checks the SIMD rule (the consumer's flags decide unless
+# it sets PRECAST_ARCH) and that a conflicting SIMD flag is a configure error.
 foreach(var PRECAST_BUILD_DIR PRECAST_WORK_DIR CONSUMER_SOURCE_DIR HEADER_CXX)
   if(NOT ${var})
     message(FATAL_ERROR "run_consumer_test.cmake: ${var} is not set")
@@ -21,18 +23,26 @@ endfunction()
 run("${CMAKE_COMMAND}" --install "${PRECAST_BUILD_DIR}" --prefix "${prefix}")
 message(STATUS "installed precast into ${prefix}")
 
-function(build_and_run mode cxx)
-  string(MD5 variant "${cxx} ${ARGN}")
+# build_and_run(<mode> <compiler> <expected arch regex> [cmake args...]); CONSUMER_CMAKE may name another CMake.
+function(build_and_run mode cxx expected_arch)
+  if(NOT CONSUMER_CMAKE)
+    set(CONSUMER_CMAKE "${CMAKE_COMMAND}")
+  endif()
+  string(MD5 variant "${CONSUMER_CMAKE} ${cxx} ${ARGN}")
   string(SUBSTRING "${variant}" 0 8 variant)
   set(build "${PRECAST_WORK_DIR}/${mode}-${variant}")
-  run("${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE_DIR}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=Release
-      "-DCMAKE_CXX_COMPILER=${cxx}" "-DCMAKE_PREFIX_PATH=${prefix}" "-DCONSUMER_MODE=${mode}" "-DPRECAST_ARCH=${PRECAST_ARCH}" ${ARGN})
-  run("${CMAKE_COMMAND}" --build "${build}")
+  run("${CONSUMER_CMAKE}" -S "${CONSUMER_SOURCE_DIR}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=Release
+      "-DCMAKE_CXX_COMPILER=${cxx}" "-DCMAKE_PREFIX_PATH=${prefix}" "-DCONSUMER_MODE=${mode}" ${ARGN})
+  set(configure_output "${last_output}")
+  run("${CONSUMER_CMAKE}" --build "${build}")
   run("${build}/consumer")
   if(NOT last_output MATCHES "dot=100")
     message(FATAL_ERROR "${mode} consumer printed an unexpected result: ${last_output}")
   endif()
-  message(STATUS "${mode} consumer (${cxx} ${ARGN}): ${last_output}")
+  if(NOT last_output MATCHES "arch=(${expected_arch}) ")
+    message(FATAL_ERROR "${mode} consumer (${cxx} ${ARGN}) was compiled for another SIMD target than expected (${expected_arch}): ${last_output}")
+  endif()
+  message(STATUS "${mode} consumer (${CONSUMER_CMAKE} ${cxx} ${ARGN}): ${last_output}")
   # Every build must derive the same weights from the same seed.
   string(REGEX MATCH "weights=[0-9a-f]+" weights "${last_output}")
   if(NOT weights)
@@ -42,17 +52,39 @@ function(build_and_run mode cxx)
     message(FATAL_ERROR "seeded weights differ between builds: ${first_weights} vs ${weights} (${cxx} ${ARGN})")
   endif()
   set(first_weights "${weights}" PARENT_SCOPE)
+  set(last_configure_output "${configure_output}" PARENT_SCOPE)
 endfunction()
 
-build_and_run(header "${HEADER_CXX}")
+# The SIMD rule: the consumer's own flags decide, unless it sets PRECAST_ARCH. g++'s default is SSE2, whatever
+# target the package was built for.
+build_and_run(header "${HEADER_CXX}" "sse2")
+build_and_run(header "${HEADER_CXX}" "fma3\\+avx2" "-DCMAKE_CXX_FLAGS=-march=x86-64-v3")
+build_and_run(header "${HEADER_CXX}" "avx512bw" -DPRECAST_ARCH=x86-64-v4)
+
+# Debian's own CMake (3.25: no C++ modules) with g++-12 in header mode, against a package that may also ship the
+# module: the module's targets must stay out of its way.
+if(SYSTEM_CMAKE)
+  execute_process(COMMAND "${SYSTEM_CMAKE}" --version OUTPUT_VARIABLE system_cmake_version)
+  string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" system_cmake_version "${system_cmake_version}")
+  set(CONSUMER_CMAKE "${SYSTEM_CMAKE}")
+  build_and_run(header "${HEADER_CXX}" "sse2")
+  if(MODULE_CXX AND system_cmake_version VERSION_LESS 3.28 AND NOT last_configure_output MATCHES "CMake ${system_cmake_version} cannot build modules")
+    message(FATAL_ERROR "CMake ${system_cmake_version} used a package with the module without saying that precast::module is not available to it:\n${last_configure_output}")
+  endif()
+  unset(CONSUMER_CMAKE)
+else()
+  message(STATUS "consumer with the system CMake skipped: no SYSTEM_CMAKE")
+endif()
+
+set(arch_args "-DPRECAST_ARCH=${PRECAST_ARCH}")
 if(MODULE_CXX AND EXISTS /usr/lib/llvm-19/include/c++/v1)
   # libc++ instead of libstdc++: the same weights from the same seed.
-  build_and_run(header "${MODULE_CXX}" -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++)
+  build_and_run(header "${MODULE_CXX}" ".+" ${arch_args} -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++)
 endif()
 if(MODULE_CXX)
   # With the compiler's default (-std=gnu++20) and with extensions off (-std=c++20): the BMI follows the consumer.
-  build_and_run(module "${MODULE_CXX}")
-  build_and_run(module "${MODULE_CXX}" -DCMAKE_CXX_EXTENSIONS=OFF)
+  build_and_run(module "${MODULE_CXX}" ".+" ${arch_args})
+  build_and_run(module "${MODULE_CXX}" ".+" ${arch_args} -DCMAKE_CXX_EXTENSIONS=OFF)
 else()
   message(STATUS "module consumer skipped: this precast build has no module")
 endif()
