@@ -249,6 +249,26 @@ namespace precast
     PRECAST_EXPORT template <class L>
     concept loss = named<L> && loss_value<L> && loss_gradient<L>;
 
+    // The fewest values per row (loss_rows) a loss works on: L::minimum_row_size where it says (2 for a loss over
+    // classes), else 1.
+    PRECAST_EXPORT template <class L>
+    inline constexpr std::size_t minimum_row_size_of = [] {
+        if constexpr (requires { L::minimum_row_size; })
+        {
+            return std::size_t{L::minimum_row_size};
+        }
+        else
+        {
+            return std::size_t{1};
+        }
+    }();
+
+    // loss_for<L, OutputShape>: a loss that fits a network whose samples come out in OutputShape (its rows are as
+    // wide as the loss needs). The trainer and compute_gradients require it.
+    PRECAST_EXPORT template <class L, class OutputShape>
+    concept loss_for = loss<L> && static_shape<OutputShape> &&
+                       (L::targets == target_kind::labels ? last_extent<OutputShape> : OutputShape::size) >= minimum_row_size_of<L>;
+
     // loss_with_decisions<L>: l.count_correct(y, t, rows) -> decision_count: how many decisions the batch holds
     // and how many are right (argmax against the label, a threshold against a binary target). The trainer
     // reports accuracy for such losses.

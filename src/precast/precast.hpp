@@ -69,10 +69,13 @@
 #include <precast/optimizers/rmsprop.hpp>
 #include <precast/optimizers/schedules.hpp>
 #include <precast/optimizers/step_context.hpp>
+#include <precast/optimizers/vector_optimizer.hpp>
 
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
 #include <precast/network/streaming_network.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>
+#include <precast/training/gradients.hpp>
+#include <precast/training/observer.hpp>
 #include <precast/training/trainer.hpp>

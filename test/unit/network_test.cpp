@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include <stdexcept>
+
 #include <gtest/gtest.h>
 
 #include "support/precast_under_test.hpp"
@@ -147,7 +149,8 @@ namespace
         ws.output_gradient()(0, 1) = 0.0;
         std::fill_n(ws.gradient<0>().data(), 3, 42.0);
         net.backward(ws);
-        EXPECT_EQ(ws.input_gradient()(0, 0), 42.0);  // untouched
+        EXPECT_EQ(ws.gradient<0>()(0, 0), 42.0);  // untouched, and not offered as the input gradient
+        EXPECT_THROW((void)ws.input_gradient(), std::logic_error);
         net.backward(ws, true);
         // d y0 / d x_i = y0 (1 - y0) W[0][i]
         const double y0 = ws.output()(0, 0);

@@ -99,6 +99,13 @@ namespace precast
         {
             return std::span<const T, Out>(parameters_.data() + weight_count, Out);
         }
+        // dLoss/d(weights) and dLoss/d(bias) of the last backward pass, laid out as weights() and bias().
+        [[nodiscard]] matrix_view<const T, Out, In> weight_gradients() const noexcept { return matrix_view<const T, Out, In>(gradients_.data()); }
+        [[nodiscard]] std::span<const T, Out> bias_gradients() const noexcept
+            requires HasBias
+        {
+            return std::span<const T, Out>(gradients_.data() + weight_count, Out);
+        }
 
         // Weights from the initializer (fan_in = In, fan_out = Out); bias zero.
         template <initializer Init>

@@ -322,6 +322,11 @@ namespace precast
         [[nodiscard]] std::span<const T, GH> bias_ih() const noexcept { return std::span<const T, GH>(parameters_.data() + bias_ih_offset, GH); }
         [[nodiscard]] std::span<T, GH> bias_hh() noexcept { return std::span<T, GH>(parameters_.data() + bias_hh_offset, GH); }
         [[nodiscard]] std::span<const T, GH> bias_hh() const noexcept { return std::span<const T, GH>(parameters_.data() + bias_hh_offset, GH); }
+        // dLoss/d(each tensor) of the last backward pass, laid out as the tensor.
+        [[nodiscard]] matrix_view<const T, GH, F> weight_ih_gradients() const noexcept { return matrix_view<const T, GH, F>(gradients_.data() + weight_ih_offset); }
+        [[nodiscard]] matrix_view<const T, GH, H> weight_hh_gradients() const noexcept { return matrix_view<const T, GH, H>(gradients_.data() + weight_hh_offset); }
+        [[nodiscard]] std::span<const T, GH> bias_ih_gradients() const noexcept { return std::span<const T, GH>(gradients_.data() + bias_ih_offset, GH); }
+        [[nodiscard]] std::span<const T, GH> bias_hh_gradients() const noexcept { return std::span<const T, GH>(gradients_.data() + bias_hh_offset, GH); }
 
         // weight_ih from the initializer with fan_in = features, weight_hh with fan_in = H (fan_out = gates * H
         // for both, as Keras counts them); biases zero.

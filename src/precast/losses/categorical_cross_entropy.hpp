@@ -17,6 +17,8 @@ namespace precast
     PRECAST_EXPORT struct categorical_cross_entropy
     {
         static constexpr const char* name = "categorical_cross_entropy";
+        // A distribution over one class is always 1: the loss needs two classes or more (concepts.hpp, loss_for).
+        static constexpr std::size_t minimum_row_size = 2;
         static constexpr target_kind targets = target_kind::values;
         static constexpr double epsilon = 1e-7;
 

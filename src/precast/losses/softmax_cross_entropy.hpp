@@ -21,6 +21,8 @@ namespace precast
     PRECAST_EXPORT struct softmax_cross_entropy
     {
         static constexpr const char* name = "softmax_cross_entropy";
+        // A distribution over one class is always 1: the loss needs two classes or more (concepts.hpp, loss_for).
+        static constexpr std::size_t minimum_row_size = 2;
         static constexpr target_kind targets = target_kind::labels;
 
         // Labels must be below N or ignore_label (the trainer checks a data set's labels before training).
@@ -82,6 +84,8 @@ namespace precast
     PRECAST_EXPORT struct softmax_cross_entropy_one_hot
     {
         static constexpr const char* name = "softmax_cross_entropy_one_hot";
+        // A distribution over one class is always 1: the loss needs two classes or more (concepts.hpp, loss_for).
+        static constexpr std::size_t minimum_row_size = 2;
         static constexpr target_kind targets = target_kind::values;
 
         template <scalar T, std::size_t B, std::size_t N>

@@ -20,6 +20,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -29,6 +31,9 @@
 #include <precast/core/denormals.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
+#include <precast/core/tensor.hpp>
+#include <precast/core/tensor_ops.hpp>
 #include <precast/export.hpp>
 #include <precast/initializers.hpp>
 #include <precast/kernels/dot.hpp>
@@ -251,6 +256,7 @@ namespace precast
         batch_view<const T, B, output_shape> forward(workspace<B>& ws, mode m = mode::inference)
         {
             const denormal_scope flush_subnormals;
+            ws.set_input_gradient_current(false);
             detail::for_each_index(
                 [&](auto index) {
                     constexpr std::size_t I = decltype(index)::value;
@@ -320,6 +326,7 @@ namespace precast
                     }
                 },
                 std::make_index_sequence<depth>{});
+            ws.set_input_gradient_current(input_gradient);
         }
 
         // Starts every stream afresh in this workspace: each stateful recurrent layer (concepts.hpp,
@@ -341,6 +348,57 @@ namespace precast
         static constexpr bool has_recurrent_state = [] {
             return []<std::size_t... I>(std::index_sequence<I...>) { return (false || ... || detail::carries_state<layer_type<I>>()); }(std::make_index_sequence<depth>{});
         }();
+
+        // ---- predictions -------------------------------------------------------------------------------------------
+        // For the everyday case: each call makes a workspace of its own (heap memory for a large network) and
+        // runs in inference mode (dropout off, recurrent state from zeros). In a loop, keep a workspace and call
+        // forward(x, ws), or use frozen_network (batch 1) or streaming_network (one step at a time).
+
+        // The output for one sample.
+        [[nodiscard]] tensor<T, output_shape> predict(std::span<const T, input_size> x)
+        {
+            auto ws = std::make_unique<workspace<1>>();
+            const auto y = forward(batch_view<const T, 1, input_shape>(x.data()), *ws);
+            tensor<T, output_shape> result;
+            std::copy_n(y.data(), output_size, result.data());
+            return result;
+        }
+        [[nodiscard]] tensor<T, output_shape> predict(const tensor<T, input_shape>& x) { return predict(std::span<const T, input_size>(x.data(), input_size)); }
+
+        // The outputs for a batch of B samples, [B, output...].
+        template <std::size_t B>
+        [[nodiscard]] tensor_buffer<T, batched_shape<B, output_shape>> predict(batch_view<const T, B, input_shape> x)
+        {
+            auto ws = std::make_unique<workspace<B>>();
+            const auto y = forward(x, *ws);
+            tensor_buffer<T, batched_shape<B, output_shape>> result;
+            std::copy_n(y.data(), B * output_size, result.data());
+            return result;
+        }
+
+        // The class of one sample: the index of its largest output (the first on ties). For an output
+        // [steps, classes], one class per step.
+        [[nodiscard]] auto classify(std::span<const T, input_size> x)
+        {
+            const auto classes = argmax<output_shape::rank - 1>(predict(x));
+            if constexpr (output_shape::rank == 1)
+            {
+                return std::size_t{classes[0]};
+            }
+            else
+            {
+                return classes;
+            }
+        }
+        [[nodiscard]] auto classify(const tensor<T, input_shape>& x) { return classify(std::span<const T, input_size>(x.data(), input_size)); }
+
+        // The class of each of B samples (for an output [steps, classes]: [B, steps] classes).
+        template <std::size_t B>
+        [[nodiscard]] auto classify(batch_view<const T, B, input_shape> x)
+        {
+            const auto outputs = predict(x);
+            return argmax<output_shape::rank>(outputs);
+        }
 
         // ---- optimizer -------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <stdexcept>
 #include <tuple>
 #include <utility>
 
@@ -58,8 +59,20 @@ namespace precast
         [[nodiscard]] batch_view<const T, B, output_shape> output() const noexcept { return activation<depth>(); }
         // Where backward expects dLoss/d(output); a loss writes it.
         [[nodiscard]] batch_view<T, B, output_shape> output_gradient() noexcept { return gradient<depth>(); }
-        // dLoss/d(input), after backward(ws, /*input_gradient=*/true).
-        [[nodiscard]] batch_view<const T, B, input_shape> input_gradient() const noexcept { return gradient<0>(); }
+        // dLoss/d(input), after backward(ws, /*input_gradient=*/true). Asking for it after a forward pass, or after
+        // a backward pass that did not compute it, throws std::logic_error: its values would be those of an
+        // older pass.
+        [[nodiscard]] batch_view<const T, B, input_shape> input_gradient() const
+        {
+            if (!input_gradient_current_)
+            {
+                throw std::logic_error("precast::network::workspace::input_gradient(): the last backward pass on this workspace did not compute "
+                                       "the input gradient (or a forward pass came after it); call backward(ws, /*input_gradient=*/true) first");
+            }
+            return gradient<0>();
+        }
+        // Kept by network::forward and backward: whether gradient<0>() belongs to the last pass.
+        void set_input_gradient_current(bool current) noexcept { input_gradient_current_ = current; }
 
         // The values entering layer I (I = 0: the input) or, for I = depth, the output.
         template <std::size_t I>
@@ -93,5 +106,6 @@ namespace precast
         activations_type activations_;
         activations_type gradients_;
         decltype(make_layer_workspaces(std::make_index_sequence<depth>{})) layer_workspaces_;
+        bool input_gradient_current_ = false;
     };
 }

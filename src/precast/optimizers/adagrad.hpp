@@ -66,8 +66,9 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
         {
+            detail::require_counted_step(name, context);
             using batch = kernels::simd_batch<T>;
             const double decayed = options_.learning_rate / (1.0 + static_cast<double>(context.step - 1) * options_.learning_rate_decay);
             const batch lr(static_cast<T>(decayed * context.learning_rate_scale));

@@ -42,7 +42,7 @@ namespace precast
         // `decoupled_decay` the fraction of p taken off before the step (p <- p - decoupled_decay * p).
         template <class Options, scalar T, std::size_t N>
         inline void adam_update(const Options& o, double coupled_decay, double decoupled_decay, std::span<T, N> parameters,
-                                std::span<const T, N> gradients, adam_state<T, N>& s, const step_context& context) noexcept
+                                std::span<const T, N> gradients, adam_state<T, N>& s, const step_context& context)
         {
             using batch = kernels::simd_batch<T>;
             const double t = static_cast<double>(context.step);
@@ -125,8 +125,9 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
         {
+            detail::require_counted_step(name, context);
             detail::adam_update(options_, options_.weight_decay, 0.0, parameters, gradients, s, context);
         }
 

@@ -65,8 +65,9 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
         {
+            detail::require_counted_step(name, context);
             using batch = kernels::simd_batch<T>;
             const double c1 = 1.0 - std::pow(options_.beta1, static_cast<double>(context.step));
             const batch step_size(static_cast<T>(options_.learning_rate * context.learning_rate_scale / c1));

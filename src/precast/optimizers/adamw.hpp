@@ -58,8 +58,9 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
         {
+            detail::require_counted_step(name, context);
             // The decay uses p before the gradient step (the gradient itself does not see it).
             const double lr = options_.learning_rate * context.learning_rate_scale;
             const double decoupled = options_.convention == precast::convention::tensorflow1 ? options_.weight_decay : lr * options_.weight_decay;

@@ -115,7 +115,7 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
         {
             dispatch([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& o) {
                 if (s.index() == I + 1)  // a state made for another choice is never updated with this one

@@ -78,8 +78,9 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
         {
+            detail::require_counted_step(name, context);
             using batch = kernels::simd_batch<T>;
             const double t = static_cast<double>(context.step);
             const double lr = options_.learning_rate * context.learning_rate_scale;

@@ -50,6 +50,16 @@ namespace precast
                 reject_hyper_parameter(optimizer, name, value, "zero or positive and finite");
             }
         }
+        // Steps count from 1 (step_context::step): at step 0 a bias correction divides by 1 - beta^0 = 0.
+        inline void require_counted_step(const char* optimizer, const step_context& context)
+        {
+            if (context.step == 0)
+            {
+                throw std::invalid_argument(std::string("precast::") + optimizer +
+                                            ": step_context.step is 0, but steps count from 1 (the first update after the state was initialized is "
+                                            "step 1); increment the count before each update");
+            }
+        }
         // Decay rates (beta, rho, momentum): in [0, 1).
         inline void require_unit_interval(const char* optimizer, const char* name, double value)
         {

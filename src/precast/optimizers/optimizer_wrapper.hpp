@@ -31,7 +31,7 @@ namespace precast::detail
             inner_.initialize(s);
         }
         template <scalar T, std::size_t N, class State>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, State& s, const step_context& context) const noexcept
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, State& s, const step_context& context) const
         {
             inner_.update(parameters, gradients, s, context);
         }

@@ -29,6 +29,8 @@
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
 #include <precast/training/dataset.hpp>
+#include <precast/training/gradients.hpp>
+#include <precast/training/observer.hpp>
 
 namespace precast
 {
@@ -47,34 +49,11 @@ namespace precast
         bool drop_last = false;  // skip the partial last batch instead of training on it
     };
 
-    PRECAST_EXPORT struct batch_report
-    {
-        std::size_t epoch = 0;    // from 1
-        std::size_t batch = 0;    // from 1
-        std::size_t batches = 0;  // in this epoch
-        std::size_t rows = 0;     // real samples in this batch
-        double loss = 0.0;
-    };
-
-    PRECAST_EXPORT struct evaluation
-    {
-        double loss = 0.0;
-        double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN for losses without a notion of correct
-        std::size_t samples = 0;
-    };
-
-    PRECAST_EXPORT struct epoch_report
-    {
-        std::size_t epoch = 0;  // from 1
-        evaluation train;       // averaged over the epoch's batches, as they were trained (training mode)
-        evaluation validation;  // samples == 0 when no validation set was given
-        double seconds = 0.0;
-    };
-
     PRECAST_EXPORT template <std::size_t B, neural_network Net, loss Loss, optimizer Optimizer>
     class trainer
     {
         static_assert(B > 0, "precast::trainer<B, ...>: the batch size must be at least 1");
+        static_assert(detail::check_loss_fits_output<Loss, typename Net::output_shape>());
 
     public:
         using value_type = typename Net::value_type;
@@ -117,8 +96,16 @@ namespace precast
         // Returns the loss of the first `rows` samples. Allocates nothing.
         double step(targets_type targets, std::size_t rows = B)
         {
-            const auto y = loss_rows<targets_kind>(net_.forward(*workspace_, mode::training));
-            const double value = static_cast<double>(loss_.value(y, targets, rows * rows_per_sample));
+            const double value = compute_gradients(targets, rows);
+            net_.apply(optimizer_, *state_);
+            return value;
+        }
+
+        // step() without the optimizer's update: the loss of the batch in workspace().input(), and every
+        // gradient (the layers' gradients(), weight_gradients(), ...). Counts as a step; allocates nothing.
+        double compute_gradients(targets_type targets, std::size_t rows = B)
+        {
+            const double value = precast::compute_gradients(net_, *workspace_, loss_, targets, rows);
             ++steps_;
             if (!std::isfinite(value))
             {
@@ -126,9 +113,6 @@ namespace precast
                 throw training_error("precast::trainer: the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
                                      std::to_string(steps_) + where + "; lower the learning rate, or check the data and the initialization");
             }
-            loss_.gradient(y, targets, loss_rows<targets_kind>(workspace_->output_gradient()), rows * rows_per_sample);
-            net_.backward(*workspace_);
-            net_.apply(optimizer_, *state_);
             return value;
         }
 
@@ -172,12 +156,17 @@ namespace precast
         }
 
         // Trains for options.epochs epochs. With a stateful network (truncated backpropagation through time over
-        // long streams) the data set holds, at sample k * B + b, window k of stream b, and options.shuffle is false. The observer may have on_batch(const batch_report&) and
-        // on_epoch(const epoch_report&) (either or both, or neither: pass {}).
+        // long streams) the data set holds, at sample k * B + b, window k of stream b, and options.shuffle is false.
+        // The observer (training/observer.hpp) is told of every batch and epoch: a callable taking a const
+        // epoch_report& or const batch_report&, an object with on_epoch / on_batch, observers(a, b, ...), or nullptr.
         template <class Observer = std::nullptr_t>
         std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr,
                                       const dataset<T>* validation = nullptr)
         {
+            static_assert(fit_observer<Observer>,
+                          "precast::trainer::fit: the observer is none of the forms fit() knows, so it would never be called: a callable "
+                          "taking a const precast::epoch_report& or a const precast::batch_report&, or an object with a member "
+                          "on_epoch(const precast::epoch_report&) and/or on_batch(const precast::batch_report&) (check the spelling), or nullptr");
             check_dataset(data);
             if (validation != nullptr)
             {
@@ -237,15 +226,13 @@ namespace precast
                     {
                         add(decisions, loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), current_targets(), rows * rows_per_sample));
                     }
-                    if constexpr (requires { observer.on_batch(batch_report{}); })
-                    {
-                        observer.on_batch(batch_report{epoch, batch + 1, batches, rows, value});
-                    }
+                    detail::notify_batch(observer, batch_report{epoch, batch + 1, batches, rows, value});
                 }
                 epoch_ = 0;
 
                 epoch_report report;
                 report.epoch = epoch;
+                report.epochs = options.epochs;
                 report.train.samples = samples;
                 report.train.loss = loss_sum / static_cast<double>(samples);
                 if constexpr (loss_with_decisions<Loss>)
@@ -258,10 +245,7 @@ namespace precast
                 }
                 report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 history.push_back(report);
-                if constexpr (requires { observer.on_epoch(report); })
-                {
-                    observer.on_epoch(report);
-                }
+                detail::notify_epoch(observer, report);
             }
             return history;
         }
