@@ -78,4 +78,7 @@
 #include <precast/training/dataset.hpp>
 #include <precast/training/gradients.hpp>
 #include <precast/training/observer.hpp>
+#include <precast/training/csv_log.hpp>
+#include <precast/training/progress_bar.hpp>
+#include <precast/training/svg_plot.hpp>
 #include <precast/training/trainer.hpp>

@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -50,6 +51,7 @@
 #include <unistd.h>
 
 #include <precast/concepts.hpp>
+#include <precast/core/file_errors.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
 
@@ -289,19 +291,21 @@ namespace precast
         {
             const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
             {
+                errno = 0;
                 std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
                 if (!out)
                 {
-                    throw model_file_error("precast: cannot create " + temporary.string() + " (does the directory exist and is it writable?)");
+                    throw model_file_error("precast: cannot write " + path.string() + ": " + unwritable_reason(path, errno));
                 }
                 out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
                 out.flush();
                 if (!out)
                 {
+                    const int error = errno;
                     out.close();
                     std::error_code ignored;
                     std::filesystem::remove(temporary, ignored);
-                    throw model_file_error("precast: writing " + temporary.string() + " failed (disk full?)");
+                    throw model_file_error("precast: cannot write " + path.string() + ": " + (error != 0 ? std::string(std::strerror(error)) : "the write failed (disk full?)"));
                 }
             }
             std::error_code error;
@@ -310,7 +314,7 @@ namespace precast
             {
                 std::error_code ignored;
                 std::filesystem::remove(temporary, ignored);
-                throw model_file_error("precast: cannot replace " + path.string() + " (" + error.message() + ")");
+                throw model_file_error("precast: cannot write " + path.string() + ": " + unwritable_reason(path, error.message()));
             }
         }
 

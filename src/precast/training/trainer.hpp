@@ -226,7 +226,7 @@ namespace precast
                     {
                         add(decisions, loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), current_targets(), rows * rows_per_sample));
                     }
-                    detail::notify_batch(observer, batch_report{epoch, batch + 1, batches, rows, value});
+                    detail::notify_batch(observer, batch_report{epoch, batch + 1, batches, rows, value, options.epochs});
                 }
                 epoch_ = 0;
 
