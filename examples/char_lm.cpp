@@ -72,7 +72,7 @@ int main(int argc, char** argv)
             }
             if (!o.plot.empty())
             {
-                examples::write_text(o.plot, examples::svg_plot(history, "char_lm: LSTM 256 on " + o.data.filename().string() + ", loss (nats per character) and accuracy"));
+                examples::write_text(o.plot, precast::render_svg_plot(history, "char_lm: LSTM 256 on " + o.data.filename().string() + ", loss (nats per character) and accuracy"));
                 std::printf("plot: %s\n", o.plot.c_str());
             }
             if (!o.save.empty())

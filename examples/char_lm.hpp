@@ -598,7 +598,9 @@ namespace examples::char_lm
         constexpr std::size_t V = Net::input_shape::extents[1];
         if (!(temperature > 0.0))
         {
-            throw std::invalid_argument("the sampling temperature must be above 0, not " + std::to_string(temperature));
+            char shown[32];
+            std::snprintf(shown, sizeof shown, "%g", temperature);
+            throw std::invalid_argument(std::string("the sampling temperature must be above 0, not ") + shown);
         }
         if (prime.empty())
         {

@@ -6,6 +6,7 @@
 #include <exception>
 #include <numeric>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -24,40 +25,50 @@ int main(int argc, char** argv)
             std::fputs(fashion::usage().c_str(), stdout);
             return EXIT_SUCCESS;
         }
+        fashion::check_files(o);  // before reading any image: a bad --save, --log, --plot or --load fails now
         const auto scaling = precast::data::pixel_scaling::unit_interval;
-        auto train = precast::data::load_idx_dataset<float>(o.data / "train-images-idx3-ubyte.gz", o.data / "train-labels-idx1-ubyte.gz", scaling);
-        const auto test = precast::data::load_idx_dataset<float>(o.data / "t10k-images-idx3-ubyte.gz", o.data / "t10k-labels-idx1-ubyte.gz", scaling);
-        precast::dataset<float> training_images = train.samples;
-        if (o.limit != 0 && o.limit < training_images.size())
-        {
-            std::vector<std::size_t> first(o.limit);
-            std::iota(first.begin(), first.end(), std::size_t{0});
-            training_images = training_images.subset(first);
-        }
-        const bool terminal = ::isatty(::fileno(stdout)) != 0;
+        const fashion::data_source data{
+            .training =
+                [&] {
+                    auto train = precast::data::load_idx_dataset<float>(fashion::idx_file(o.data, "train-images-idx3-ubyte"),
+                                                                        fashion::idx_file(o.data, "train-labels-idx1-ubyte"), scaling);
+                    precast::dataset<float> images = std::move(train.samples);
+                    if (o.limit != 0 && o.limit < images.size())
+                    {
+                        std::vector<std::size_t> first(o.limit);
+                        std::iota(first.begin(), first.end(), std::size_t{0});
+                        images = images.subset(first);
+                    }
+                    std::printf("Fashion-MNIST: %zu training images (%.0f %% held out for validation)\n", images.size(), 100 * o.validation);
+                    return images;
+                },
+            .test =
+                [&] {
+                    return precast::data::load_idx_dataset<float>(fashion::idx_file(o.data, "t10k-images-idx3-ubyte"), fashion::idx_file(o.data, "t10k-labels-idx1-ubyte"),
+                                                                  scaling)
+                        .samples;
+                },
+        };
         if (o.load.empty())
         {
-            std::printf("Fashion-MNIST: %zu training images (%.0f %% held out for validation), %zu test images\n", training_images.size(), 100 * o.validation,
-                        test.samples.size());
             std::printf("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)\n",
                         o.architecture.c_str(), o.initializer.c_str(), o.optimizer.c_str(), o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)),
                         o.batch, o.epochs, static_cast<unsigned long long>(o.seed), o.threads);
         }
         else
         {
-            std::printf("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on %zu test images\n", o.load.c_str(), o.architecture.c_str(), test.samples.size());
+            std::printf("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on the test images\n", o.load.c_str(), o.architecture.c_str());
         }
-        const auto r = fashion::run_architecture(o, training_images, test.samples, terminal, stdout);
-        std::printf("test accuracy %.2f %%, test loss %.4f\n%s", 100 * r.test.accuracy, r.test.loss, fashion::format_confusion(r.confusion).c_str());
-        if (!o.log.empty() && r.trained)
+        std::fflush(stdout);
+        const auto r = fashion::run_architecture(o, data, ::isatty(::fileno(stdout)) != 0, stdout);
+        std::printf("test accuracy %.2f %% on %zu images, test loss %.4f\n%s", 100 * r.test.accuracy, r.test.samples, r.test.loss,
+                    fashion::format_confusion(r.confusion).c_str());
+        if (!o.log.empty())
         {
-            fashion::write_text(o.log, fashion::csv_log(r.history));
             std::printf("log: %s\n", o.log.c_str());
         }
-        if (!o.plot.empty() && r.trained)
+        if (!o.plot.empty())
         {
-            fashion::write_text(o.plot, fashion::svg_plot(r.history, "Fashion-MNIST, MLP 784-" + o.architecture + "-10, " + o.optimizer + ", " + o.initializer +
-                                                                         " init"));
             std::printf("plot: %s\n", o.plot.c_str());
         }
         if (!o.save.empty())

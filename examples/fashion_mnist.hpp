@@ -89,22 +89,44 @@ namespace examples::fashion
 
     using examples::usage_error;
 
+    inline constexpr std::array<std::string_view, 16> flags{"--data",     "--arch",  "--optimizer", "--lr",   "--init", "--epochs", "--batch", "--seed",
+                                                            "--threads", "--limit", "--validation", "--log", "--plot", "--save",   "--load",  "--help"};
+
+    // Flags take their value as the next argument or after '=' (--epochs 5, --epochs=5); --help anywhere wins.
     inline options parse_command_line(std::span<const std::string_view> arguments)
     {
         options o;
+        if (std::any_of(arguments.begin(), arguments.end(), [](std::string_view a) { return a == "--help" || a == "-h"; }))
+        {
+            o.help = true;
+            return o;
+        }
         for (std::size_t i = 0; i < arguments.size(); ++i)
         {
-            const std::string_view flag = arguments[i];
-            if (flag == "--help" || flag == "-h")
+            std::string_view flag = arguments[i];
+            if (!flag.starts_with("--"))
             {
-                o.help = true;
-                continue;
+                throw usage_error("unexpected argument \"" + std::string(flag) + "\"");
             }
-            if (i + 1 >= arguments.size())
+            std::optional<std::string_view> attached;
+            if (const auto equals = flag.find('='); equals != std::string_view::npos)
             {
-                throw usage_error(flag.starts_with("--") ? std::string(flag) + " needs a value" : "unexpected argument \"" + std::string(flag) + "\"");
+                attached = flag.substr(equals + 1);
+                flag = flag.substr(0, equals);
             }
-            const std::string_view value = arguments[++i];
+            if (std::find(flags.begin(), flags.end(), flag) == flags.end())
+            {
+                throw usage_error("unknown option \"" + std::string(flag) + "\" (--help lists them)");
+            }
+            if (!attached && i + 1 >= arguments.size())
+            {
+                throw usage_error(std::string(flag) + " needs a value");
+            }
+            const std::string_view value = attached ? *attached : arguments[++i];
+            if (value.empty())
+            {
+                throw usage_error(std::string(flag) + " needs a value");
+            }
             if (flag == "--data")
             {
                 o.data = std::string(value);
@@ -186,16 +208,53 @@ namespace examples::fashion
             {
                 o.save = std::string(value);
             }
-            else if (flag == "--load")
+            else
             {
                 o.load = std::string(value);
             }
-            else
-            {
-                throw usage_error("unknown option \"" + std::string(flag) + "\" (--help lists them)");
-            }
+        }
+        if (!o.load.empty() && (!o.save.empty() || !o.log.empty() || !o.plot.empty()))
+        {
+            throw usage_error("--load evaluates a saved model without training; --save, --log and --plot need a training run");
         }
         return o;
+    }
+
+    // Before any data is read: every file the run will write can be written, and a model to load can be read.
+    inline void check_files(const options& o)
+    {
+        for (const auto& [flag, path] : {std::pair<const char*, const std::filesystem::path&>{"--save", o.save}, {"--log", o.log}, {"--plot", o.plot}})
+        {
+            if (!path.empty())
+            {
+                if (const std::string problem = precast::why_not_writable(path); !problem.empty())
+                {
+                    throw usage_error(std::string(flag) + " " + path.string() + ": " + problem);
+                }
+            }
+        }
+        if (!o.load.empty())
+        {
+            std::error_code error;
+            if (!std::filesystem::is_regular_file(o.load, error))
+            {
+                throw usage_error("--load " + o.load.string() + ": " + (std::filesystem::exists(o.load, error) ? "not a file" : "no such file"));
+            }
+        }
+    }
+
+    // An IDX file of the data directory, as Debian ships it (gzip) or unpacked (plain): precast reads both.
+    inline std::filesystem::path idx_file(const std::filesystem::path& directory, const std::string& name)
+    {
+        std::error_code error;
+        for (const auto& candidate : {directory / name, directory / (name + ".gz")})
+        {
+            if (std::filesystem::is_regular_file(candidate, error))
+            {
+                return candidate;
+            }
+        }
+        throw std::runtime_error("no " + name + " or " + name + ".gz in " + directory.string() + " (--data names the directory of the Fashion-MNIST IDX files)");
     }
 
     // The usual learning rate of each optimizer for this problem (what --lr overrides).
@@ -250,20 +309,6 @@ namespace examples::fashion
         return out.str();
     }
 
-    inline std::string csv_log(const std::vector<precast::epoch_report>& history)
-    {
-        std::ostringstream out;
-        out << "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n";
-        for (const auto& e : history)
-        {
-            out << e.epoch << ',' << e.train.loss << ',' << e.train.accuracy << ',' << e.validation.loss << ',' << e.validation.accuracy << ','
-                << e.seconds << '\n';
-        }
-        return out.str();
-    }
-
-    using examples::svg_plot;
-    using examples::write_text;
 }
 
 namespace examples::fashion
@@ -288,47 +333,34 @@ namespace examples::fashion
         bool trained = false;
     };
 
-    // What the program shows while it trains: a live bar on a terminal, one line per epoch otherwise.
-    struct progress_printer
+    // Where the images come from: read when the run needs them (a --load run never reads the training images, and
+    // reads the test images only once the model file has loaded).
+    struct data_source
     {
-        bool terminal = false;
-        std::size_t epochs = 0;
-        std::size_t samples_per_epoch = 0;
-        std::FILE* out = stdout;
-        std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-        std::chrono::steady_clock::time_point epoch_start = start;
-        std::chrono::steady_clock::time_point last_draw{};
+        std::function<precast::dataset<float>()> training;
+        std::function<precast::dataset<float>()> test;
+    };
 
-        void on_batch(const precast::batch_report& b)
-        {
-            if (b.batch == 1)
-            {
-                epoch_start = std::chrono::steady_clock::now();
-            }
-            if (!terminal)
-            {
-                return;
-            }
-            const auto now = std::chrono::steady_clock::now();
-            if (b.batch != b.batches && now - last_draw < std::chrono::milliseconds(100))
-            {
-                return;
-            }
-            last_draw = now;
-            const double elapsed = std::chrono::duration<double>(now - epoch_start).count();
-            const double eta = elapsed / static_cast<double>(b.batch) * static_cast<double>(b.batches - b.batch);
-            const std::size_t filled = 30 * b.batch / b.batches;
-            std::fprintf(out, "\r  epoch %zu/%zu [%s%s] %zu/%zu batches  loss %.4f  ETA %.1f s   ", b.epoch, epochs, std::string(filled, '=').c_str(),
-                         std::string(30 - filled, ' ').c_str(), b.batch, b.batches, b.loss, eta);
-            std::fflush(out);
-        }
+    // What the program shows and writes while it trains: the progress (a live bar on a terminal), and the CSV
+    // log and SVG plot when asked for, each written as every epoch ends.
+    struct run_observer
+    {
+        precast::progress_bar progress;
+        std::optional<precast::csv_log> log;
+        std::optional<precast::svg_plot> plot;
+
+        void on_batch(const precast::batch_report& b) { progress.on_batch(b); }
         void on_epoch(const precast::epoch_report& e)
         {
-            const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::fprintf(out, "%sepoch %zu/%zu  train loss %.4f  validation loss %.4f  accuracy %.2f %%  %.0f samples/s  %.1f s (total %.1f s)\n",
-                         terminal ? "\r" : "", e.epoch, epochs, e.train.loss, e.validation.loss, 100 * e.validation.accuracy,
-                         static_cast<double>(samples_per_epoch) / e.seconds, e.seconds, total);
-            std::fflush(out);
+            progress.on_epoch(e);
+            if (log)
+            {
+                log->on_epoch(e);
+            }
+            if (plot)
+            {
+                plot->on_epoch(e);
+            }
         }
     };
 
@@ -351,6 +383,7 @@ namespace examples::fashion
     void test_network(Net& net, const precast::dataset<float>& test, run_result& r)
     {
         auto ws = std::make_unique<typename Net::template workspace<B>>();
+        std::array<precast::label_type, B> labels{};
         std::size_t correct = 0;
         double loss = 0;
         for (std::size_t first = 0; first < test.size(); first += B)
@@ -359,29 +392,15 @@ namespace examples::fashion
             for (std::size_t i = 0; i < rows; ++i)
             {
                 std::copy_n(test.features(first + i).data(), 784, ws->input().data() + i * 784);
+                labels[i] = test.label(first + i);
             }
             const auto y = net.forward(*ws);
+            const auto predicted = precast::argmax<1>(y);
+            loss += static_cast<double>(precast::softmax_cross_entropy{}.value(y, std::span<const precast::label_type, B>(labels), rows)) * static_cast<double>(rows);
             for (std::size_t i = 0; i < rows; ++i)
             {
-                std::size_t best = 0;
-                double biggest = y(i, 0);
-                double sum = 0;
-                for (std::size_t c = 0; c < 10; ++c)
-                {
-                    if (y(i, c) > biggest)
-                    {
-                        biggest = y(i, c);
-                        best = c;
-                    }
-                }
-                for (std::size_t c = 0; c < 10; ++c)
-                {
-                    sum += std::exp(static_cast<double>(y(i, c)) - biggest);
-                }
-                const std::size_t actual = test.label(first + i);
-                loss += std::log(sum) + biggest - static_cast<double>(y(i, actual));  // softmax cross-entropy from the logits
-                correct += best == actual ? 1 : 0;
-                ++r.confusion[actual][best];
+                correct += predicted(i) == labels[i] ? 1 : 0;
+                ++r.confusion[labels[i]][predicted(i)];
             }
         }
         r.test.samples = test.size();
@@ -391,64 +410,71 @@ namespace examples::fashion
 
     // Trains (or loads) Net with batch size B as the options say, then tests it.
     template <class Net, std::size_t B>
-    run_result run(const options& o, const precast::dataset<float>& training_images, const precast::dataset<float>& test, bool terminal, std::FILE* out)
+    run_result run(const options& o, const data_source& data, bool terminal, std::FILE* out)
     {
         run_result r;
         auto net = make_network<Net>(o.initializer, o.seed);
         if (!o.load.empty())
         {
-            precast::load_model(o.load, *net);
+            precast::load_model(o.load, *net);  // a wrong file fails here, before any image is read
         }
         else
         {
+            const precast::dataset<float> training_images = data.training();
             precast::set_threads(o.threads);
             const auto [validation, training] = training_images.split(o.validation, o.seed);
             const double lr = o.learning_rate.value_or(default_learning_rate(o.optimizer));
             precast::trainer<B, Net, precast::softmax_cross_entropy, precast::any_optimizer> t(*net, {}, precast::any_optimizer::named(o.optimizer, lr));
-            progress_printer progress{.terminal = terminal, .epochs = o.epochs, .samples_per_epoch = training.size(), .out = out};
-            r.history = t.fit(training, {.epochs = o.epochs, .seed = o.seed}, progress, &validation);
+            run_observer observer{.progress = precast::progress_bar(out, terminal), .log = std::nullopt, .plot = std::nullopt};
+            if (!o.log.empty())
+            {
+                observer.log.emplace(o.log);
+            }
+            if (!o.plot.empty())
+            {
+                observer.plot.emplace(o.plot, "Fashion-MNIST, MLP 784-" + o.architecture + "-10, " + o.optimizer + ", " + o.initializer + " init");
+            }
+            r.history = t.fit(training, {.epochs = o.epochs, .seed = o.seed}, observer, &validation);
             r.trained = true;
             if (!o.save.empty())
             {
                 precast::save_model(o.save, *net);
             }
         }
-        test_network<B>(*net, test, r);
+        test_network<B>(*net, data.test(), r);
         return r;
     }
 
     template <class Net>
-    run_result run_with_batch(const options& o, const precast::dataset<float>& training_images, const precast::dataset<float>& test, bool terminal,
-                              std::FILE* out)
+    run_result run_with_batch(const options& o, const data_source& data, bool terminal, std::FILE* out)
     {
         switch (o.batch)
         {
         case 32:
-            return run<Net, 32>(o, training_images, test, terminal, out);
+            return run<Net, 32>(o, data, terminal, out);
         case 64:
-            return run<Net, 64>(o, training_images, test, terminal, out);
+            return run<Net, 64>(o, data, terminal, out);
         default:
-            return run<Net, 128>(o, training_images, test, terminal, out);
+            return run<Net, 128>(o, data, terminal, out);
         }
     }
 
     // A template only so that a file including this header compiles the twelve trainers only if it calls it.
     template <class = void>
-    run_result run_architecture(const options& o, const precast::dataset<float>& training_images, const precast::dataset<float>& test, bool terminal,
-                                std::FILE* out)
+    run_result run_architecture(const options& o, const data_source& data, bool terminal, std::FILE* out)
     {
         if (o.architecture == "256-256-dropout")
         {
-            return run_with_batch<mlp_256_256_dropout>(o, training_images, test, terminal, out);
+            return run_with_batch<mlp_256_256_dropout>(o, data, terminal, out);
         }
         if (o.architecture == "512-512-512-512")
         {
-            return run_with_batch<mlp_512x4>(o, training_images, test, terminal, out);
+            return run_with_batch<mlp_512x4>(o, data, terminal, out);
         }
         if (o.architecture == "512-512-512-512-dropout")
         {
-            return run_with_batch<mlp_512x4_dropout>(o, training_images, test, terminal, out);
+            return run_with_batch<mlp_512x4_dropout>(o, data, terminal, out);
         }
-        return run_with_batch<mlp_256_256>(o, training_images, test, terminal, out);
+        return run_with_batch<mlp_256_256>(o, data, terminal, out);
     }
 }

@@ -1,5 +1,6 @@
 // Gradient descent on functions of one and two variables, with a precast optimizer updating a parameter vector
-// exactly as it updates a network's weights. gradient_descent by default; any optimizer type can be passed.
+// exactly as it updates a network's weights (precast::vector_optimizer keeps its state and step count).
+// gradient_descent by default; any optimizer type can be passed.
 #pragma once
 
 #include <cmath>
@@ -12,25 +13,6 @@
 
 namespace examples
 {
-    // An optimizer and its state for one parameter vector of N doubles: what a network keeps per layer.
-    template <precast::optimizer Optimizer, std::size_t N>
-    class vector_optimizer
-    {
-    public:
-        explicit vector_optimizer(Optimizer optimizer) : optimizer_(std::move(optimizer)) { optimizer_.initialize(state_); }
-
-        void step(precast::tensor_buffer<double, precast::shape<N>>& parameters, const precast::tensor_buffer<double, precast::shape<N>>& gradient)
-        {
-            ++steps_;
-            optimizer_.update(parameters.span(), gradient.span(), state_, precast::step_context{.step = steps_});
-        }
-
-    private:
-        Optimizer optimizer_;
-        typename Optimizer::template state<double, N> state_;
-        std::uint64_t steps_ = 0;
-    };
-
     struct descent_result
     {
         double x = 0.0;
@@ -46,7 +28,7 @@ namespace examples
     template <precast::optimizer Optimizer>
     descent_result minimize_quartic(Optimizer optimizer_type, double x0, double tolerance = 1e-9, std::size_t max_steps = 100000)
     {
-        vector_optimizer<Optimizer, 1> optimizer(optimizer_type);
+        precast::vector_optimizer<Optimizer, double, 1> optimizer(optimizer_type);
         precast::tensor_buffer<double, precast::shape<1>> x(x0);
         precast::tensor_buffer<double, precast::shape<1>> gradient;
         descent_result r;
@@ -73,7 +55,7 @@ namespace examples
     template <precast::optimizer Optimizer>
     descent_result minimize_bowl(Optimizer optimizer_type, double x0, double y0, double tolerance = 1e-9, std::size_t max_steps = 100000)
     {
-        vector_optimizer<Optimizer, 2> optimizer(optimizer_type);
+        precast::vector_optimizer<Optimizer, double, 2> optimizer(optimizer_type);
         precast::tensor_buffer<double, precast::shape<2>> p;
         p[0] = x0;
         p[1] = y0;

@@ -16,8 +16,22 @@ cd "$repo"
 export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
 examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example char_rnn)
+targets=(precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm)
+echo "== building precast-gradcheck and the examples with clang++-19 (the first time about 3 minutes on 2 cores; log: build/clang/demo-build.log)"
 cmake --preset clang >/dev/null
-cmake --build --preset clang --target precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm >/dev/null
+log="$repo/build/clang/demo-build.log"
+if [ -t 1 ]; then
+  # On a terminal: one status line, rewritten in place.
+  progress='/^\[[0-9]+\/[0-9]+\]/ { printf "\r  %-100.100s", $0; fflush() } END { printf "\r%104s\r", "" }'
+else
+  # In a log: a line every 10 steps.
+  progress='/^\[[0-9]+\/[0-9]+\]/ { split(substr($1, 2), p, "/"); n = p[1] + 0; t = p[2] + 0; if (n % 10 == 0 || n == t) { printf "  built %d of %d steps\n", n, t; fflush() } }'
+fi
+if ! cmake --build --preset clang --target "${targets[@]}" 2>&1 | tee "$log" | awk "$progress"; then
+  echo "demo: the build failed; the end of $log:" >&2
+  tail -40 "$log" >&2
+  exit 1
+fi
 
 echo "== precast-gradcheck"
 "$repo/build/clang/test/precast-gradcheck"

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 
+#include <precast/core/number_text.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
@@ -62,7 +63,7 @@ namespace precast
         {
             if (!(low < high))
             {
-                throw std::invalid_argument("precast::uniform: low (" + std::to_string(low) + ") must be less than high (" + std::to_string(high) + ")");
+                throw std::invalid_argument("precast::uniform: low (" + detail::number_text(low) + ") must be less than high (" + detail::number_text(high) + ")");
             }
             for (T& v : values)
             {
@@ -81,7 +82,7 @@ namespace precast
         {
             if (!(stddev > 0.0))
             {
-                throw std::invalid_argument("precast::normal: stddev must be positive, not " + std::to_string(stddev));
+                throw std::invalid_argument("precast::normal: stddev must be positive, not " + detail::number_text(stddev));
             }
             for (T& v : values)
             {
@@ -100,7 +101,7 @@ namespace precast
         {
             if (!(stddev > 0.0))
             {
-                throw std::invalid_argument("precast::truncated_normal: stddev must be positive, not " + std::to_string(stddev));
+                throw std::invalid_argument("precast::truncated_normal: stddev must be positive, not " + detail::number_text(stddev));
             }
             for (T& v : values)
             {

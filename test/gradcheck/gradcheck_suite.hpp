@@ -21,25 +21,88 @@ namespace precast_gradcheck
     using namespace precast;  // NOLINT(google-build-using-namespace): a table of cases reads better without prefixes
     using precast::tanh;
 
+    // What to print: one line per group (the default), every case (--table), or failures only (--failures-only).
+    enum class report_style
+    {
+        summary,
+        table,
+        failures_only
+    };
+
     struct suite
     {
+        struct group_totals
+        {
+            std::string name;
+            std::size_t cases = 0;
+            std::size_t elements = 0;
+            std::size_t failed = 0;
+            double worst_error = 0;
+            std::string worst_case;
+        };
+
         std::size_t passed = 0;
         std::size_t failed = 0;
         std::size_t elements = 0;
-        bool verbose = true;
+        report_style style = report_style::summary;
+        std::vector<group_totals> groups;
+
+        // Cases recorded from here on count towards the named group.
+        void begin_group(std::string name)
+        {
+            group_totals g;
+            g.name = std::move(name);
+            groups.push_back(std::move(g));
+        }
 
         void record(const gradcheck_result& r, bool expect_pass = true)
         {
             const bool ok = r.passed() == expect_pass;
             (ok ? passed : failed) += 1;
             elements += r.elements_checked();
+            if (groups.empty())
+            {
+                begin_group("other");
+            }
+            auto& g = groups.back();
+            ++g.cases;
+            g.elements += r.elements_checked();
+            g.failed += ok ? 0 : 1;
+            if (r.max_error() >= g.worst_error)
+            {
+                g.worst_error = r.max_error();
+                g.worst_case = r.subject;
+            }
             const auto* w = r.worst();
-            if (verbose || !ok)
+            if (style == report_style::table || !ok)
             {
                 std::printf("%-104s %7zu  %9.2e  %-28s %s\n", r.subject.c_str(), r.elements_checked(), r.max_error(),
                             w ? (w->name + "[" + std::to_string(w->worst_index) + "]").c_str() : "-",
                             expect_pass ? (r.passed() ? "pass" : "FAIL") : (r.passed() ? "FAIL (canary passed)" : "fail, as it must"));
             }
+        }
+
+        // One line per group: its cases, elements, failures and the case with the largest error.
+        void print_summary() const
+        {
+            std::printf("%-26s %6s %9s %7s  %s\n", "group", "cases", "elements", "failed", "largest error (in case)");
+            for (const auto& g : groups)
+            {
+                std::string worst = g.worst_case;
+                if (worst.size() > 60)
+                {
+                    worst = worst.substr(0, 57) + "...";
+                }
+                std::printf("%-26s %6zu %9zu %7zu  %s\n", g.name.c_str(), g.cases, g.elements, g.failed,
+                            g.worst_case.empty() ? "-" : (format_error(g.worst_error) + " (" + worst + ")").c_str());
+            }
+        }
+
+        static std::string format_error(double e)
+        {
+            char text[32];
+            std::snprintf(text, sizeof text, "%.2e", e);
+            return text;
         }
     };
 

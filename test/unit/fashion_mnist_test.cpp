@@ -2,9 +2,13 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -63,42 +67,78 @@ namespace
         EXPECT_EQ(usage_error_of({"--validation", "1"}), "--validation must be a fraction between 0 and 1, not 1");
         EXPECT_EQ(usage_error_of({"--init", "zeros"}), "--init must be normal, xavier or he, not \"zeros\"");
         EXPECT_EQ(usage_error_of({"--fast", "1"}), "unknown option \"--fast\" (--help lists them)");
+        EXPECT_EQ(usage_error_of({"--bogus"}), "unknown option \"--bogus\" (--help lists them)");  // not "needs a value"
+        EXPECT_EQ(usage_error_of({"--epochs", "2", "--bogus=1"}), "unknown option \"--bogus\" (--help lists them)");
         EXPECT_EQ(usage_error_of({"stray"}), "unexpected argument \"stray\"");
+        EXPECT_EQ(usage_error_of({"--data="}), "--data needs a value");
+        EXPECT_EQ(usage_error_of({"--load", "m.precast", "--save", "n.precast"}),
+                  "--load evaluates a saved model without training; --save, --log and --plot need a training run");
         EXPECT_NE(fashion::usage().find("--optimizer NAME"), std::string::npos);
+
+        // --flag=value as well as --flag value.
+        const auto attached = parse({"--epochs=3", "--lr=0.5", "--data=/tmp/x", "--batch", "64"});
+        EXPECT_EQ(attached.epochs, 3u);
+        EXPECT_EQ(attached.learning_rate.value_or(0), 0.5);
+        EXPECT_EQ(attached.data, "/tmp/x");
+        EXPECT_EQ(attached.batch, 64u);
+        EXPECT_EQ(usage_error_of({"--epochs=ten"}), "--epochs needs a number, not \"ten\"");
+
+        // --help anywhere wins, whatever else is wrong on the line.
+        EXPECT_TRUE(parse({"--epochs", "ten", "--help"}).help);
+        EXPECT_TRUE(parse({"--bogus", "-h"}).help);
     }
 
-    std::vector<precast::epoch_report> two_epochs()
+    TEST(fashion_mnist_command_line, output_and_model_files_are_checked_before_any_data_is_read)
     {
-        precast::epoch_report a;
-        a.epoch = 1;
-        a.train = {0.5, 0.75, 100};
-        a.validation = {0.625, 0.7, 20};
-        a.seconds = 1.5;
-        precast::epoch_report b = a;
-        b.epoch = 2;
-        b.train = {0.25, 0.875, 100};
-        b.validation = {0.375, 0.8, 20};
-        b.seconds = 1.25;
-        return {a, b};
-    }
+        const auto dir = std::filesystem::temp_directory_path() / ("precast_fashion_test_" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        const auto missing = dir / "missing";
+        auto check = [](const fashion::options& o) {
+            try
+            {
+                fashion::check_files(o);
+            }
+            catch (const fashion::usage_error& e)
+            {
+                return std::string(e.what());
+            }
+            return std::string("(no error)");
+        };
+        fashion::options o;
+        o.save = missing / "model.precast";
+        EXPECT_EQ(check(o), "--save " + o.save.string() + ": the directory " + missing.string() + " does not exist");
+        o.save = dir;
+        EXPECT_EQ(check(o), "--save " + dir.string() + ": it is a directory");
+        o.save = dir / "model.precast";
+        o.plot = missing / "plot.svg";
+        EXPECT_EQ(check(o), "--plot " + o.plot.string() + ": the directory " + missing.string() + " does not exist");
+        o.plot.clear();
+        EXPECT_EQ(check(o), "(no error)");
+        fashion::options load;
+        load.load = dir / "none.precast";
+        EXPECT_EQ(check(load), "--load " + load.load.string() + ": no such file");
+        load.load = dir;
+        EXPECT_EQ(check(load), "--load " + dir.string() + ": not a file");
 
-    TEST(fashion_mnist_reports, csv_svg_and_confusion_matrix_hold_the_numbers)
-    {
-        EXPECT_EQ(fashion::csv_log(two_epochs()),
-                  "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n1,0.5,0.75,0.625,0.7,1.5\n2,0.25,0.875,0.375,0.8,1.25\n");
-        const std::string svg = fashion::svg_plot(two_epochs(), "a <b> & c");
-        EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
-        EXPECT_NE(svg.find("a &lt;b&gt; &amp; c"), std::string::npos);
-        std::size_t polylines = 0;
-        for (std::size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1))
+        // The IDX files: plain or gzip, the plain one first; neither is an error naming both.
+        EXPECT_EQ(fashion::idx_file("/usr/share/datasets/fashion-mnist", "t10k-labels-idx1-ubyte").filename(), "t10k-labels-idx1-ubyte.gz");
+        std::ofstream(dir / "t10k-labels-idx1-ubyte") << "x";
+        EXPECT_EQ(fashion::idx_file(dir, "t10k-labels-idx1-ubyte"), dir / "t10k-labels-idx1-ubyte");
+        try
         {
-            ++polylines;
+            (void)fashion::idx_file(missing, "t10k-images-idx3-ubyte");
+            ADD_FAILURE() << "no error";
         }
-        EXPECT_EQ(polylines, 4u);  // loss and accuracy, train and validation
-        // Loss panel: 0 .. 0.625 over 250 pixels; the train loss 0.5 at epoch 1 sits at x 0, y 250 - 0.8 * 250 = 50.
-        EXPECT_NE(svg.find("points=\"0,50 380,150\""), std::string::npos) << svg;
-        EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
+        catch (const std::runtime_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()), "no t10k-images-idx3-ubyte or t10k-images-idx3-ubyte.gz in " + missing.string() +
+                                                 " (--data names the directory of the Fashion-MNIST IDX files)");
+        }
+        std::filesystem::remove_all(dir);
+    }
 
+    TEST(fashion_mnist_reports, the_confusion_matrix_holds_the_numbers)
+    {
         // A 14-character class column, then one 5-wide column per predicted class.
         fashion::confusion_matrix m{};
         m[0][0] = 950;
@@ -129,7 +169,8 @@ namespace
         fashion::options o;
         o.epochs = 1;
         std::FILE* sink = std::tmpfile();
-        const auto r = fashion::run<fashion::mlp_256_256, 128>(o, part, train.samples, false, sink);
+        const fashion::data_source data{.training = [&] { return part; }, .test = [&] { return train.samples; }};
+        const auto r = fashion::run<fashion::mlp_256_256, 128>(o, data, false, sink);
         std::fclose(sink);
         ASSERT_EQ(r.history.size(), 1u);
         EXPECT_GT(r.test.accuracy, 0.6);

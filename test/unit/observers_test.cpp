@@ -161,6 +161,45 @@ namespace
         EXPECT_FALSE(std::filesystem::exists(svg.string() + ".partial"));
     }
 
+    std::vector<precast::epoch_report> two_epochs()
+    {
+        precast::epoch_report a;
+        a.epoch = 1;
+        a.epochs = 2;
+        a.train = {0.5, 0.75, 100};
+        a.validation = {0.625, 0.7, 20};
+        a.seconds = 1.5;
+        precast::epoch_report b = a;
+        b.epoch = 2;
+        b.train = {0.25, 0.875, 100};
+        b.validation = {0.375, 0.8, 20};
+        b.seconds = 1.25;
+        return {a, b};
+    }
+
+    TEST(observers, csv_and_svg_hold_the_numbers_where_worked_out_by_hand)
+    {
+        const auto csv = scratch("exact.csv");
+        {
+            precast::csv_log log(csv);
+            for (const auto& e : two_epochs())
+            {
+                log.on_epoch(e);
+            }
+        }
+        EXPECT_EQ(read_file(csv), "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n1,0.5,0.75,0.625,0.7,1.5\n2,0.25,0.875,0.375,0.8,1.25\n");
+
+        const std::string svg = precast::render_svg_plot(two_epochs(), "a <b> & c");
+        EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+        EXPECT_NE(svg.find("a &lt;b&gt; &amp; c"), std::string::npos);
+        // Loss panel: 0 .. 0.625 over 250 pixels; the train loss 0.5 at epoch 1 sits at x 0, y 250 - 0.8 * 250 = 50,
+        // 0.25 at epoch 2 at x 380 (the panel's width), y 250 - 0.4 * 250 = 150.
+        EXPECT_NE(svg.find("points=\"0,50 380,150\""), std::string::npos) << svg;
+        // Accuracy panel: 0.7 .. 0.9 (rounded out to 0.05); validation 0.7 at y 250, 0.8 at y 125.
+        EXPECT_NE(svg.find("points=\"0,250 380,125\""), std::string::npos) << svg;
+        EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
+    }
+
     TEST(observers, a_plot_without_validation_or_accuracy_draws_what_there_is)
     {
         std::vector<precast::epoch_report> history(2);

@@ -33,6 +33,7 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -188,7 +189,7 @@ namespace precast
         class byte_reader
         {
         public:
-            byte_reader(const std::vector<std::uint8_t>& bytes, std::size_t offset) : bytes_(bytes), offset_(offset) {}
+            byte_reader(std::span<const std::uint8_t> bytes, std::size_t offset) : bytes_(bytes), offset_(offset) {}
             template <class V>
             V get() noexcept
             {
@@ -205,7 +206,7 @@ namespace precast
             }
 
         private:
-            const std::vector<std::uint8_t>& bytes_;
+            std::span<const std::uint8_t> bytes_;
             std::size_t offset_;
         };
 
@@ -327,91 +328,147 @@ namespace precast
             write_atomically_plain(path, bytes);
         }
 
-        [[noreturn]] inline void reject_model(const std::filesystem::path& path, const std::string& problem)
+        [[noreturn]] inline void reject_model(const std::string& source, const std::string& problem)
         {
-            throw model_file_error("precast::load_model: " + path.string() + ": " + problem);
+            throw model_file_error("precast::load_model: " + source + ": " + problem);
         }
 
         inline const char* element_type_name(std::uint32_t size) noexcept { return size == 4 ? "float" : size == 8 ? "double" : "unknown"; }
 
-        // Reads the file and checks everything but the optimizer section's content; returns the bytes.
+        // Checks a model file's bytes: everything but the optimizer section's content. Returns that section's size.
         template <class Net>
-        std::vector<std::uint8_t> read_checked_model(const std::filesystem::path& path, std::uint64_t& optimizer_section_bytes)
+        std::uint64_t check_model_bytes(std::span<const std::uint8_t> bytes, const std::string& source)
         {
             using T = typename Net::value_type;
-            std::error_code error;
-            if (!std::filesystem::is_regular_file(path, error))
-            {
-                reject_model(path, std::filesystem::exists(path, error) ? "is not a regular file" : "does not exist");
-            }
-            const auto size = std::filesystem::file_size(path, error);
-            if (error)
-            {
-                reject_model(path, "cannot be read (" + error.message() + ")");
-            }
+            const std::uint64_t size = bytes.size();
             if (size < model_header_bytes + 4)
             {
-                reject_model(path, "is " + std::to_string(size) + " bytes long, too short for a precast model file (at least " +
-                                       std::to_string(model_header_bytes + 4) + ")");
-            }
-            if (size > Net::parameter_bytes * 16 + (std::uint64_t{1} << 20))
-            {
-                reject_model(path, "is " + std::to_string(size) + " bytes long, far more than this network's parameters and optimizer state");
-            }
-            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-            std::ifstream in(path, std::ios::binary);
-            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-            if (static_cast<std::size_t>(in.gcount()) != bytes.size())
-            {
-                reject_model(path, "could not be read completely");
+                reject_model(source, "is " + std::to_string(size) + " bytes long, too short for a precast model file (at least " +
+                                         std::to_string(model_header_bytes + 4) + ")");
             }
             if (!std::equal(model_magic.begin(), model_magic.end(), bytes.begin()))
             {
-                reject_model(path, "is not a precast model file (no PRECAST1 signature)");
+                reject_model(source, "is not a precast model file (no PRECAST1 signature)");
             }
             byte_reader r(bytes, model_magic.size());
             const auto version = r.get<std::uint32_t>();
             if (version < oldest_model_format_version || version > model_format_version)
             {
-                reject_model(path, "has format version " + std::to_string(version) + "; this precast reads versions " +
-                                       std::to_string(oldest_model_format_version) + " to " + std::to_string(model_format_version) +
-                                       (version > model_format_version ? " (the file is from a newer precast)" : ""));
+                reject_model(source, "has format version " + std::to_string(version) + "; this precast reads versions " +
+                                         std::to_string(oldest_model_format_version) + " to " + std::to_string(model_format_version) +
+                                         (version > model_format_version ? " (the file is from a newer precast)" : ""));
             }
             const auto element = r.get<std::uint32_t>();
             if (element != sizeof(T))
             {
-                reject_model(path, std::string("holds ") + element_type_name(element) + " parameters; this network's are " + element_type_name(sizeof(T)));
+                reject_model(source, std::string("holds ") + element_type_name(element) + " parameters; this network's are " + element_type_name(sizeof(T)));
             }
             const auto fingerprint = r.get<std::uint64_t>();
             const auto count = r.get<std::uint64_t>();
             const std::uint64_t expected_fingerprint = version == 1 ? architecture_fingerprint_v1<Net> : architecture_fingerprint<Net>;
             if (fingerprint != expected_fingerprint || count != Net::parameter_count)
             {
-                reject_model(path, "was saved from another architecture (" + std::to_string(count) + " parameters, fingerprint " + std::to_string(fingerprint) +
-                                       "; this network has " + std::to_string(Net::parameter_count) + ", fingerprint " +
-                                       std::to_string(expected_fingerprint) + (version == 1 ? " in format version 1" : "") + ")");
+                reject_model(source, "was saved from another architecture (" + std::to_string(count) + " parameters, fingerprint " + std::to_string(fingerprint) +
+                                         "; this network has " + std::to_string(Net::parameter_count) + ", fingerprint " +
+                                         std::to_string(expected_fingerprint) + (version == 1 ? " in format version 1" : "") + ")");
             }
-            optimizer_section_bytes = r.get<std::uint64_t>();
-            const std::uint64_t expected = model_header_bytes + Net::parameter_bytes + optimizer_section_bytes + 4;
-            if (optimizer_section_bytes > size || size != expected)
+            const auto optimizer_section_bytes = r.get<std::uint64_t>();
+            const std::uint64_t fixed = model_header_bytes + Net::parameter_bytes + 4;
+            if (optimizer_section_bytes > size)
             {
-                reject_model(path, size < expected ? "is truncated (" + std::to_string(size) + " of " + std::to_string(expected) + " bytes)"
-                                                   : "has " + std::to_string(size - expected) + " bytes more than its header accounts for");
+                reject_model(source, "is truncated: its header declares an optimizer section of " + std::to_string(optimizer_section_bytes) +
+                                         " bytes, more than the whole file (" + std::to_string(size) + ")");
+            }
+            if (size != fixed + optimizer_section_bytes)
+            {
+                reject_model(source, size < fixed + optimizer_section_bytes
+                                         ? "is truncated (" + std::to_string(size) + " of " + std::to_string(fixed + optimizer_section_bytes) + " bytes)"
+                                         : "has " + std::to_string(size - fixed - optimizer_section_bytes) + " bytes more than its header accounts for");
             }
             std::uint32_t stored = 0;
             std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
             if (crc32(bytes.data(), bytes.size() - 4) != stored)
             {
-                reject_model(path, "is corrupt (checksum mismatch)");
+                reject_model(source, "is corrupt (checksum mismatch)");
+            }
+            // NaN or infinity would load "successfully" and poison every prediction: name where it is instead.
+            const std::uint8_t* values = bytes.data() + model_header_bytes;
+            for (std::uint64_t i = 0; i < Net::parameter_count; ++i)
+            {
+                T v;
+                std::memcpy(&v, values + i * sizeof(T), sizeof(T));
+                if (!std::isfinite(v))
+                {
+                    reject_model(source, "holds a non-finite parameter (" + std::string(std::isnan(v) ? "NaN" : "infinity") + ") at parameter " + std::to_string(i) +
+                                             " of " + std::to_string(Net::parameter_count) + "; the network it was saved from had diverged");
+                }
+            }
+            return optimizer_section_bytes;
+        }
+
+        // The bytes of a model file, read after the cheap checks (a directory, an absurd size) have passed.
+        template <class Net>
+        std::vector<std::uint8_t> read_model_file(const std::filesystem::path& path)
+        {
+            std::error_code error;
+            if (!std::filesystem::is_regular_file(path, error))
+            {
+                reject_model(path.string(), std::filesystem::exists(path, error) ? "is not a regular file" : "does not exist");
+            }
+            const auto size = std::filesystem::file_size(path, error);
+            if (error)
+            {
+                reject_model(path.string(), "cannot be read (" + error.message() + ")");
+            }
+            if (size > Net::parameter_bytes * 16 + (std::uint64_t{1} << 20))
+            {
+                reject_model(path.string(), "is " + std::to_string(size) + " bytes long, far more than this network's parameters and optimizer state");
+            }
+            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+            std::ifstream in(path, std::ios::binary);
+            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            if (static_cast<std::size_t>(in.gcount()) != bytes.size())
+            {
+                reject_model(path.string(), "could not be read completely");
             }
             return bytes;
         }
 
         template <class Net>
-        void read_parameters(Net& net, const std::vector<std::uint8_t>& bytes)
+        void read_parameters(Net& net, std::span<const std::uint8_t> bytes)
         {
             byte_reader r(bytes, model_header_bytes);
             for_each_trainable(net, [&](auto, auto& layer) { r.get_array(layer.parameters().data(), layer.parameters().size); });
+        }
+
+        // Parameters and optimizer state from checked bytes into net and state (all checks first: nothing
+        // changes unless everything is right).
+        template <class Net, class O>
+        void read_model_with_state(std::span<const std::uint8_t> bytes, const std::string& source, Net& net, typename Net::template optimizer_state<O>& state)
+        {
+            const std::uint64_t section = check_model_bytes<Net>(bytes, source);
+            std::uint64_t expected = 2 * sizeof(std::uint64_t);
+            for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { expected += state_bytes(state.template layer<I>()); });
+            if (section == 0)
+            {
+                reject_model(source, "holds no optimizer state (it was saved with save_model(path, net))");
+            }
+            byte_reader r(bytes, model_header_bytes + Net::parameter_bytes);
+            if (r.get<std::uint64_t>() != optimizer_fingerprint<O>() || section != expected)
+            {
+                reject_model(source, std::string("holds the state of another optimizer, not ") + O::name);
+            }
+            const auto steps = r.get<std::uint64_t>();
+            read_parameters(net, bytes);
+            state.restore_steps(steps);
+            for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
+                auto& layer_state = state.template layer<I>();
+                std::apply([&](auto&... t) { (r.get_array(t.data(), t.size), ...); }, layer_state.tensors());
+                if constexpr (state_with_scalars<std::remove_cvref_t<decltype(layer_state)>>)
+                {
+                    std::apply([&](auto&... v) { ((v = static_cast<std::remove_cvref_t<decltype(v)>>(r.get<double>())), ...); }, layer_state.scalars());
+                }
+            });
         }
     }
 
@@ -453,8 +510,17 @@ namespace precast
     PRECAST_EXPORT template <neural_network Net>
     void load_model(const std::filesystem::path& path, Net& net)
     {
-        std::uint64_t section = 0;
-        const auto bytes = detail::read_checked_model<Net>(path, section);
+        const auto bytes = detail::read_model_file<Net>(path);
+        (void)detail::check_model_bytes<Net>(bytes, path.string());
+        detail::read_parameters(net, bytes);
+    }
+
+    // The same from a model file's bytes in memory (embedded in the program, received over a network); `source`
+    // names them in errors.
+    PRECAST_EXPORT template <neural_network Net>
+    void load_model(std::span<const std::uint8_t> bytes, Net& net, const std::string& source = "model bytes")
+    {
+        (void)detail::check_model_bytes<Net>(bytes, source);
         detail::read_parameters(net, bytes);
     }
 
@@ -465,29 +531,16 @@ namespace precast
         static_assert(saveable_state<typename O::template state<float, 1>>,
                       "precast::load_model: this optimizer's state does not list its tensors (any_optimizer's does not): load the parameters "
                       "only, load_model(path, net), or use the optimizer's own type");
-        std::uint64_t section = 0;
-        const auto bytes = detail::read_checked_model<Net>(path, section);
-        std::uint64_t expected = 2 * sizeof(std::uint64_t);
-        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { expected += detail::state_bytes(state.template layer<I>()); });
-        if (section == 0)
-        {
-            detail::reject_model(path, "holds no optimizer state (it was saved with save_model(path, net))");
-        }
-        detail::byte_reader r(bytes, detail::model_header_bytes + Net::parameter_bytes);
-        if (r.get<std::uint64_t>() != detail::optimizer_fingerprint<O>() || section != expected)
-        {
-            detail::reject_model(path, std::string("holds the state of another optimizer, not ") + O::name);
-        }
-        const auto steps = r.get<std::uint64_t>();
-        detail::read_parameters(net, bytes);
-        state.restore_steps(steps);
-        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
-            auto& layer_state = state.template layer<I>();
-            std::apply([&](auto&... t) { (r.get_array(t.data(), t.size), ...); }, layer_state.tensors());
-            if constexpr (state_with_scalars<std::remove_cvref_t<decltype(layer_state)>>)
-            {
-                std::apply([&](auto&... v) { ((v = static_cast<std::remove_cvref_t<decltype(v)>>(r.get<double>())), ...); }, layer_state.scalars());
-            }
-        });
+        const auto bytes = detail::read_model_file<Net>(path);
+        detail::read_model_with_state<Net, O>(bytes, path.string(), net, state);
+    }
+    template <neural_network Net, optimizer O>
+    void load_model(std::span<const std::uint8_t> bytes, Net& net, const O& /*optimizer*/, typename Net::template optimizer_state<O>& state,
+                    const std::string& source = "model bytes")
+    {
+        static_assert(saveable_state<typename O::template state<float, 1>>,
+                      "precast::load_model: this optimizer's state does not list its tensors (any_optimizer's does not): load the parameters "
+                      "only, load_model(bytes, net), or use the optimizer's own type");
+        detail::read_model_with_state<Net, O>(bytes, source, net, state);
     }
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -414,6 +415,12 @@ namespace precast
     {
         return detail::parse_npy<T>(detail::read_file_bytes(path, ".npy"), path.string());
     }
+    // The same from a .npy file's bytes in memory; `source` names them in errors.
+    PRECAST_EXPORT template <scalar T>
+    npy_array<T> load_npy(std::span<const std::uint8_t> bytes, const std::string& source = "npy bytes")
+    {
+        return detail::parse_npy<T>(bytes, source);
+    }
 
     // Every parameter tensor of net as "<layer index>.<tensor name>" in an uncompressed .npz (np.load reads it).
     PRECAST_EXPORT template <neural_network Net>
@@ -428,13 +435,13 @@ namespace precast
     }
 
     // Reads what save_npz wrote (or NumPy with the same names and shapes) into net; float32 or float64 arrays are
-    // converted to the network's element type. Missing names, other shapes: npy_error, and net is unchanged.
+    // converted to the network's element type. Missing names, other shapes, values that are not finite (NaN,
+    // infinity, or out of range for float): npy_error, and net is unchanged.
     PRECAST_EXPORT template <neural_network Net>
-    void load_npz(const std::filesystem::path& path, Net& net)
+    void load_npz(std::span<const std::uint8_t> bytes, Net& net, const std::string& source = "npz bytes")
     {
         using T = typename Net::value_type;
-        const std::string source = path.string();
-        const auto entries = detail::unzip_stored(detail::read_file_bytes(path, ".npz"), source);
+        const auto entries = detail::unzip_stored(bytes, source);
         std::vector<std::pair<T*, std::vector<T>>> staged;
         detail::for_each_parameter_tensor(net, [&](const std::string& name, const std::vector<std::size_t>& shape, T* data, std::size_t) {
             const auto found = entries.find(name + ".npy");
@@ -455,11 +462,22 @@ namespace precast
                 };
                 detail::reject_npy(source, "array " + name + " has shape " + text(array.shape) + "; this network needs " + text(shape));
             }
+            const auto bad = std::find_if(array.values.begin(), array.values.end(), [](T v) { return !std::isfinite(v); });
+            if (bad != array.values.end())
+            {
+                detail::reject_npy(source, "array " + name + " holds " + (std::isnan(*bad) ? "NaN" : "an infinite value") + " at flat index " +
+                                               std::to_string(bad - array.values.begin()) + "; a network's parameters must be finite");
+            }
             staged.emplace_back(data, std::move(array.values));
         });
         for (auto& [target, values] : staged)
         {
             std::copy(values.begin(), values.end(), target);
         }
+    }
+    PRECAST_EXPORT template <neural_network Net>
+    void load_npz(const std::filesystem::path& path, Net& net)
+    {
+        load_npz(std::span<const std::uint8_t>(detail::read_file_bytes(path, ".npz")), net, path.string());
     }
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <utility>
 
+#include <precast/core/number_text.hpp>
 #include <precast/concepts.hpp>
 #include <precast/export.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
@@ -28,7 +29,7 @@ namespace precast
         {
             if (!(limit > 0.0) || std::isnan(limit))
             {
-                throw std::invalid_argument(std::string("precast::") + wrapper + ": the limit must be positive, not " + std::to_string(limit));
+                throw std::invalid_argument(std::string("precast::") + wrapper + ": the limit must be positive, not " + detail::number_text(limit));
             }
             return limit;
         }

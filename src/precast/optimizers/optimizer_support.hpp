@@ -21,6 +21,7 @@
 #include <tuple>
 #include <utility>
 
+#include <precast/core/number_text.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
@@ -34,7 +35,7 @@ namespace precast
         [[noreturn]] inline void reject_hyper_parameter(const char* optimizer, const char* name, double value, const char* requirement)
         {
             throw std::invalid_argument(std::string("precast::") + optimizer + ": " + name + " must be " + requirement + ", not " +
-                                        std::to_string(value));
+                                        number_text(value));
         }
         inline void require_positive(const char* optimizer, const char* name, double value)
         {

@@ -23,6 +23,7 @@
 #include <string>
 #include <utility>
 
+#include <precast/core/number_text.hpp>
 #include <precast/concepts.hpp>
 #include <precast/export.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
@@ -57,7 +58,7 @@ namespace precast
         step_decay(std::uint64_t every, double gamma) : every_(every), gamma_(gamma)
         {
             detail::require_schedule(every > 0, "step_decay", "the step size must be at least 1 update");
-            detail::require_schedule(gamma > 0.0 && gamma <= 1.0, "step_decay", "gamma must be in (0, 1], not " + std::to_string(gamma));
+            detail::require_schedule(gamma > 0.0 && gamma <= 1.0, "step_decay", "gamma must be in (0, 1], not " + detail::number_text(gamma));
         }
         [[nodiscard]] double factor(std::uint64_t n) const noexcept { return std::pow(gamma_, static_cast<double>(n / every_)); }
 
@@ -71,7 +72,7 @@ namespace precast
     public:
         exponential_decay(double rate, std::uint64_t steps, bool staircase = false) : rate_(rate), steps_(steps), staircase_(staircase)
         {
-            detail::require_schedule(rate > 0.0 && rate <= 1.0, "exponential_decay", "the decay rate must be in (0, 1], not " + std::to_string(rate));
+            detail::require_schedule(rate > 0.0 && rate <= 1.0, "exponential_decay", "the decay rate must be in (0, 1], not " + detail::number_text(rate));
             detail::require_schedule(steps > 0, "exponential_decay", "the decay steps must be at least 1");
         }
         [[nodiscard]] double factor(std::uint64_t n) const noexcept
@@ -92,7 +93,7 @@ namespace precast
         explicit cosine_decay(std::uint64_t steps, double alpha = 0.0) : steps_(steps), alpha_(alpha)
         {
             detail::require_schedule(steps > 0, "cosine_decay", "the decay steps must be at least 1");
-            detail::require_schedule(alpha >= 0.0 && alpha <= 1.0, "cosine_decay", "alpha (the final fraction) must be in [0, 1], not " + std::to_string(alpha));
+            detail::require_schedule(alpha >= 0.0 && alpha <= 1.0, "cosine_decay", "alpha (the final fraction) must be in [0, 1], not " + detail::number_text(alpha));
         }
         [[nodiscard]] double factor(std::uint64_t n) const noexcept
         {
