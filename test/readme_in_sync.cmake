@@ -1,7 +1,19 @@
-# The README shows examples/readme_example.cpp verbatim; fail when they drift apart.
+# The README shows an example verbatim (and, given PROGRAM, that program's output verbatim): fail when they
+# drift apart.
 file(READ "${README}" readme)
 file(READ "${EXAMPLE}" example)
 string(FIND "${readme}" "${example}" position)
 if(position EQUAL -1)
-  message(FATAL_ERROR "README.md no longer contains examples/readme_example.cpp verbatim; copy the file into the README's first code block")
+  get_filename_component(name "${EXAMPLE}" NAME)
+  message(FATAL_ERROR "README.md no longer contains examples/${name} verbatim; copy the file into its code block in the README")
+endif()
+if(PROGRAM)
+  execute_process(COMMAND "${PROGRAM}" RESULT_VARIABLE rc OUTPUT_VARIABLE output ERROR_VARIABLE errors)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${PROGRAM} failed (${rc}):\n${output}\n${errors}")
+  endif()
+  string(FIND "${readme}" "${output}" position)
+  if(position EQUAL -1)
+    message(FATAL_ERROR "README.md does not show what ${PROGRAM} prints; it prints:\n${output}")
+  endif()
 endif()

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <span>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -237,6 +238,68 @@ namespace
         EXPECT_EQ(all_parameters(net), before);
 
         EXPECT_THROW(save_model(dir_ / "no" / "such" / "dir" / "m", saved), model_file_error);
+    }
+
+    // A file whose checksum is right but whose content is not: what the fuzzer makes of a model file.
+    std::vector<char> with_checksum(std::vector<char> b)
+    {
+        const std::uint32_t crc = precast::crc32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(b.data()), b.size() - 4));
+        std::memcpy(b.data() + b.size() - 4, &crc, 4);
+        return b;
+    }
+
+    TEST_F(model_files, files_with_a_right_checksum_and_wrong_content_are_refused)
+    {
+        const small_net saved(he_normal{}, 1);
+        save_model(dir_ / "good", saved);
+        const auto good = bytes_of(dir_ / "good");
+        small_net net(he_normal{}, 2);
+        const auto before = all_parameters(net);
+        const std::string d = dir_.string() + "/";
+
+        // An optimizer section of 1 byte (found by the fuzzer: its fingerprint used to be read past the end).
+        auto short_section = good;
+        const std::uint64_t one = 1;
+        std::memcpy(short_section.data() + 32, &one, 8);
+        short_section.insert(short_section.end() - 4, char{0});
+        write_bytes(dir_ / "short_section", with_checksum(short_section));
+        small_net::optimizer_state<adam> state;
+        try
+        {
+            load_model(dir_ / "short_section", net, adam(), state);
+            ADD_FAILURE() << "loaded";
+        }
+        catch (const model_file_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()), "precast::load_model: " + d + "short_section: holds the state of another optimizer, not adam");
+        }
+
+        // A NaN and an infinity among the parameters.
+        auto nan = good;
+        const float quiet_nan = std::numeric_limits<float>::quiet_NaN();
+        std::memcpy(nan.data() + 40 + 3 * sizeof(float), &quiet_nan, sizeof(float));
+        write_bytes(dir_ / "nan", with_checksum(nan));
+        EXPECT_EQ(load_error(dir_ / "nan", net), "precast::load_model: " + d + "nan: holds a non-finite parameter (NaN) at parameter 3 of " +
+                                                     std::to_string(small_net::parameter_count) + "; the network it was saved from had diverged");
+        auto inf = good;
+        const float infinity = std::numeric_limits<float>::infinity();
+        std::memcpy(inf.data() + 40, &infinity, sizeof(float));
+        const auto inf_bytes = with_checksum(inf);
+        try
+        {
+            load_model(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(inf_bytes.data()), inf_bytes.size()), net);
+            ADD_FAILURE() << "loaded";
+        }
+        catch (const model_file_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()), "precast::load_model: model bytes: holds a non-finite parameter (infinity) at parameter 0 of " +
+                                                 std::to_string(small_net::parameter_count) + "; the network it was saved from had diverged");
+        }
+        EXPECT_EQ(all_parameters(net), before);
+
+        // The good bytes load from memory as from the file.
+        load_model(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(good.data()), good.size()), net, "embedded");
+        EXPECT_EQ(all_parameters(net), all_parameters(saved));
     }
 
     // Saved mid-training with Adam, loaded into a fresh network and state: the next steps are the same.

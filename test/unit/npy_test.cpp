@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <span>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -157,5 +158,24 @@ namespace
         {
             EXPECT_EQ(std::string(e.what()), "precast: " + (dir_ / "w.npz").string() + ": has no array 2.bias (this network's layer 2)");
         }
+    }
+
+    TEST_F(npy_files, npz_parameters_that_are_not_finite_are_refused)
+    {
+        mlp diverged(he_normal{}, 4);
+        diverged.at<0>().parameters()[3] = std::numeric_limits<float>::quiet_NaN();
+        save_npz(dir_ / "nan.npz", diverged);
+        mlp net(he_normal{}, 5);
+        const float before = net.at<0>().parameters()[3];
+        try
+        {
+            load_npz(dir_ / "nan.npz", net);
+            FAIL() << "loaded NaN weights";
+        }
+        catch (const npy_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()), "precast: " + (dir_ / "nan.npz").string() + ": array 0.weights holds NaN at flat index 3; a network's parameters must be finite");
+        }
+        EXPECT_EQ(net.at<0>().parameters()[3], before);
     }
 }

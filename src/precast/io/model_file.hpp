@@ -453,8 +453,10 @@ namespace precast
             {
                 reject_model(source, "holds no optimizer state (it was saved with save_model(path, net))");
             }
+            // The section's size first: only a section of the expected size may be read (a shorter one would be
+            // read past the end).
             byte_reader r(bytes, model_header_bytes + Net::parameter_bytes);
-            if (r.get<std::uint64_t>() != optimizer_fingerprint<O>() || section != expected)
+            if (section != expected || r.get<std::uint64_t>() != optimizer_fingerprint<O>())
             {
                 reject_model(source, std::string("holds the state of another optimizer, not ") + O::name);
             }
