@@ -15,7 +15,7 @@ cd "$repo"
 "$repo/scripts/bootstrap.sh"
 export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
-examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example char_rnn)
+examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example first_hour char_rnn)
 targets=(precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm)
 echo "== building precast-gradcheck and the examples with clang++-19 (the first time about 3 minutes on 2 cores; log: build/clang/demo-build.log)"
 cmake --preset clang >/dev/null
