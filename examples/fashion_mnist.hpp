@@ -399,7 +399,7 @@ namespace examples::fashion
             loss += static_cast<double>(precast::softmax_cross_entropy{}.value(y, std::span<const precast::label_type, B>(labels), rows)) * static_cast<double>(rows);
             for (std::size_t i = 0; i < rows; ++i)
             {
-                correct += predicted(i) == labels[i] ? 1 : 0;
+                correct += predicted(i) == labels[i] ? std::size_t{1} : std::size_t{0};
                 ++r.confusion[labels[i]][predicted(i)];
             }
         }

@@ -20,14 +20,22 @@ targets=(precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_f
 echo "== building precast-gradcheck and the examples with clang++-19 (the first time about 3 minutes on 2 cores; log: build/clang/demo-build.log)"
 cmake --preset clang >/dev/null
 log="$repo/build/clang/demo-build.log"
-if [ -t 1 ]; then
-  # On a terminal: one status line, rewritten in place.
-  progress='/^\[[0-9]+\/[0-9]+\]/ { printf "\r  %-100.100s", $0; fflush() } END { printf "\r%104s\r", "" }'
-else
-  # In a log: a line every 10 steps.
-  progress='/^\[[0-9]+\/[0-9]+\]/ { split(substr($1, 2), p, "/"); n = p[1] + 0; t = p[2] + 0; if (n % 10 == 0 || n == t) { printf "  built %d of %d steps\n", n, t; fflush() } }'
-fi
-if ! cmake --build --preset clang --target "${targets[@]}" 2>&1 | tee "$log" | awk "$progress"; then
+# Ninja's "[done/total]" lines, shown as progress: rewritten in place on a terminal, every 10th in a log.
+show_progress() {
+  local line finished total
+  while IFS= read -r line; do
+    [[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]] || continue
+    finished=${BASH_REMATCH[1]}
+    total=${BASH_REMATCH[2]}
+    if [ -t 1 ]; then
+      printf '\r  %-100.100s' "$line"
+    elif [ "$finished" -gt 0 ] && { [ $((finished % 10)) -eq 0 ] || [ "$finished" -eq "$total" ]; }; then
+      echo "  built $finished of $total steps"
+    fi
+  done
+  if [ -t 1 ]; then printf '\r%104s\r' ''; fi
+}
+if ! cmake --build --preset clang --target "${targets[@]}" 2>&1 | tee "$log" | show_progress; then
   echo "demo: the build failed; the end of $log:" >&2
   tail -40 "$log" >&2
   exit 1

@@ -299,8 +299,13 @@ namespace
                   "precast::adam: step_context.step is 0, but steps count from 1 (the first update after the state was initialized is step 1); "
                   "increment the count before each update");
         EXPECT_EQ(p[0], 1.0);  // untouched, not NaN
-        const precast::gradient_descent descent(0.1);
-        precast::no_optimizer_state none;
-        EXPECT_THROW(descent.update(std::span<double, 2>(p), std::span<const double, 2>(g), none, precast::step_context{.step = 0}), std::invalid_argument);
+        // The others whose update reads the step count, and a schedule (which counts from step 1), alike.
+        const precast::nadam nadam;
+        precast::nadam::state<double, 2> nadam_state;
+        nadam.initialize(nadam_state);
+        EXPECT_THROW(nadam.update(std::span<double, 2>(p), std::span<const double, 2>(g), nadam_state, precast::step_context{.step = 0}), std::invalid_argument);
+        const precast::scheduled<precast::gradient_descent, precast::cosine_decay> schedule(precast::gradient_descent(0.1), precast::cosine_decay(10));
+        precast::step_context zero{.step = 0};
+        EXPECT_THROW(schedule.adjust(zero, 0.0), std::invalid_argument);
     }
 }

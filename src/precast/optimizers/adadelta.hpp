@@ -57,9 +57,8 @@ namespace precast
         }
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, state<T, N>& s, const step_context& context) const noexcept
         {
-            detail::require_counted_step(name, context);
             using batch = kernels::simd_batch<T>;
             const batch lr(static_cast<T>(options_.learning_rate * context.learning_rate_scale));
             const batch rho(static_cast<T>(options_.rho));

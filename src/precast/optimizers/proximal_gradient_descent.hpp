@@ -39,9 +39,8 @@ namespace precast
         static void initialize(no_optimizer_state& /*s*/) noexcept {}
 
         template <scalar T, std::size_t N>
-        void update(std::span<T, N> parameters, std::span<const T, N> gradients, no_optimizer_state& /*s*/, const step_context& context) const
+        void update(std::span<T, N> parameters, std::span<const T, N> gradients, no_optimizer_state& /*s*/, const step_context& context) const noexcept
         {
-            detail::require_counted_step(name, context);
             using batch = kernels::simd_batch<T>;
             const double lr = options_.learning_rate * context.learning_rate_scale;
             const batch step(static_cast<T>(lr));

@@ -140,6 +140,7 @@ namespace precast
 
         void adjust(step_context& context, double gradient_norm) const
         {
+            detail::require_counted_step("scheduled", context);  // the schedule counts from step 1
             context.learning_rate_scale *= schedule_.factor(context.step - 1);
             this->adjust_inner(context, gradient_norm);
         }
