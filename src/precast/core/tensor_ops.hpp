@@ -53,17 +53,11 @@ namespace precast
             static constexpr std::size_t inner = S::size / (outer * length);
         };
 
+        // A tensor<T, S> as tensor.hpp describes it; the other operands below.
         template <class X>
-        struct operand_traits
+        struct operand_traits : tensor_traits<X>
         {
-            static constexpr bool is_operand = false;
-        };
-        template <class T, std::size_t... Dims>
-        struct operand_traits<xt::xtensor_fixed<T, xt::xshape<Dims...>>>
-        {
-            static constexpr bool is_operand = scalar<T>;
-            using value_type = T;
-            using shape_type = shape<Dims...>;
+            static constexpr bool is_operand = tensor_traits<X>::is_tensor;
         };
         template <class T, static_shape S, class P>
         struct operand_traits<tensor_buffer<T, S, P>>
