@@ -2,6 +2,7 @@
 // control): precast against the same network in Eigen fixed-size matrices.
 #include <cstddef>
 #include <span>
+#include <type_traits>
 
 #include <benchmark/benchmark.h>
 
@@ -35,9 +36,11 @@ namespace
         state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
-    template <std::size_t In, std::size_t H>
+    template <std::size_t In, std::size_t H, bool HeldScope = false>
     void bm_tiny_precast_frozen(benchmark::State& state)
     {
+        [[maybe_unused]] const std::conditional_t<HeldScope, precast::denormal_scope, int> held{};
+        if (HeldScope && getenv("NOFLUSH")) precast::set_flush_denormals(false);
         const tiny<In, H> net(precast::glorot_uniform{}, 1);
         precast::frozen_network<tiny<In, H>> frozen(net);
         float x[In];
@@ -84,6 +87,8 @@ BENCHMARK_TEMPLATE(bm_tiny_precast, 8, 16)->Name("tiny/precast/8-16-16-1 tanh/B=
 BENCHMARK_TEMPLATE(bm_tiny_precast, 2, 8)->Name("tiny/precast/2-8-8-1 tanh/B=1");
 BENCHMARK_TEMPLATE(bm_tiny_precast_frozen, 8, 16)->Name("tiny/precast_frozen/8-16-16-1 tanh/B=1");
 BENCHMARK_TEMPLATE(bm_tiny_precast_frozen, 2, 8)->Name("tiny/precast_frozen/2-8-8-1 tanh/B=1");
+BENCHMARK_TEMPLATE(bm_tiny_precast_frozen, 8, 16, true)->Name("tiny/precast_frozen_held_scope/8-16-16-1 tanh/B=1");
+BENCHMARK_TEMPLATE(bm_tiny_precast_frozen, 2, 8, true)->Name("tiny/precast_frozen_held_scope/2-8-8-1 tanh/B=1");
 #ifdef PRECAST_BENCH_WITH_EIGEN
 BENCHMARK_TEMPLATE(bm_tiny_eigen, 8, 16)->Name("tiny/eigen/8-16-16-1 tanh/B=1");
 BENCHMARK_TEMPLATE(bm_tiny_eigen, 2, 8)->Name("tiny/eigen/2-8-8-1 tanh/B=1");

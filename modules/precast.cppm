@@ -67,6 +67,29 @@ namespace precast::detail
     template void keep_activation_intrinsics_reachable<double>();
 }
 
+// And for the register forms of frozen_network, which use narrower registers than the kernels (128- and 256-bit
+// under AVX-512): each instruction set's operations are instantiated once for all sizes, so one network per
+// register width, with every activation, covers them.
+namespace precast::detail
+{
+    template <scalar T, std::size_t N>
+    void keep_register_form_intrinsics_reachable()
+    {
+        using net_t = network<input<N, T>, dense<N>, identity, sigmoid, precast::tanh, relu, leaky_relu<>, elu<>, dense<1>>;
+        const net_t net;
+        frozen_network<net_t> frozen(net);
+        const T x[N] = {};
+        static_cast<void>(frozen(std::span<const T, N>(x)));
+    }
+    template void keep_register_form_intrinsics_reachable<float, 2>();
+    template void keep_register_form_intrinsics_reachable<float, 4>();
+    template void keep_register_form_intrinsics_reachable<float, 8>();
+    template void keep_register_form_intrinsics_reachable<float, kernels::simd_width<float> + 1>();
+    template void keep_register_form_intrinsics_reachable<double, 2>();
+    template void keep_register_form_intrinsics_reachable<double, 4>();
+    template void keep_register_form_intrinsics_reachable<double, kernels::simd_width<double> + 1>();
+}
+
 // The same for the optimizers' update kernels (sqrt, min, max, abs, select, pow) and the gradient preparation.
 namespace precast::detail
 {

@@ -22,6 +22,7 @@
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
+#include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 
 #include <precast/concepts.hpp>

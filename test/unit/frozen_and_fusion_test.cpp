@@ -59,6 +59,46 @@ namespace
         check_frozen_matches<precast::network<precast::input<1>, precast::dense<1>>>(4);
     }
 
+    // Small networks keep the sample in registers from layer to layer (narrow registers for narrow layers, dot
+    // products for layers of one to three outputs): every such shape, float and double, against the network.
+    TEST(frozen_network, keeps_small_samples_in_registers_and_still_matches)
+    {
+        using namespace precast;
+        using tiny_tanh = network<input<2>, dense<8>, precast::tanh, dense<8>, precast::tanh, dense<1>>;
+        using narrow_outputs = network<input<5>, dense<3>, sigmoid, dense<2>, relu, dense<3>>;
+        using in_double = network<input<3, double>, dense<9>, elu<>, dense<3>, precast::tanh, dense<1>>;
+        using wide = network<input<40>, dense<33>, leaky_relu<>, dense<17>, precast::tanh, dense<4>>;
+        static_assert(frozen_network<tiny_tanh>::keeps_samples_in_registers && frozen_network<narrow_outputs>::keeps_samples_in_registers &&
+                      frozen_network<in_double>::keeps_samples_in_registers && frozen_network<wide>::keeps_samples_in_registers);
+        // A layer without a register form (softmax), or a sample too large for registers, takes the buffers.
+        static_assert(!frozen_network<network<input<4>, dense<3>, softmax>>::keeps_samples_in_registers);
+        static_assert(!frozen_network<network<input<784>, dense<16>, relu, dense<10>>>::keeps_samples_in_registers);
+        check_frozen_matches<tiny_tanh>(5);
+        check_frozen_matches<narrow_outputs>(6);
+        check_frozen_matches<in_double>(7);
+        check_frozen_matches<wide>(8);
+        check_frozen_matches<network<input<784>, dense<16>, relu, dense<10>>>(9);
+    }
+
+    // Non-finite inputs come out non-finite through the register path (nothing clamps a NaN into a number).
+    TEST(frozen_network, passes_nan_and_infinity_through_the_register_path)
+    {
+        using namespace precast;
+        using net_t = network<input<2>, dense<8>, precast::tanh, dense<8>, precast::tanh, dense<1>>;
+        net_t net(glorot_uniform{}, 3);
+        frozen_network<net_t> frozen(net);
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        const float with_nan[] = {0.5f, nan};
+        EXPECT_TRUE(std::isnan(frozen(std::span<const float, 2>(with_nan))[0]));
+        using linear = network<input<2>, dense<3>, dense<1>>;
+        linear lin;
+        lin.at<0>().parameters().fill(0.5f);
+        lin.at<1>().parameters().fill(1.0f);
+        frozen_network<linear> frozen_linear(lin);
+        const float with_infinity[] = {std::numeric_limits<float>::infinity(), 1.0f};
+        EXPECT_EQ(frozen_linear(std::span<const float, 2>(with_infinity))[0], std::numeric_limits<float>::infinity());
+    }
+
     TEST(frozen_network, keeps_its_snapshot_until_refreshed)
     {
         using net_t = precast::network<precast::input<3>, precast::dense<2>>;

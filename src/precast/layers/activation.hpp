@@ -14,6 +14,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast
@@ -205,6 +206,32 @@ namespace precast
                     {
                         out[i] = Function::value(in[i]);
                     }
+                }
+            }
+
+            // The same on a sample held in registers (frozen_network keeps small samples there).
+            kernels::lanes<T, N> apply(kernels::lanes<T, N> x) const noexcept
+            {
+                using lanes = kernels::lanes<T, N>;
+                if constexpr (requires(const typename lanes::batch& b) {
+                                  { Function::simd_value(b) } -> std::same_as<typename lanes::batch>;
+                              })
+                {
+                    for (auto& r : x.reg)
+                    {
+                        r = Function::simd_value(r);
+                    }
+                    return x;
+                }
+                else
+                {
+                    alignas(64) T values[lanes::padded];
+                    x.store(values);
+                    for (std::size_t i = 0; i < N; ++i)
+                    {
+                        values[i] = Function::value(values[i]);
+                    }
+                    return lanes::load(values);
                 }
             }
         };

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include <precast/concepts.hpp>
 #include <precast/core/batch_view.hpp>
@@ -22,6 +23,7 @@
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
+#include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast
@@ -224,6 +226,20 @@ namespace precast
                         bias_[o] = T(0);
                     }
                 }
+                if constexpr (dot_products)
+                {
+                    for (std::size_t o = 0; o < Out; ++o)
+                    {
+                        for (std::size_t k = 0; k < kernels::lanes<T, In>::padded; ++k)
+                        {
+                            weights_[o * kernels::lanes<T, In>::padded + k] = k < In ? w(o, k) : T(0);
+                        }
+                        for (std::size_t k = 0; k < kernels::lanes<T, In>::width; ++k)
+                        {
+                            bias_lanes_[o * kernels::lanes<T, In>::width + k] = k == 0 ? bias_[o] : T(0);
+                        }
+                    }
+                }
             }
 
             void run(const T* in, T* out) const noexcept
@@ -275,9 +291,109 @@ namespace precast
                 }
             }
 
+            // The same on a sample held in registers. Wide outputs: bias + sum_k x_k W^T[k] on the output's own
+            // (possibly narrow) registers, in up to four interleaved chains so that the FMA latency does not add
+            // up along k; small layers are unrolled completely. One to three outputs: dot products of x with the
+            // rows of W instead, as broadcasting every x_k would cost more than the sums.
+            kernels::lanes<T, Out> apply(const kernels::lanes<T, In>& x) const noexcept
+            {
+                using out_lanes = kernels::lanes<T, Out>;
+                using in_lanes = kernels::lanes<T, In>;
+                if constexpr (dot_products)
+                {
+                    using batch = typename in_lanes::batch;
+                    alignas(64) T values[out_lanes::padded] = {};
+                    for (std::size_t o = 0; o < Out; ++o)
+                    {
+                        // The bias rides in the first lane of the first product, so no add follows the sum.
+                        const T* row = weights_.data() + o * in_lanes::padded;
+                        batch sum = kernels::lane_fma(x.reg[0], batch::load_aligned(row), batch::load_aligned(bias_lanes_.data() + o * in_lanes::width));
+                        for (std::size_t r = 1; r < in_lanes::count; ++r)
+                        {
+                            sum = kernels::lane_fma(x.reg[r], batch::load_aligned(row + r * in_lanes::width), sum);
+                        }
+                        values[o] = kernels::sum_of_lanes(sum);
+                    }
+                    if constexpr (Out == 1)
+                    {
+                        // Straight from the register: a scalar store and a wide load of the same bytes stall.
+                        return out_lanes{{typename out_lanes::batch(values[0])}};
+                    }
+                    else
+                    {
+                        return out_lanes::load(values);
+                    }
+                }
+                else
+                {
+                    using batch = typename out_lanes::batch;
+                    constexpr std::size_t width = out_lanes::width;
+                    constexpr std::size_t registers = out_lanes::count;
+                    constexpr std::size_t chains = std::min<std::size_t>({In, 4, std::max<std::size_t>(1, 8 / registers)});
+                    alignas(64) T xs[in_lanes::padded];
+                    x.store(xs);
+                    batch acc[chains][registers];
+                    for (std::size_t r = 0; r < registers; ++r)
+                    {
+                        acc[0][r] = batch::load_aligned(bias_.data() + r * width);
+                        for (std::size_t c = 1; c < chains; ++c)
+                        {
+                            acc[c][r] = batch(T(0));
+                        }
+                    }
+                    const auto step = [&](std::size_t k, std::size_t c) {
+                        const batch xk(xs[k]);
+                        const T* row = weights_t_.data() + k * out_padded;
+                        for (std::size_t r = 0; r < registers; ++r)
+                        {
+                            acc[c][r] = kernels::lane_fma(xk, batch::load_aligned(row + r * width), acc[c][r]);
+                        }
+                    };
+                    if constexpr (In * registers <= 256)
+                    {
+                        [&]<std::size_t... K>(std::index_sequence<K...>) { (step(K, K % chains), ...); }(std::make_index_sequence<In>{});
+                    }
+                    else
+                    {
+                        for (std::size_t k = 0; k < In; ++k)
+                        {
+                            step(k, k % chains);
+                        }
+                    }
+                    // The chains summed as a tree, written out: g++ keeps a looped reduction in memory.
+                    out_lanes y;
+                    for (std::size_t r = 0; r < registers; ++r)
+                    {
+                        if constexpr (chains == 1)
+                        {
+                            y.reg[r] = acc[0][r];
+                        }
+                        else if constexpr (chains == 2)
+                        {
+                            y.reg[r] = acc[0][r] + acc[1][r];
+                        }
+                        else if constexpr (chains == 3)
+                        {
+                            y.reg[r] = (acc[0][r] + acc[1][r]) + acc[2][r];
+                        }
+                        else
+                        {
+                            y.reg[r] = (acc[0][r] + acc[1][r]) + (acc[2][r] + acc[3][r]);
+                        }
+                    }
+                    return y;
+                }
+            }
+
         private:
+            static constexpr bool dot_products = Out < 4;
+
             tensor_buffer<T, shape<In, out_padded>> weights_t_;
             tensor_buffer<T, shape<out_padded>> bias_;
+            // W row by row, each row zero-padded to the input's registers, and each bias in the first lane of a
+            // register of zeros (dot-product layers only).
+            tensor_buffer<T, shape<dot_products ? Out * kernels::lanes<T, In>::padded : 1>> weights_;
+            tensor_buffer<T, shape<dot_products ? Out * kernels::lanes<T, In>::width : 1>> bias_lanes_;
         };
     }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <span>
 #include <tuple>
@@ -24,6 +25,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 #include <precast/network/network.hpp>
 
@@ -65,6 +67,12 @@ namespace precast
         };
         template <class L>
         using frozen_stage = typename frozen_stage_of<L>::type;
+
+        // A batch-1 stage that maps a sample held in registers (kernels/lanes.hpp) to the next one.
+        template <class Stage, class T, std::size_t In, std::size_t Out>
+        concept lane_stage = requires(Stage& s, const kernels::lanes<T, In>& x) {
+            { s.apply(x) } -> std::same_as<kernels::lanes<T, Out>>;
+        };
 
         // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
         // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
@@ -120,10 +128,51 @@ namespace precast
         std::span<const T, output_size> operator()(std::span<const T, input_size> x) noexcept
         {
             const denormal_scope flush_subnormals;
-            return std::span<const T, output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size), output_size);
+            if constexpr (keeps_samples_in_registers)
+            {
+                // The sample stays in registers from layer to layer: no buffer between stages.
+                alignas(64) T padded_input[kernels::lanes<T, input_size>::padded] = {};
+                std::copy(x.begin(), x.end(), padded_input);
+                run_in_registers<0>(kernels::lanes<T, input_size>::load(padded_input)).store(buffers_[0].data());
+                return std::span<const T, output_size>(buffers_[0].data(), output_size);
+            }
+            else
+            {
+                return std::span<const T, output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size),
+                                                       output_size);
+            }
         }
 
+        // Whether a sample stays in registers from layer to layer: every layer has a register form (dense and the
+        // elementwise activations do) and no sample is larger than 16 registers (past that the values would be
+        // spilled to the stack anyway, as to the buffers the other path uses).
+        static constexpr bool keeps_samples_in_registers = [] {
+            for (std::size_t s : Net::sizes)
+            {
+                if (s > 16 * kernels::simd_width<T>)
+                {
+                    return false;
+                }
+            }
+            return []<std::size_t... I>(std::index_sequence<I...>) {
+                return (detail::lane_stage<std::tuple_element_t<I, stages_type>, T, Net::sizes[I], Net::sizes[I + 1]> && ...);
+            }(std::make_index_sequence<depth>{});
+        }();
+
     private:
+        template <std::size_t I>
+        auto run_in_registers(const kernels::lanes<T, Net::sizes[I]>& x) noexcept
+        {
+            if constexpr (I == depth)
+            {
+                return x;
+            }
+            else
+            {
+                return run_in_registers<I + 1>(std::get<I>(stages_).apply(x));
+            }
+        }
+
         template <std::size_t... I>
         frozen_network(const Net& net, std::index_sequence<I...>) : stages_(detail::frozen_stage<typename Net::template layer_type<I>>(net.template at<I>())...)
         {

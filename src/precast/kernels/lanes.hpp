@@ -1,0 +1,147 @@
+// lanes<T, N>: the N values of one sample held in registers, for batch-1 inference (frozen_network). Narrow
+// layers use narrow registers: 8 floats take one 256-bit register, not half of a 512-bit one, because a 512-bit
+// operation costs twice a 256-bit one on cores that split it (AMD Zen 4) and no less elsewhere. Lanes past N hold
+// zeros or whatever the layer's function makes of zero; no stage reads them as values.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#include <precast/core/scalar.hpp>
+#include <precast/export.hpp>
+#include <precast/kernels/simd.hpp>
+
+namespace precast::kernels
+{
+    inline namespace PRECAST_SIMD_ABI
+    {
+        namespace lanes_detail
+        {
+            // The narrowest instruction set of the build's target whose registers hold `bytes`, with fused
+            // multiply-add where the target has it.
+            template <std::size_t bytes>
+            constexpr auto narrow_arch() noexcept
+            {
+#if (XSIMD_WITH_AVX512F || XSIMD_WITH_AVX) && XSIMD_WITH_FMA3_SSE
+                if constexpr (bytes <= 16)
+                {
+                    return std::type_identity<xsimd::fma3<xsimd::sse4_2>>{};
+                }
+                else
+#endif
+#if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
+                    if constexpr (bytes <= 32)
+                {
+                    return std::type_identity<xsimd::fma3<xsimd::avx2>>{};
+                }
+                else
+#endif
+                {
+                    return std::type_identity<simd_arch>{};
+                }
+            }
+        }
+
+        // The register type that carries N values of T at batch 1.
+        PRECAST_EXPORT template <scalar T, std::size_t N>
+        using lane_batch = xsimd::batch<T, typename decltype(lanes_detail::narrow_arch<std::min(N, simd_width<T>) * sizeof(T)>())::type>;
+
+        PRECAST_EXPORT template <scalar T, std::size_t N>
+        struct lanes
+        {
+            using batch = lane_batch<T, N>;
+            static constexpr std::size_t width = batch::size;
+            static constexpr std::size_t count = (N + width - 1) / width;
+            // Values a buffer holding these lanes must have room for.
+            static constexpr std::size_t padded = count * width;
+
+            batch reg[count];
+
+            // From padded, aligned storage (at least `padded` values).
+            static lanes load(const T* values) noexcept
+            {
+                lanes l;
+                for (std::size_t r = 0; r < count; ++r)
+                {
+                    l.reg[r] = batch::load_aligned(values + r * width);
+                }
+                return l;
+            }
+            void store(T* values) const noexcept
+            {
+                for (std::size_t r = 0; r < count; ++r)
+                {
+                    reg[r].store_aligned(values + r * width);
+                }
+            }
+        };
+
+        // The sum of a register's lanes by halving shuffles (a dependency chain of one shuffle and one add per
+        // halving; xsimd 8.1's hadd goes through two slow horizontal-add instructions).
+        PRECAST_EXPORT template <class B>
+        [[nodiscard]] inline typename B::value_type sum_of_lanes(const B& v) noexcept
+        {
+            using T = typename B::value_type;
+#if XSIMD_WITH_SSE2
+            if constexpr (std::is_same_v<T, float> && B::size == 4)
+            {
+                const __m128 x = v;
+                const __m128 pairs = _mm_add_ps(x, _mm_movehl_ps(x, x));
+                return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 1)));
+            }
+            else if constexpr (std::is_same_v<T, double> && B::size == 2)
+            {
+                const __m128d x = v;
+                return _mm_cvtsd_f64(_mm_add_sd(x, _mm_unpackhi_pd(x, x)));
+            }
+            else
+#endif
+#if XSIMD_WITH_AVX
+                if constexpr (std::is_same_v<T, float> && B::size == 8)
+            {
+                const __m256 x = v;
+                return sum_of_lanes(xsimd::batch<float, xsimd::sse2>(_mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1))));
+            }
+            else if constexpr (std::is_same_v<T, double> && B::size == 4)
+            {
+                const __m256d x = v;
+                return sum_of_lanes(xsimd::batch<double, xsimd::sse2>(_mm_add_pd(_mm256_castpd256_pd128(x), _mm256_extractf128_pd(x, 1))));
+            }
+            else
+#endif
+#if XSIMD_WITH_AVX512F
+                if constexpr (std::is_same_v<T, float> && B::size == 16)
+            {
+                const __m512 x = v;
+                return sum_of_lanes(xsimd::batch<float, xsimd::avx>(_mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)))));
+            }
+            else if constexpr (std::is_same_v<T, double> && B::size == 8)
+            {
+                const __m512d x = v;
+                return sum_of_lanes(xsimd::batch<double, xsimd::avx>(_mm256_add_pd(_mm512_castpd512_pd256(x), _mm512_extractf64x4_pd(x, 1))));
+            }
+            else
+#endif
+            {
+                return xsimd::hadd(v);
+            }
+        }
+
+        // a * b + c in one rounding on any lane width (xsimd's own fma for the narrow instruction sets).
+        PRECAST_EXPORT template <class B>
+        [[nodiscard]] inline B lane_fma(const B& a, const B& b, const B& c) noexcept
+        {
+            if constexpr (std::is_same_v<B, simd_batch<typename B::value_type>>)
+            {
+                return fused_multiply_add<typename B::value_type>(a, b, c);
+            }
+            else
+            {
+                return xsimd::fma(a, b, c);
+            }
+        }
+    }
+}
