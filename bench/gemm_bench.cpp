@@ -68,12 +68,15 @@ PRECAST_GEMM_SHAPE_EIGEN(256, 256, 256)
 PRECAST_GEMM_SHAPE_EIGEN(1024, 1024, 1024)
 #endif
 
+// The peak measured again as a row of its own (half a second), beside the figure the of_peak counters use.
 static void bm_fma_peak(benchmark::State& state)
 {
+    double peak = 0;
     for (auto _ : state)
     {
-        benchmark::DoNotOptimize(precast_bench::measured_fma_peak_gflops());
+        peak = precast_bench::measure_fma_peak_gflops(0.5);
     }
-    state.counters["peak_GFLOP/s"] = precast_bench::measured_fma_peak_gflops();
+    state.counters["peak_GFLOP/s"] = peak;
+    state.counters["peak_used_for_of_peak"] = precast_bench::measured_fma_peak_gflops();
 }
-BENCHMARK(bm_fma_peak)->Name("machine/fma_peak_float_1_thread")->Iterations(1);
+BENCHMARK(bm_fma_peak)->Name("machine/fma_peak_float_1_thread")->Iterations(1)->Unit(benchmark::kMillisecond);

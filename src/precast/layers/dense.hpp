@@ -133,6 +133,43 @@ namespace precast
                 // Y = X W^T + b: W is [Out][In], i.e. B(k, j) = W[j][k].
                 kernels::gemm<T, M, Out, In, kernels::row_major<In>, kernels::transposed<In>>(x.data(), w, y.data(), false, b, epilogue);
             }
+            else if constexpr (In <= 4 * kernels::simd_width<T>)
+            {
+                // A few short rows: the row held in registers (narrow ones for a narrow layer, as frozen_network
+                // does), one dot product of known length per output, W read in place; no call per output.
+                using row_lanes = kernels::lanes<T, In>;
+                using batch = typename row_lanes::batch;
+                constexpr std::size_t whole = In / row_lanes::width;
+                for (std::size_t r = 0; r < M; ++r)
+                {
+                    const T* x_row = x.data() + r * In;
+                    batch x_reg[whole + 1];
+                    for (std::size_t g = 0; g < whole; ++g)
+                    {
+                        x_reg[g] = batch::load_unaligned(x_row + g * row_lanes::width);
+                    }
+                    for (std::size_t o = 0; o < Out; ++o)
+                    {
+                        const T* w_row = w + o * In;
+                        T sum = HasBias ? b[o] : T(0);
+                        if constexpr (whole > 0)
+                        {
+                            batch products = x_reg[0] * batch::load_unaligned(w_row);
+                            for (std::size_t g = 1; g < whole; ++g)
+                            {
+                                products = kernels::lane_fma(x_reg[g], batch::load_unaligned(w_row + g * row_lanes::width), products);
+                            }
+                            sum += kernels::sum_of_lanes(products);
+                        }
+                        for (std::size_t k = whole * row_lanes::width; k < In; ++k)
+                        {
+                            sum += x_row[k] * w_row[k];
+                        }
+                        y.data()[r * Out + o] = sum;
+                    }
+                }
+                kernels::apply_epilogue(epilogue, y.data(), M * Out);
+            }
             else
             {
                 // A few rows: one dot product per output reads W in place, where the GEMM would first have to
