@@ -80,6 +80,48 @@ namespace
         check_frozen_matches<network<input<784>, dense<16>, relu, dense<10>>>(9);
     }
 
+    // The dense layer's few-row path (rows held in registers, one dot product per output) against a plain loop in
+    // double, at lengths below, at and past a register, with and without the activation fused behind it.
+    template <std::size_t In, std::size_t Out, std::size_t B>
+    void check_small_batch_dense(std::uint64_t seed)
+    {
+        using namespace precast;
+        using net_t = network<input<In>, dense<Out>, precast::tanh>;
+        net_t net(glorot_uniform{}, seed);
+        typename net_t::template workspace<B> ws;
+        random_engine rng(seed);
+        for (std::size_t i = 0; i < B * In; ++i)
+        {
+            ws.input().data()[i] = static_cast<float>(rng.uniform(-2, 2));
+        }
+        const auto y = net.forward(ws);
+        const auto w = net.template at<0>().weights();
+        const auto bias = net.template at<0>().bias();
+        for (std::size_t r = 0; r < B; ++r)
+        {
+            for (std::size_t o = 0; o < Out; ++o)
+            {
+                double z = bias[o];
+                for (std::size_t k = 0; k < In; ++k)
+                {
+                    z += static_cast<double>(ws.input().data()[r * In + k]) * static_cast<double>(w(o, k));
+                }
+                EXPECT_NEAR(ws.template activation<1>().data()[r * Out + o], z, 1e-5) << "pre-activation, row " << r << " output " << o;
+                EXPECT_NEAR(y.data()[r * Out + o], std::tanh(z), 1e-6) << "row " << r << " output " << o;
+            }
+        }
+    }
+
+    TEST(dense_layer, few_rows_match_a_plain_loop)
+    {
+        check_small_batch_dense<2, 8, 1>(1);
+        check_small_batch_dense<3, 1, 1>(2);
+        check_small_batch_dense<8, 16, 1>(3);
+        check_small_batch_dense<17, 5, 2>(4);
+        check_small_batch_dense<40, 33, 3>(5);
+        check_small_batch_dense<16, 3, 1>(6);
+    }
+
     // Non-finite inputs come out non-finite through the register path (nothing clamps a NaN into a number).
     TEST(frozen_network, passes_nan_and_infinity_through_the_register_path)
     {

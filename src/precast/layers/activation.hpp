@@ -82,6 +82,20 @@ namespace precast
             {
                 elementwise(count, out + (at - c), [](const auto& v) { return Function::simd_value(v); }, at);
             }
+            // N values of one row held in registers (a dense layer's batch-1 path), on registers of their width.
+            template <std::size_t N>
+            void on_lanes(kernels::lanes<T, N> values, const T* at) const noexcept
+                requires requires(const typename kernels::lanes<T, N>::batch& b) {
+                    { Function::simd_value(b) } -> std::same_as<typename kernels::lanes<T, N>::batch>;
+                }
+            {
+                alignas(64) T result[kernels::lanes<T, N>::padded];
+                for (std::size_t r = 0; r < kernels::lanes<T, N>::count; ++r)
+                {
+                    Function::simd_value(values.reg[r]).store_aligned(result + r * kernels::lanes<T, N>::width);
+                }
+                std::copy_n(result, N, out + (at - c));
+            }
         };
 
         // dx = C * f'(x, y): the activation before a dense layer, in backward, with C = dLoss/dy from the dense

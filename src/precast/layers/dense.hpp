@@ -148,6 +148,8 @@ namespace precast
                     {
                         x_reg[g] = batch::load_unaligned(x_row + g * row_lanes::width);
                     }
+                    using out_lanes = kernels::lanes<T, Out>;
+                    alignas(64) T sums[out_lanes::padded] = {};
                     for (std::size_t o = 0; o < Out; ++o)
                     {
                         const T* w_row = w + o * In;
@@ -165,10 +167,19 @@ namespace precast
                         {
                             sum += x_row[k] * w_row[k];
                         }
-                        y.data()[r * Out + o] = sum;
+                        sums[o] = sum;
+                    }
+                    T* y_row = y.data() + r * Out;
+                    std::copy_n(sums, Out, y_row);
+                    if constexpr (requires { epilogue.on_lanes(out_lanes::load(sums), y_row); })
+                    {
+                        epilogue.on_lanes(out_lanes::load(sums), y_row);
+                    }
+                    else
+                    {
+                        kernels::apply_epilogue(epilogue, y_row, Out);
                     }
                 }
-                kernels::apply_epilogue(epilogue, y.data(), M * Out);
             }
             else
             {
