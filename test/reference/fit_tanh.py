@@ -1,39 +1,52 @@
 #!/usr/bin/python3
-"""The float tanh of precast's recurrent cells (detail::tanh_of in src/precast/layers/recurrent.hpp): x P(x^2) / Q(x^2)
-on [-9, 9], fitted by iteratively reweighted least squares (Loeb, then Lawson weights) towards relative minimax,
-then checked in float32 over [-12, 12]. Prints the errors and the coefficients. Run: /usr/bin/python3 test/reference/fit_tanh.py"""
+"""precast's float tanh (detail::rational_tanh in src/precast/layers/tanh.hpp; the activation, the recurrent cells,
+frozen_network): x P(x^2) / Q(x^2) with P and Q of degree 4 in x^2, fitted on [0, 9] by iteratively reweighted
+least squares on the linearised relative error (Lawson weights, towards relative minimax), then checked in float32
+(every 7th float of [1e-6, 9.5], Horner; the library uses Estrin's scheme, whose rounding differs slightly:
+simd_math_test.cpp checks the library itself). Prints the fit's error, the float32 errors and the coefficients.
+Run: /usr/bin/python3 test/reference/fit_tanh.py (numpy and mpmath, both Debian packages)."""
+import mpmath as mp
 import numpy as np
-c = 9.0
-n_p, n_q = 7, 4
-xs = np.concatenate([np.linspace(1e-5, 1.0, 6000), np.linspace(1.0, c, 12000)])
-t = np.tanh(xs); u = xs*xs; v = u/(c*c)
-w = np.ones_like(xs); qv = np.ones_like(xs)
-for it in range(200):
-    A = np.zeros((len(xs), n_p + n_q - 1))
-    for k in range(n_p): A[:, k] = xs * v**k
-    for k in range(1, n_q): A[:, n_p+k-1] = -t * v**k
-    W = w/(np.abs(qv)*np.abs(t))
-    sol, *_ = np.linalg.lstsq(A*W[:, None], t*W, rcond=None)
-    cp = sol[:n_p]; cq = np.r_[1.0, sol[n_p:]]
-    pv = sum(cp[k]*v**k for k in range(n_p)); qv = sum(cq[k]*v**k for k in range(n_q))
-    rel = np.abs(xs*pv/qv - t)/t
-    w = w*(rel/rel.max())**0.3; w /= w.mean()
-print("double max rel", rel.max(), "q min", qv.min())
-# back to coefficients in u = x^2
-P = np.array([cp[k]/(c*c)**k for k in range(n_p)]); Q = np.array([cq[k]/(c*c)**k for k in range(n_q)])
-def evalf(xf):
-    xf = xf.astype(np.float32); xc = np.clip(xf, np.float32(-c), np.float32(c)); uf = xc*xc
-    pf = np.float32(P[-1])
-    for k in range(n_p-2, -1, -1): pf = pf*uf + np.float32(P[k])
-    qf = np.float32(Q[-1])
-    for k in range(n_q-2, -1, -1): qf = qf*uf + np.float32(Q[k])
-    return np.clip(xc*pf/qf, -1, 1).astype(np.float32)
-xf = np.linspace(-12, 12, 4000001).astype(np.float32)
-y = evalf(xf); ref = np.tanh(xf.astype(np.float64)); err = np.abs(y-ref)
-print("float max abs", err.max(), "at", xf[err.argmax()])
-m = np.abs(xf) > 1e-30
-rel = err[m]/np.abs(ref[m]); print("float max rel", rel.max(), "at", xf[m][rel.argmax()])
-# ulps relative to float spacing of the reference
-ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
-print("max ulps", (err/ulp).max())
-print("P", [float(x) for x in P]); print("Q", [float(x) for x in Q])
+
+mp.mp.dps = 30
+C = 9.0
+xs = np.sort(np.concatenate([np.linspace(1e-3, C, 30000), np.geomspace(1e-5, 1e-3, 200)]))
+f = np.array([float(mp.tanh(mp.mpf(x)) / x) for x in xs])  # tanh(x) / x, even: a function of t = x^2
+t = xs * xs
+
+
+def fit(n_p, n_q, iterations=300):
+    weights = 1 / f
+    lawson = np.ones_like(t)
+    best = None
+    for _ in range(iterations):
+        # P(t) - f(t) (Q(t) - 1) = f(t), Q(0) = 1
+        a = np.hstack([np.vstack([t**i for i in range(n_p + 1)]).T, -(f[:, None]) * np.vstack([t**i for i in range(1, n_q + 1)]).T])
+        solution, *_ = np.linalg.lstsq(a * weights[:, None], f * weights, rcond=None)
+        p = solution[:n_p + 1]
+        q = np.concatenate([[1.0], solution[n_p + 1:]])
+        pv, qv = np.polyval(p[::-1], t), np.polyval(q[::-1], t)
+        error = (pv / qv - f) / f
+        if best is None or np.abs(error).max() < best[2]:
+            best = (p, q, np.abs(error).max())
+        lawson = lawson * np.abs(error)
+        lawson /= lawson.sum()
+        weights = np.sqrt(lawson) / np.abs(f * qv)
+    return best
+
+
+p, q, relative = fit(4, 4)
+print("relative error of the fit (exact arithmetic): %.3g" % relative)
+p32, q32 = [np.float32(c) for c in p], [np.float32(c) for c in q]
+bits = np.arange(np.float32(1e-6).view(np.int32), np.float32(9.5).view(np.int32), 7, dtype=np.int32)
+x = bits.view(np.float32)
+xc = np.minimum(x, np.float32(9.5))
+tt = xc * xc
+pf, qf = p32[4], q32[4]
+for i in (3, 2, 1, 0):
+    pf, qf = pf * tt + p32[i], qf * tt + q32[i]
+y = np.minimum(xc * pf / qf, np.float32(1))
+exact = np.tanh(x.astype(np.float64))
+print("float32: max |error| %.3g, max relative %.3g" % (np.abs(y - exact).max(), (np.abs(y - exact) / exact).max()))
+print("P:", ", ".join("%.9g" % c for c in p32))
+print("Q:", ", ".join("%.9g" % c for c in q32))

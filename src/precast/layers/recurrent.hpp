@@ -114,35 +114,11 @@ namespace precast
             }
         }
 
-        // The gates' tanh. For float, a rational function fitted for precast (relative minimax of x P(x^2) / Q(x^2)
-        // on [-9, 9], 6.6e-9 in exact arithmetic; evaluated in float, |error| < 3.5e-7 against tanh everywhere;
-        // beyond +-9 tanh is +-1 to float precision): a division and 11 FMAs, against xsimd's tanh of two exp-based
-        // branches, which is 4 times slower in a streaming step. NaN stays NaN. Double uses xsimd's tanh.
+        // The gates' tanh: tanh_function's, a rational function in float (layers/tanh.hpp), xsimd's in double.
         template <class B>
         [[nodiscard]] inline B tanh_of(const B& x) noexcept
         {
-            using T = typename B::value_type;
-            if constexpr (std::is_same_v<T, float>)
-            {
-                const auto fma = [](const B& m, const B& v, float add) { return kernels::fused_multiply_add<float>(m, v, B(add)); };
-                const B c = xsimd::min(xsimd::max(x, B(-9.0f)), B(9.0f));
-                const B u = c * c;
-                const B u2 = u * u;
-                // Estrin's scheme: shorter dependency chains than Horner's for the same operations.
-                const B p01 = fma(u, B(0.13084015857584244f), 0.9999999933877122f);
-                const B p23 = fma(u, B(1.1154371421447862e-05f), 0.0031039625586411585f);
-                const B p45 = fma(u, B(5.278044381405621e-11f), -2.022545760156493e-08f);
-                const B p = kernels::fused_multiply_add<float>(
-                    u2, kernels::fused_multiply_add<float>(u2, kernels::fused_multiply_add<float>(u2, B(-8.48891289389578e-14f), p45), p23), p01);
-                const B q = kernels::fused_multiply_add<float>(u2, fma(u, B(0.00025461542848556764f), 0.02449520391254639f),
-                                                               fma(u, B(0.4641734296077697f), 1.0f));
-                const B y = xsimd::min(xsimd::max(c * p / q, B(-1.0f)), B(1.0f));
-                return xsimd::select(x == x, y, x);
-            }
-            else
-            {
-                return tanh_function::simd_value(x);
-            }
+            return tanh_function::simd_value(x);
         }
 
         // sigmoid(x) = (1 + tanh(x / 2)) / 2: the same approximation for float (|error| < 1.8e-7).
