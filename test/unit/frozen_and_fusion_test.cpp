@@ -120,6 +120,9 @@ namespace
         check_small_batch_dense<17, 5, 2>(4);
         check_small_batch_dense<40, 33, 3>(5);
         check_small_batch_dense<16, 3, 1>(6);
+        check_small_batch_dense<16, 16, 1>(7);
+        check_small_batch_dense<32, 20, 2>(8);
+        check_small_batch_dense<4, 6, 3>(9);
     }
 
     // Non-finite inputs come out non-finite through the register path (nothing clamps a NaN into a number).

@@ -82,6 +82,17 @@ namespace precast
             {
                 elementwise(count, out + (at - c), [](const auto& v) { return Function::simd_value(v); }, at);
             }
+            // The first `count` values of a register of any width (a dense layer's few-row path).
+            template <class B>
+            void on_register(const B& values, const T* at, std::size_t count) const noexcept
+                requires requires(const B& b) {
+                    { Function::simd_value(b) } -> std::same_as<B>;
+                }
+            {
+                alignas(64) T result[B::size];
+                Function::simd_value(values).store_aligned(result);
+                std::copy_n(result, count, out + (at - c));
+            }
             // N values of one row held in registers (a dense layer's batch-1 path), on registers of their width.
             template <std::size_t N>
             void on_lanes(kernels::lanes<T, N> values, const T* at) const noexcept

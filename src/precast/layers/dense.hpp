@@ -148,6 +148,64 @@ namespace precast
                     {
                         x_reg[g] = batch::load_unaligned(x_row + g * row_lanes::width);
                     }
+                    T* y_row = y.data() + r * Out;
+                    if constexpr (In % row_lanes::width == 0 && Out >= 4)
+                    {
+                        // Rows of whole registers: the products of a register's worth of outputs summed together
+                        // by a transposing reduction (xsimd's haddp, on at most 256 bits), straight into a register
+                        // of outputs; the bias added and the fused activation applied there, no output passing
+                        // through memory on its own.
+                        using sum_batch = decltype(kernels::fold_to_256_bits(std::declval<batch>()));
+                        constexpr std::size_t width = sum_batch::size;
+                        for (std::size_t o0 = 0; o0 < Out; o0 += width)
+                        {
+                            sum_batch products[width];
+                            for (std::size_t j = 0; j < width; ++j)
+                            {
+                                const T* w_row = w + (o0 + j) * In;
+                                products[j] = sum_batch(T(0));
+                                if (o0 + j < Out)
+                                {
+                                    batch p = x_reg[0] * batch::load_unaligned(w_row);
+                                    for (std::size_t g = 1; g < whole; ++g)
+                                    {
+                                        p = kernels::lane_fma(x_reg[g], batch::load_unaligned(w_row + g * row_lanes::width), p);
+                                    }
+                                    products[j] = kernels::fold_to_256_bits(p);
+                                }
+                            }
+                            sum_batch z = xsimd::haddp(products);
+                            const std::size_t count = std::min(width, Out - o0);
+                            if (count == width)
+                            {
+                                if constexpr (HasBias)
+                                {
+                                    z += sum_batch::load_unaligned(b + o0);
+                                }
+                                z.store_unaligned(y_row + o0);
+                            }
+                            else
+                            {
+                                alignas(64) T values[width];
+                                z.store_aligned(values);
+                                for (std::size_t j = 0; j < count; ++j)
+                                {
+                                    values[j] += HasBias ? b[o0 + j] : T(0);
+                                }
+                                std::copy_n(values, count, y_row + o0);
+                                z = sum_batch::load_aligned(values);
+                            }
+                            if constexpr (requires { epilogue.on_register(z, y_row, count); })
+                            {
+                                epilogue.on_register(z, y_row + o0, count);
+                            }
+                            else
+                            {
+                                kernels::apply_epilogue(epilogue, y_row + o0, count);
+                            }
+                        }
+                        continue;
+                    }
                     using out_lanes = kernels::lanes<T, Out>;
                     alignas(64) T sums[out_lanes::padded] = {};
                     for (std::size_t o = 0; o < Out; ++o)
@@ -169,7 +227,6 @@ namespace precast
                         }
                         sums[o] = sum;
                     }
-                    T* y_row = y.data() + r * Out;
                     std::copy_n(sums, Out, y_row);
                     if constexpr (requires { epilogue.on_lanes(out_lanes::load(sums), y_row); })
                     {
