@@ -76,17 +76,22 @@ namespace precast::detail
     void keep_register_form_intrinsics_reachable()
     {
         using net_t = network<input<N, T>, dense<N>, identity, sigmoid, precast::tanh, relu, leaky_relu<>, elu<>, dense<1>>;
-        const net_t net;
+        net_t net;
         frozen_network<net_t> frozen(net);
         const T x[N] = {};
         static_cast<void>(frozen(std::span<const T, N>(x)));
+        // The dense layers' few-row path (sums across outputs on at most 256 bits).
+        typename net_t::template workspace<1> ws;
+        static_cast<void>(net.forward(ws));
     }
     template void keep_register_form_intrinsics_reachable<float, 2>();
     template void keep_register_form_intrinsics_reachable<float, 4>();
     template void keep_register_form_intrinsics_reachable<float, 8>();
+    template void keep_register_form_intrinsics_reachable<float, 16>();
     template void keep_register_form_intrinsics_reachable<float, kernels::simd_width<float> + 1>();
     template void keep_register_form_intrinsics_reachable<double, 2>();
     template void keep_register_form_intrinsics_reachable<double, 4>();
+    template void keep_register_form_intrinsics_reachable<double, 8>();
     template void keep_register_form_intrinsics_reachable<double, kernels::simd_width<double> + 1>();
 }
 
