@@ -84,7 +84,7 @@ namespace precast::kernels
         PRECAST_EXPORT template <class B>
         [[nodiscard]] inline typename B::value_type sum_of_lanes(const B& v) noexcept
         {
-            using T = typename B::value_type;
+            using T [[maybe_unused]] = typename B::value_type;
 #if XSIMD_WITH_SSE2
             if constexpr (std::is_same_v<T, float> && B::size == 4)
             {
@@ -137,7 +137,7 @@ namespace precast::kernels
         template <class B>
         [[nodiscard]] inline auto fold_to_256_bits(const B& v) noexcept
         {
-            using T = typename B::value_type;
+            using T [[maybe_unused]] = typename B::value_type;
 #if XSIMD_WITH_AVX512F
             if constexpr (B::size * sizeof(T) == 64)
             {
