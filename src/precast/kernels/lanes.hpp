@@ -79,6 +79,36 @@ namespace precast::kernels
             }
         };
 
+        // The lanes of a 512-bit register folded onto 256 bits (the upper half added to the lower). xsimd 8.1's
+        // haddp on 512-bit registers returns its sums in a permuted lane order (rows 0, 1, 4, 5, 2, 3, ...;
+        // dense_layer.few_rows_match_a_plain_loop caught it), so sums across outputs go through 256-bit
+        // registers (and sum_of_lanes starts with it). Narrower registers are returned as they are.
+        template <class B>
+        [[nodiscard]] inline auto fold_to_256_bits(const B& v) noexcept
+        {
+            using T [[maybe_unused]] = typename B::value_type;
+#if XSIMD_WITH_AVX512F
+            if constexpr (B::size * sizeof(T) == 64)
+            {
+                using half = lane_batch<T, 32 / sizeof(T)>;
+                if constexpr (std::is_same_v<T, float>)
+                {
+                    const __m512 x = v;
+                    return half(_mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))));
+                }
+                else
+                {
+                    const __m512d x = v;
+                    return half(_mm256_add_pd(_mm512_castpd512_pd256(x), _mm512_extractf64x4_pd(x, 1)));
+                }
+            }
+            else
+#endif
+            {
+                return v;
+            }
+        }
+
         // The sum of a register's lanes by halving shuffles (a dependency chain of one shuffle and one add per
         // halving; xsimd 8.1's hadd goes through two slow horizontal-add instructions).
         PRECAST_EXPORT template <class B>
@@ -113,50 +143,14 @@ namespace precast::kernels
             else
 #endif
 #if XSIMD_WITH_AVX512F
-                if constexpr (std::is_same_v<T, float> && B::size == 16)
+                if constexpr (B::size * sizeof(T) == 64)
             {
-                const __m512 x = v;
-                return sum_of_lanes(xsimd::batch<float, xsimd::avx>(_mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)))));
-            }
-            else if constexpr (std::is_same_v<T, double> && B::size == 8)
-            {
-                const __m512d x = v;
-                return sum_of_lanes(xsimd::batch<double, xsimd::avx>(_mm256_add_pd(_mm512_castpd512_pd256(x), _mm512_extractf64x4_pd(x, 1))));
+                return sum_of_lanes(fold_to_256_bits(v));
             }
             else
 #endif
             {
                 return xsimd::hadd(v);
-            }
-        }
-
-        // The lanes of a 512-bit register folded onto 256 bits (the upper half added to the lower). xsimd 8.1's
-        // haddp on 512-bit registers returns its sums in a permuted lane order (rows 0, 1, 4, 5, 2, 3, ...;
-        // dense_layer.few_rows_match_a_plain_loop caught it), so sums across outputs go through 256-bit
-        // registers. Narrower registers are returned as they are.
-        template <class B>
-        [[nodiscard]] inline auto fold_to_256_bits(const B& v) noexcept
-        {
-            using T [[maybe_unused]] = typename B::value_type;
-#if XSIMD_WITH_AVX512F
-            if constexpr (B::size * sizeof(T) == 64)
-            {
-                using half = lane_batch<T, 32 / sizeof(T)>;
-                if constexpr (std::is_same_v<T, float>)
-                {
-                    const __m512 x = v;
-                    return half(_mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))));
-                }
-                else
-                {
-                    const __m512d x = v;
-                    return half(_mm256_add_pd(_mm512_castpd512_pd256(x), _mm512_extractf64x4_pd(x, 1)));
-                }
-            }
-            else
-#endif
-            {
-                return v;
             }
         }
 

@@ -27,6 +27,12 @@ namespace precast
             { Function::simd_derivative(b, b) } -> std::same_as<kernels::simd_batch<T>>;
         };
 
+        // Function computes on registers of type B (any width: kernels/lanes.hpp uses narrow ones).
+        template <class Function, class B>
+        concept vectorized_on = requires(const B& b) {
+            { Function::simd_value(b) } -> std::same_as<B>;
+        };
+
         // f(x) for x limited to [lo, hi], and NaN where x is NaN. xsimd's exp, expm1 and tanh convert intermediate
         // values to integers and are undefined for NaN and for inputs far outside their useful range, so the
         // activations call them only on clamped numbers, where the result has already saturated.
@@ -84,28 +90,12 @@ namespace precast
             }
             // The first `count` values of a register of any width (a dense layer's few-row path).
             template <class B>
+                requires vectorized_on<Function, B>
             void on_register(const B& values, const T* at, std::size_t count) const noexcept
-                requires requires(const B& b) {
-                    { Function::simd_value(b) } -> std::same_as<B>;
-                }
             {
                 alignas(64) T result[B::size];
                 Function::simd_value(values).store_aligned(result);
                 std::copy_n(result, count, out + (at - c));
-            }
-            // N values of one row held in registers (a dense layer's batch-1 path), on registers of their width.
-            template <std::size_t N>
-            void on_lanes(kernels::lanes<T, N> values, const T* at) const noexcept
-                requires requires(const typename kernels::lanes<T, N>::batch& b) {
-                    { Function::simd_value(b) } -> std::same_as<typename kernels::lanes<T, N>::batch>;
-                }
-            {
-                alignas(64) T result[kernels::lanes<T, N>::padded];
-                for (std::size_t r = 0; r < kernels::lanes<T, N>::count; ++r)
-                {
-                    Function::simd_value(values.reg[r]).store_aligned(result + r * kernels::lanes<T, N>::width);
-                }
-                std::copy_n(result, N, out + (at - c));
             }
         };
 
@@ -238,9 +228,7 @@ namespace precast
             kernels::lanes<T, N> apply(kernels::lanes<T, N> x) const noexcept
             {
                 using lanes = kernels::lanes<T, N>;
-                if constexpr (requires(const typename lanes::batch& b) {
-                                  { Function::simd_value(b) } -> std::same_as<typename lanes::batch>;
-                              })
+                if constexpr (detail::vectorized_on<Function, typename lanes::batch>)
                 {
                     for (auto& r : x.reg)
                     {

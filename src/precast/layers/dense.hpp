@@ -148,6 +148,15 @@ namespace precast
                     {
                         x_reg[g] = batch::load_unaligned(x_row + g * row_lanes::width);
                     }
+                    // x times a row of W over its whole registers, lane by lane (whole > 0).
+                    const auto row_products = [&](const T* w_row) {
+                        batch p = x_reg[0] * batch::load_unaligned(w_row);
+                        for (std::size_t g = 1; g < whole; ++g)
+                        {
+                            p = kernels::lane_fma(x_reg[g], batch::load_unaligned(w_row + g * row_lanes::width), p);
+                        }
+                        return p;
+                    };
                     T* y_row = y.data() + r * Out;
                     if constexpr (In % row_lanes::width == 0 && Out >= 4)
                     {
@@ -162,17 +171,7 @@ namespace precast
                             sum_batch products[width];
                             for (std::size_t j = 0; j < width; ++j)
                             {
-                                const T* w_row = w + (o0 + j) * In;
-                                products[j] = sum_batch(T(0));
-                                if (o0 + j < Out)
-                                {
-                                    batch p = x_reg[0] * batch::load_unaligned(w_row);
-                                    for (std::size_t g = 1; g < whole; ++g)
-                                    {
-                                        p = kernels::lane_fma(x_reg[g], batch::load_unaligned(w_row + g * row_lanes::width), p);
-                                    }
-                                    products[j] = kernels::fold_to_256_bits(p);
-                                }
+                                products[j] = o0 + j < Out ? kernels::fold_to_256_bits(row_products(w + (o0 + j) * In)) : sum_batch(T(0));
                             }
                             sum_batch z = xsimd::haddp(products);
                             const std::size_t count = std::min(width, Out - o0);
@@ -214,12 +213,7 @@ namespace precast
                         T sum = HasBias ? b[o] : T(0);
                         if constexpr (whole > 0)
                         {
-                            batch products = x_reg[0] * batch::load_unaligned(w_row);
-                            for (std::size_t g = 1; g < whole; ++g)
-                            {
-                                products = kernels::lane_fma(x_reg[g], batch::load_unaligned(w_row + g * row_lanes::width), products);
-                            }
-                            sum += kernels::sum_of_lanes(products);
+                            sum += kernels::sum_of_lanes(row_products(w_row));
                         }
                         for (std::size_t k = whole * row_lanes::width; k < In; ++k)
                         {
@@ -228,9 +222,13 @@ namespace precast
                         sums[o] = sum;
                     }
                     std::copy_n(sums, Out, y_row);
-                    if constexpr (requires { epilogue.on_lanes(out_lanes::load(sums), y_row); })
+                    using out_batch = typename out_lanes::batch;
+                    if constexpr (requires(const out_batch& v) { epilogue.on_register(v, y_row, Out); })
                     {
-                        epilogue.on_lanes(out_lanes::load(sums), y_row);
+                        for (std::size_t o0 = 0; o0 < Out; o0 += out_lanes::width)
+                        {
+                            epilogue.on_register(out_batch::load_aligned(sums + o0), y_row + o0, std::min(out_lanes::width, Out - o0));
+                        }
                     }
                     else
                     {
