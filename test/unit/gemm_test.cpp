@@ -90,5 +90,6 @@ namespace
         all_layouts<T, 5, 65, 256>();
         all_layouts<T, 25, 97, 257>();
         all_layouts<T, 2, 10, 784>();
+        all_layouts<T, 11, 40, 1100>();  // K in three blocks of 367, 367 and 366
     }
 }

@@ -64,8 +64,10 @@ namespace precast::kernels
     {
         // Register blocking for T on this target: NR = nr_vectors registers of columns, MR rows, so that
         // MR x nr_vectors accumulators + nr_vectors B registers + 1 broadcast fit the register file
-        // (AVX-512, 32 registers: 8 x 3 + 3 + 1; AVX2/SSE, 16 registers: 6 x 2 + 2 + 1). 8 x 3 with kc = 128 measured best of
-        // 12x2, 14x2, 8x3, 6x4, 4x6 and kc of 128 to 512 on the GEMMs and training step of precast-bench (AVX-512 Xeon).
+        // (AVX-512, 32 registers: 8 x 3 + 3 + 1; AVX2/SSE, 16 registers: 6 x 2 + 2 + 1). 8 x 3 measured best of 12x2, 14x2,
+        // 8x3, 6x4, 4x6 (AVX-512 Xeon). K blocks of up to 512 (panel in L2, the rows of A read as long streams the
+        // prefetcher follows) beat blocks of 64-160 that keep the panel in L1 by 4-8 points of peak on every GEMM of
+        // precast-bench (Zen 4: 128x256x784 89 -> 94 %, 1024^3 86 -> 92 %); 1024 was no better.
         PRECAST_EXPORT template <scalar T>
         struct gemm_blocking
         {
@@ -73,7 +75,7 @@ namespace precast::kernels
             static constexpr std::size_t nr_vectors = XSIMD_WITH_AVX512F ? 3 : 2;
             static constexpr std::size_t nr = nr_vectors * width;
             static constexpr std::size_t mr = XSIMD_WITH_AVX512F ? 8 : 6;
-            static constexpr std::size_t kc_block = 128;  // a packed B panel of kc x NR: 24 KiB of float on AVX-512, half of L1
+            static constexpr std::size_t kc_block = 512;  // a packed B panel of kc x NR on the stack: 96 KiB on AVX-512
         };
 
         // What a GEMM does with each finished value of C besides storing it. An epilogue e is called once per
@@ -123,25 +125,27 @@ namespace precast::kernels
             template <scalar T>
             using transpose_block = arch::transpose_block<T>;
 
-            // Copies B(k0 + k, j0 + j) for k < KC, j < NR into panel[k * NR + j]; columns past N are zero.
-            template <scalar T, std::size_t KC, std::size_t NR, std::size_t N, std::size_t BRow, std::size_t BCol>
+            // Copies B(k0 + k, j0 + j) for k < KC, j < Columns into panel[k * NR + j]; columns Columns..NR-1 are zero.
+            template <scalar T, std::size_t KC, std::size_t NR, std::size_t Columns, std::size_t BRow, std::size_t BCol>
             inline void pack_b_panel(const T* b, std::size_t k0, std::size_t j0, T* panel) noexcept
             {
-                const std::size_t columns = std::min(NR, N - j0);
+                static_assert(Columns <= NR);
+                constexpr std::size_t columns = Columns;
                 if constexpr (BCol == 1)
                 {
+                    // A register at a time (a byte loop here left the compiler to guess and it guessed badly).
+                    using batch = simd_batch<T>;
+                    constexpr std::size_t width = batch::size;
+                    constexpr std::size_t full_registers = columns / width;
                     for (std::size_t k = 0; k < KC; ++k)
                     {
                         const T* row = b + (k0 + k) * BRow + j0;
                         T* out = panel + k * NR;
-                        std::size_t j = 0;
-                        for (; j < columns; ++j)
+                        unroll([&](auto v) { batch::load_unaligned(row + v * width).store_aligned(out + v * width); },
+                               std::make_index_sequence<full_registers>{});
+                        for (std::size_t j = full_registers * width; j < NR; ++j)
                         {
-                            out[j] = row[j];
-                        }
-                        for (; j < NR; ++j)
-                        {
-                            out[j] = T(0);
+                            out[j] = j < columns ? row[j] : T(0);
                         }
                     }
                 }
@@ -150,7 +154,7 @@ namespace precast::kernels
                     // B is W^T with W's rows contiguous in k: whole width x width blocks go through an in-register
                     // transpose (a scalar gather here costs ~20 % of the forward GEMM); the rest element by element.
                     constexpr std::size_t w = transpose_block<T>::width;
-                    const std::size_t full_column_blocks = columns / w;
+                    constexpr std::size_t full_column_blocks = columns / w;
                     constexpr std::size_t full_k_blocks = KC / w;
                     for (std::size_t jb = 0; jb < full_column_blocks; ++jb)
                     {
@@ -202,15 +206,16 @@ namespace precast::kernels
                 }
             }
 
-            // C tile (Rows x Columns, Rows <= MR, Columns <= NR) = acc (+ C if Accumulate) (+ bias if bias).
-            // acc rows are computed from KC elements of A starting at a and the packed panel.
-            template <scalar T, std::size_t Rows, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t Columns, std::size_t LDC, class Epilogue>
+            // C tile (Rows x Columns, Rows <= MR, Columns <= NV registers) = acc (+ C if Accumulate) (+ bias if bias).
+            // acc rows are computed from KC elements of A starting at a and the packed panel (NV registers wide).
+            template <scalar T, std::size_t Rows, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t NV, std::size_t Columns, std::size_t LDC,
+                      class Epilogue>
             inline void micro_kernel(const T* a, const T* panel, T* c, bool accumulate, const T* bias, const Epilogue& epilogue) noexcept
             {
                 using batch = simd_batch<T>;
                 constexpr std::size_t width = batch::size;
-                constexpr std::size_t nv = gemm_blocking<T>::nr_vectors;
-                constexpr std::size_t nr = gemm_blocking<T>::nr;
+                constexpr std::size_t nv = NV;
+                constexpr std::size_t nr = NV * width;
 
                 batch acc[Rows][nv];
                 unroll([&](auto r) { unroll([&](auto v) { acc[r][v] = batch(T(0)); }, std::make_index_sequence<nv>{}); },
@@ -299,20 +304,24 @@ namespace precast::kernels
 
                 const T* a_block = a + k0 * ACol;
 
-                // One panel of NR columns of C (or the last, narrower one), with its own packed copy of B.
+                // One panel of NR columns of C (or the last, narrower one: only as many registers wide as its columns
+                // need, so 256 = 5 x 48 + 16 columns do not pay 48 columns' multiply-adds for the last 16), with its
+                // own packed copy of B.
                 auto panel_columns = [&]<std::size_t Columns>(std::size_t j0) {
-                    alignas(64) T panel[KC * nr];
-                    pack_b_panel<T, KC, nr, N, BRow, BCol>(b, k0, j0, panel);
+                    constexpr std::size_t width = simd_width<T>;
+                    constexpr std::size_t nv = (Columns + width - 1) / width;
+                    alignas(64) T panel[KC * nv * width];
+                    pack_b_panel<T, KC, nv * width, Columns, BRow, BCol>(b, k0, j0, panel);
                     const T* panel_bias = bias != nullptr ? bias + j0 : nullptr;
                     for (std::size_t tile = 0; tile < full_row_tiles; ++tile)
                     {
-                        micro_kernel<T, mr, KC, ARow, ACol, Columns, LDC>(a_block + tile * mr * ARow, panel, c + tile * mr * LDC + j0, accumulate,
-                                                                         panel_bias, epilogue);
+                        micro_kernel<T, mr, KC, ARow, ACol, nv, Columns, LDC>(a_block + tile * mr * ARow, panel, c + tile * mr * LDC + j0, accumulate,
+                                                                             panel_bias, epilogue);
                     }
                     if constexpr (tail_rows != 0)
                     {
-                        micro_kernel<T, tail_rows, KC, ARow, ACol, Columns, LDC>(a_block + full_row_tiles * mr * ARow, panel,
-                                                                                c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias, epilogue);
+                        micro_kernel<T, tail_rows, KC, ARow, ACol, nv, Columns, LDC>(a_block + full_row_tiles * mr * ARow, panel,
+                                                                                    c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias, epilogue);
                     }
                 };
                 auto panel_at = [&](std::size_t p) {
@@ -348,7 +357,10 @@ namespace precast::kernels
             constexpr std::size_t BRow = BLayout::row_stride;
             constexpr std::size_t BCol = BLayout::col_stride;
             constexpr std::size_t LDC = CLayout::row_stride;
-            constexpr std::size_t kc = gemm_blocking<T>::kc_block;
+            // K in equal blocks of at most kc_block (1100 = 3 x 367, not 2 x 512 + 76: a short last block pays the
+            // loads and stores of C for few multiply-adds).
+            constexpr std::size_t block_count = (K + gemm_blocking<T>::kc_block - 1) / gemm_blocking<T>::kc_block;
+            constexpr std::size_t kc = (K + block_count - 1) / block_count;
             constexpr std::size_t full_blocks = K / kc;
             constexpr std::size_t tail = K % kc;
             constexpr std::size_t panels = detail::column_panels<T, N>;
