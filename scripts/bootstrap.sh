@@ -22,6 +22,7 @@ apt_packages=(
   zlib1g-dev
   dataset-fashion-mnist
   fortunes                                             # English text for the character-level language model (examples/char_lm)
+  libopenmpi-dev openmpi-bin                           # precast::mpi (data-parallel training) and its tests
 )
 
 missing=()

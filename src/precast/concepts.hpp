@@ -134,6 +134,16 @@ namespace precast
     PRECAST_EXPORT template <class L>
     concept seeded_layer = requires(L& l, std::uint64_t s) { l.seed(s); };
 
+    // positioned_layer<L>: a seeded_layer whose random numbers are keyed by where a batch sits in the run,
+    // l.position(batch_index, first_row), and whose seed l.seed() tells (data-parallel training makes it the same
+    // on every process), so that a sample's draws do not depend on which process of a
+    // data-parallel training holds it (network::position_batch passes it on; the trainer calls that each step).
+    PRECAST_EXPORT template <class L>
+    concept positioned_layer = seeded_layer<L> && requires(L& l, const L& cl, std::uint64_t batch, std::size_t first_row) {
+        l.position(batch, first_row);
+        { cl.seed() } -> std::same_as<std::uint64_t>;
+    };
+
     // layer_with_cost<L>: nominal FLOPs per sample, L::forward_flops and L::backward_flops (a multiply-add is 2),
     // for the network's totals and the benchmarks' GFLOP/s. A layer without them counts 0.
     PRECAST_EXPORT template <class L>

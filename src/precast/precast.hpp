@@ -77,9 +77,11 @@
 #include <precast/network/streaming_network.hpp>
 #include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>
+#include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
 #include <precast/training/observer.hpp>
 #include <precast/training/csv_log.hpp>
 #include <precast/training/progress_bar.hpp>
 #include <precast/training/svg_plot.hpp>
 #include <precast/training/trainer.hpp>
+#include <precast/training/training_error.hpp>

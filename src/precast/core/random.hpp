@@ -93,6 +93,15 @@ namespace precast
             }
         }
 
+        // The seed of sub-stream `index` of `seed` (a bijective mix of both: distinct indices give unrelated
+        // streams). Dropout keys its masks this way by batch and row, so a sample's mask does not depend on
+        // which process of a data-parallel training draws it.
+        [[nodiscard]] static constexpr std::uint64_t derive(std::uint64_t seed, std::uint64_t index) noexcept
+        {
+            std::uint64_t s = seed ^ (index * 0xD1342543DE82EF95ULL + 0x632BE59BD9B4E019ULL);
+            return splitmix64(s);
+        }
+
     private:
         static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
 

@@ -1,7 +1,9 @@
 // dropout<Rate>: in training, each value is zeroed with probability Rate and the survivors are scaled by
 // 1 / (1 - Rate) ("inverted" dropout), so inference needs no rescaling: there the layer is the identity.
-// The mask comes from the layer's own random_engine, seeded by the network (seed + layer position), so a run
-// is reproducible. Backward multiplies by the mask of the last training forward pass.
+// The mask of each row comes from its own random stream, keyed by the layer's seed (set by the network from its
+// seed and the layer's position), the batch's index and the row's index in the batch, so a run is reproducible,
+// and in data-parallel training a sample gets the same mask whichever process trains it (the trainer tells the
+// layer where its rows sit: position()). Backward multiplies by the mask of the last training forward pass.
 #pragma once
 
 #include <algorithm>
@@ -43,7 +45,21 @@ namespace precast
         template <std::size_t B>
         static constexpr std::size_t workspace_bytes = B * N * sizeof(T);
 
-        void seed(std::uint64_t s) noexcept { rng_ = random_engine(s); }
+        void seed(std::uint64_t s) noexcept
+        {
+            seed_ = s;
+            next_batch_ = 0;
+            first_row_ = 0;
+        }
+        [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
+        // Where the next training batch sits: its index (the trainer passes its step count) and the index of its
+        // first row in the global batch (in data-parallel training, this process's shard offset). Without a
+        // call, training batches count up from 0 and start at row 0.
+        void position(std::uint64_t batch, std::size_t first_row) noexcept
+        {
+            next_batch_ = batch;
+            first_row_ = first_row;
+        }
 
         template <std::size_t B>
         void forward(batch_view<const T, B, Shape> x, batch_view<T, B, Shape> y, workspace<B>& ws, mode m) noexcept
@@ -55,12 +71,18 @@ namespace precast
                 return;
             }
             const T keep_scale = static_cast<T>(1.0 / (1.0 - Rate));
-            for (std::size_t i = 0; i < B * N; ++i)
+            const std::uint64_t batch_seed = random_engine::derive(seed_, next_batch_);
+            for (std::size_t r = 0; r < B; ++r)
             {
-                const T mask = rng_.uniform() < Rate ? T(0) : keep_scale;
-                ws.mask[i] = mask;
-                y.data()[i] = x.data()[i] * mask;
+                random_engine rng(random_engine::derive(batch_seed, first_row_ + r));
+                for (std::size_t i = r * N; i < (r + 1) * N; ++i)
+                {
+                    const T mask = rng.uniform() < Rate ? T(0) : keep_scale;
+                    ws.mask[i] = mask;
+                    y.data()[i] = x.data()[i] * mask;
+                }
             }
+            ++next_batch_;
         }
 
         template <std::size_t B>
@@ -96,7 +118,9 @@ namespace precast
         };
 
     private:
-        random_engine rng_{0};
+        std::uint64_t seed_ = 0;
+        std::uint64_t next_batch_ = 0;
+        std::size_t first_row_ = 0;
     };
 
     PRECAST_EXPORT template <double Rate>

@@ -204,6 +204,20 @@ namespace precast
             });
         }
 
+        // Where the next training batch sits in the run, for the layers that draw random numbers (dropout): its
+        // index (the trainer passes its step count) and the index of its first row in the global batch (a
+        // process's shard offset in data-parallel training). A sample's dropout mask then depends on the seed,
+        // the batch index and its global row only.
+        void position_batch(std::uint64_t batch, std::size_t first_row) noexcept
+        {
+            for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
+                if constexpr (positioned_layer<std::remove_cvref_t<decltype(l)>>)
+                {
+                    l.position(batch, first_row);
+                }
+            });
+        }
+
         template <std::size_t I>
         [[nodiscard]] layer_type<I>& at() noexcept
         {

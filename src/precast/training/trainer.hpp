@@ -6,20 +6,38 @@
 // Batches have the compile-time size B. The last, partial batch of an epoch is trained on (its missing rows
 // are padding that the loss ignores) unless fit_options::drop_last says to drop it. Everything a step needs
 // is allocated when the trainer is built; step() itself allocates nothing.
+//
+// Data-parallel training: with a gradient_reducer other than no_reduction (mpi_allreduce, precast/mpi.hpp) as the
+// fifth policy, each of P processes holds a replica of the network, and B is each process's share of a global
+// batch of B x P samples. Every process reads the whole data set and shuffles it with the same seed; process r
+// trains on rows r*B .. r*B+B-1 of each global batch, so the shards together are exactly the one-process batch of
+// B x P. The gradients of each process (the mean over its rows, weighted by its share of the global batch) are
+// summed over the processes before the same optimizer step on every replica: the result is the one-process
+// step's, up to the order of the sums. A partial last batch leaves the last processes with fewer rows or none (a
+// process without rows contributes zero gradients), which also covers a data set smaller than the number of
+// processes. Parameters and optimizer state are broadcast from process 0 when the trainer is built and when fit()
+// starts; every fit_options::check_replicas_every steps the processes compare checksums of their parameters.
+// Losses, accuracies and validation are reduced over the processes; observers are called on process 0 only. A
+// failure on one process during a step (an exception, such as the loss becoming NaN on its shard) is raised as
+// distributed_training_error on every process at that step.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <concepts>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <precast/concepts.hpp>
@@ -29,27 +47,27 @@
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
 #include <precast/training/dataset.hpp>
+#include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
 #include <precast/training/observer.hpp>
+#include <precast/training/training_error.hpp>
 
 namespace precast
 {
-    // A run-time failure of training itself (the loss became NaN or infinite).
-    PRECAST_EXPORT class training_error : public std::runtime_error
-    {
-    public:
-        using std::runtime_error::runtime_error;
-    };
-
     PRECAST_EXPORT struct fit_options
     {
         std::size_t epochs = 1;
         std::uint64_t seed = 0;  // the shuffle order of every epoch follows from it
         bool shuffle = true;
         bool drop_last = false;  // skip the partial last batch instead of training on it
+        // Resuming: run epochs first_epoch..epochs, each shuffled exactly as in a run that started at epoch 1
+        // (load the checkpoint's parameters and optimizer state first).
+        std::size_t first_epoch = 1;
+        // Data-parallel training: compare the replicas' parameter checksums every this many steps (0: never).
+        std::size_t check_replicas_every = 100;
     };
 
-    PRECAST_EXPORT template <std::size_t B, neural_network Net, loss Loss, optimizer Optimizer>
+    PRECAST_EXPORT template <std::size_t B, neural_network Net, loss Loss, optimizer Optimizer, gradient_reducer Reducer = no_reduction>
     class trainer
     {
         static_assert(B > 0, "precast::trainer<B, ...>: the batch size must be at least 1");
@@ -68,6 +86,8 @@ namespace precast
         static constexpr std::size_t row_size = loss_row_size<targets_kind, typename Net::output_shape>;
         static constexpr std::size_t loss_batch_rows = B * rows_per_sample;
         using targets_type = target_batch<targets_kind, value_type, loss_batch_rows, row_size>;
+        // One process on its own: no exchange at all (not even of a status).
+        static constexpr bool single_process = std::same_as<Reducer, no_reduction>;
 
     private:
         using T = value_type;
@@ -77,10 +97,85 @@ namespace precast
             std::conditional_t<targets_kind == target_kind::values, tensor_buffer<T, shape<B, Out>>, std::array<label_type, loss_batch_rows>>;
 
     public:
-        explicit trainer(Net& net, Loss loss_function = {}, Optimizer optimizer = {})
-            : net_(net), loss_(std::move(loss_function)), optimizer_(std::move(optimizer)), workspace_(std::make_unique<workspace_type>()),
-              state_(std::make_unique<typename Net::template optimizer_state<Optimizer>>()), targets_(std::make_unique<target_storage>())
+        explicit trainer(Net& net, Loss loss_function = {}, Optimizer optimizer = {}, Reducer reducer = {})
+            : net_(net), loss_(std::move(loss_function)), optimizer_(std::move(optimizer)), reducer_(std::move(reducer)),
+              workspace_(std::make_unique<workspace_type>()), state_(std::make_unique<typename Net::template optimizer_state<Optimizer>>()),
+              targets_(std::make_unique<target_storage>())
         {
+            synchronize();
+        }
+
+        [[nodiscard]] const Reducer& reducer() const noexcept { return reducer_; }
+        // Samples per step over all processes: B times the number of processes.
+        [[nodiscard]] std::size_t global_batch_size() const noexcept { return B * reducer_.size(); }
+
+        // Data-parallel training: process 0's parameters, optimizer state, step count and dropout seeds to every
+        // process (the trainer does this when it is built and when fit() starts; call it after loading a checkpoint
+        // on process 0 only). Collective. The state of an optimizer that does not list its tensors (any_optimizer)
+        // is not sent.
+        void synchronize()
+        {
+            if constexpr (!single_process)
+            {
+                net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
+                    if constexpr (positioned_layer<std::remove_cvref_t<decltype(l)>>)
+                    {
+                        std::uint64_t seed = l.seed();
+                        reducer_.broadcast(std::span<std::uint64_t>(&seed, 1), 0);
+                        l.seed(seed);
+                    }
+                    if constexpr (Net::template is_trainable<I>)
+                    {
+                        reducer_.broadcast(std::span<T>(l.parameters().data(), l.parameters().size), 0);
+                        auto& layer_state = state_->template layer<I>();
+                        using state_type = std::remove_cvref_t<decltype(layer_state)>;
+                        if constexpr (saveable_state<state_type>)
+                        {
+                            std::apply([&](auto&... t) { (reducer_.broadcast(std::span(t.data(), t.size), 0), ...); }, layer_state.tensors());
+                            if constexpr (state_with_scalars<state_type>)
+                            {
+                                std::apply(
+                                    [&](auto&... v) {
+                                        std::array<double, sizeof...(v)> values{static_cast<double>(v)...};
+                                        reducer_.broadcast(std::span<double>(values), 0);
+                                        std::size_t i = 0;
+                                        ((v = static_cast<std::remove_cvref_t<decltype(v)>>(values[i++])), ...);
+                                    },
+                                    layer_state.scalars());
+                            }
+                        }
+                    }
+                });
+                std::array<std::uint64_t, 2> counts{state_->steps(), steps_};
+                reducer_.broadcast(std::span<std::uint64_t>(counts), 0);
+                state_->restore_steps(counts[0]);
+                steps_ = counts[1];
+            }
+        }
+
+        // Data-parallel training: compares a checksum of every process's parameters with process 0's and throws
+        // training_error on every process, naming the step and the processes that differ, if any does. Collective.
+        void check_replicas()
+        {
+            if constexpr (!single_process)
+            {
+                std::vector<std::uint64_t> sums(reducer_.size());
+                reducer_.all_gather(parameter_checksum(), std::span<std::uint64_t>(sums));
+                std::string differing;
+                for (std::size_t r = 1; r < sums.size(); ++r)
+                {
+                    if (sums[r] != sums[0])
+                    {
+                        differing += (differing.empty() ? "" : ", ") + std::to_string(r);
+                    }
+                }
+                if (!differing.empty())
+                {
+                    throw training_error("precast::trainer: the replicas diverged by step " + std::to_string(steps_) + ": the parameters of process(es) " +
+                                         differing + " differ from process 0's (of " + std::to_string(sums.size()) +
+                                         "); every process must run the same program on the same data with the same seed");
+                }
+            }
         }
 
         [[nodiscard]] Net& network() noexcept { return net_; }
@@ -94,11 +189,22 @@ namespace precast
         // One training step on the batch already in workspace().input() and the given targets (per sample, or
         // for labels per position: rows_per_sample labels per sample): forward, loss, backward, optimizer update.
         // Returns the loss of the first `rows` samples. Allocates nothing.
+        // Data-parallel training: `rows` are this process's (0 to B: the rows of its shard, which starts at row
+        // rank * B of the global batch); the update is the same on every process and the returned loss is the
+        // global batch's. Collective.
         double step(targets_type targets, std::size_t rows = B)
         {
-            const double value = compute_gradients(targets, rows);
-            net_.apply(optimizer_, *state_);
-            return value;
+            if constexpr (single_process)
+            {
+                net_.position_batch(state_->steps(), 0);
+                const double value = compute_gradients(targets, rows);
+                net_.apply(optimizer_, *state_);
+                return value;
+            }
+            else
+            {
+                return exchange_step(targets, rows, false).loss;
+            }
         }
 
         // step() without the optimizer's update: the loss of the batch in workspace().input(), and every
@@ -128,6 +234,8 @@ namespace precast
 
         // Loss and accuracy over a data set, in inference mode (dropout off), B samples at a time. A stateful
         // network starts from zeros, and batch k + 1 continues the streams of batch k (as fit trains them).
+        // Data-parallel training: the processes share the batches (but for a stateful network, which each runs
+        // whole) and the result, the same on every process, is the whole data set's. Collective.
         [[nodiscard]] evaluation evaluate(const dataset<T>& data)
         {
             check_dataset(data);
@@ -135,7 +243,9 @@ namespace precast
             evaluation result;
             decision_count decisions;
             double loss_sum = 0.0;
-            for (std::size_t first = 0; first < data.size(); first += B)
+            const bool shared = !single_process && !Net::has_recurrent_state;
+            const std::size_t stride = shared ? B * reducer_.size() : B;
+            for (std::size_t first = shared ? reducer_.rank() * B : 0; first < data.size(); first += stride)
             {
                 const std::size_t rows = std::min(B, data.size() - first);
                 load_batch(data, [first](std::size_t r) { return first + r; }, rows);
@@ -145,6 +255,14 @@ namespace precast
                 {
                     add(decisions, loss_.count_correct(y, current_targets(), rows * rows_per_sample));
                 }
+            }
+            if (shared)
+            {
+                std::array<double, 3> sums{loss_sum, static_cast<double>(decisions.correct), static_cast<double>(decisions.total)};
+                reducer_.sum(std::span<double>(sums));
+                loss_sum = sums[0];
+                decisions.correct = static_cast<std::size_t>(sums[1]);
+                decisions.total = static_cast<std::size_t>(sums[2]);
             }
             result.samples = data.size();
             result.loss = loss_sum / static_cast<double>(data.size());
@@ -176,36 +294,55 @@ namespace precast
             {
                 throw std::invalid_argument("precast::trainer::fit: epochs must be at least 1");
             }
+            if (options.first_epoch == 0 || options.first_epoch > options.epochs)
+            {
+                throw std::invalid_argument("precast::trainer::fit: first_epoch is " + std::to_string(options.first_epoch) + "; it must be from 1 to epochs (" +
+                                            std::to_string(options.epochs) + ")");
+            }
             if (Net::has_recurrent_state && options.shuffle)
             {
                 throw std::invalid_argument("precast::trainer::fit: the network has a stateful recurrent layer, whose batch k + 1 continues the streams "
                                             "of batch k (row b of each batch is the next window of stream b); shuffling would break the streams: "
                                             "pass fit_options{.shuffle = false}");
             }
-            const std::size_t full_batches = data.size() / B;
-            const std::size_t remainder = data.size() % B;
+            const std::size_t global_batch = global_batch_size();
+            const std::size_t full_batches = data.size() / global_batch;
+            const std::size_t remainder = data.size() % global_batch;
             const std::size_t batches = full_batches + (remainder != 0 && !options.drop_last ? std::size_t{1} : std::size_t{0});
             if (batches == 0)
             {
                 throw std::invalid_argument("precast::trainer::fit: drop_last leaves no batch: the data set has " + std::to_string(data.size()) +
-                                            " samples, fewer than the batch size " + std::to_string(B));
+                                            " samples, fewer than the batch size " + std::to_string(global_batch));
             }
+            synchronize();
+            const bool reports = reducer_.rank() == 0;  // observers run on process 0 only
+            const std::size_t shard_offset = reducer_.rank() * B;
 
             std::vector<std::size_t> order(data.size());
             std::iota(order.begin(), order.end(), std::size_t{0});
             random_engine shuffle_rng(options.seed);
+            const auto shuffle = [&] {
+                for (std::size_t i = order.size(); i > 1; --i)
+                {
+                    std::swap(order[i - 1], order[shuffle_rng.below(i)]);
+                }
+            };
+            if (options.shuffle)
+            {
+                for (std::size_t skipped = 1; skipped < options.first_epoch; ++skipped)
+                {
+                    shuffle();
+                }
+            }
             std::vector<epoch_report> history;
-            history.reserve(options.epochs);
+            history.reserve(options.epochs - options.first_epoch + 1);
 
-            for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch)
+            for (std::size_t epoch = options.first_epoch; epoch <= options.epochs; ++epoch)
             {
                 const auto start = std::chrono::steady_clock::now();
                 if (options.shuffle)
                 {
-                    for (std::size_t i = order.size(); i > 1; --i)
-                    {
-                        std::swap(order[i - 1], order[shuffle_rng.below(i)]);
-                    }
+                    shuffle();
                 }
                 reset_state();  // each epoch runs the streams from their start
                 double loss_sum = 0.0;
@@ -213,20 +350,42 @@ namespace precast
                 std::size_t samples = 0;
                 for (std::size_t batch = 0; batch < batches; ++batch)
                 {
-                    const std::size_t first = batch * B;
-                    const std::size_t rows = std::min(B, data.size() - first);
-                    load_batch(data, [&](std::size_t r) { return order[first + r]; }, rows);
+                    const std::size_t first = batch * global_batch;
+                    const std::size_t batch_rows = std::min(global_batch, data.size() - first);
+                    // This process's shard: rows shard_offset.. of the global batch (none past its end).
+                    const std::size_t rows = batch_rows > shard_offset ? std::min(B, batch_rows - shard_offset) : 0;
+                    if (rows > 0)
+                    {
+                        load_batch(data, [&](std::size_t r) { return order[first + shard_offset + r]; }, rows);
+                    }
                     epoch_ = epoch;
                     batch_ = batch + 1;
                     batches_ = batches;
-                    const double value = step(current_targets(), rows);
-                    loss_sum += value * static_cast<double>(rows);
-                    samples += rows;
-                    if constexpr (loss_with_decisions<Loss>)
+                    double value = 0.0;
+                    if constexpr (single_process)
                     {
-                        add(decisions, loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), current_targets(), rows * rows_per_sample));
+                        value = step(current_targets(), rows);
+                        if constexpr (loss_with_decisions<Loss>)
+                        {
+                            add(decisions, loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), current_targets(), rows * rows_per_sample));
+                        }
                     }
-                    detail::notify_batch(observer, batch_report{epoch, batch + 1, batches, rows, value, options.epochs});
+                    else
+                    {
+                        const auto outcome = exchange_step(current_targets(), rows, true);
+                        value = outcome.loss;
+                        add(decisions, outcome.decisions);
+                        if (options.check_replicas_every != 0 && steps_ % options.check_replicas_every == 0)
+                        {
+                            check_replicas();
+                        }
+                    }
+                    loss_sum += value * static_cast<double>(batch_rows);
+                    samples += batch_rows;
+                    if (reports)
+                    {
+                        detail::notify_batch(observer, batch_report{epoch, batch + 1, batches, batch_rows, value, options.epochs});
+                    }
                 }
                 epoch_ = 0;
 
@@ -245,12 +404,157 @@ namespace precast
                 }
                 report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 history.push_back(report);
-                detail::notify_epoch(observer, report);
+                if (reports)
+                {
+                    detail::notify_epoch(observer, report);
+                }
             }
             return history;
         }
 
     private:
+        struct step_outcome
+        {
+            double loss = 0.0;  // the global batch's
+            decision_count decisions;
+        };
+
+        // A data-parallel step: this process's gradients (and loss and decisions, if asked), a status exchange that
+        // raises any process's failure on every process, the weighted sum of the gradients, the update.
+        step_outcome exchange_step(targets_type targets, std::size_t rows, bool count_decisions)
+        {
+            std::string failure;
+            double local_loss = 0.0;
+            decision_count local;
+            try
+            {
+                if (rows > B)
+                {
+                    throw std::invalid_argument("precast::trainer::step: rows is " + std::to_string(rows) + "; this process's shard holds 0 to " +
+                                                std::to_string(B) + " rows");
+                }
+                net_.position_batch(state_->steps(), reducer_.rank() * B);
+                if (rows > 0)
+                {
+                    local_loss = compute_gradients(targets, rows);
+                    if constexpr (loss_with_decisions<Loss>)
+                    {
+                        if (count_decisions)
+                        {
+                            local = loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), targets, rows * rows_per_sample);
+                        }
+                    }
+                }
+                else
+                {
+                    net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
+                        if constexpr (Net::template is_trainable<I>)
+                        {
+                            l.gradients().fill(T(0));
+                        }
+                    });
+                    ++steps_;
+                }
+            }
+            catch (const std::exception& e)
+            {
+                failure = e.what();
+                if (failure.empty())
+                {
+                    failure = "an exception without a message";
+                }
+            }
+            std::array<double, 5> status{failure.empty() ? 0.0 : 1.0, local_loss * static_cast<double>(rows), static_cast<double>(rows),
+                                         static_cast<double>(local.correct), static_cast<double>(local.total)};
+            reducer_.sum(std::span<double>(status));
+            if (status[0] > 0.0)
+            {
+                raise_failure(failure);
+            }
+            const double samples = status[2];
+            if (samples == 0.0)
+            {
+                throw std::invalid_argument("precast::trainer::step: no process had a row to train on");
+            }
+            // Each process's gradients are the mean over its rows; weighted by its share, their sum is the mean
+            // over the global batch.
+            const T share = static_cast<T>(static_cast<double>(rows) / samples);
+            net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
+                if constexpr (Net::template is_trainable<I>)
+                {
+                    auto& g = l.gradients();
+                    if (share != T(1))
+                    {
+                        for (T& v : g.span())
+                        {
+                            v *= share;
+                        }
+                    }
+                    reducer_.sum(std::span<T>(g.data(), g.size));
+                }
+            });
+            net_.apply(optimizer_, *state_);
+            step_outcome outcome;
+            outcome.loss = status[1] / samples;
+            outcome.decisions.correct = static_cast<std::size_t>(status[3]);
+            outcome.decisions.total = static_cast<std::size_t>(status[4]);
+            return outcome;
+        }
+
+        // Every process learns which processes failed and the first one's message, then throws. Collective.
+        [[noreturn]] void raise_failure(const std::string& local_failure)
+        {
+            std::vector<std::uint64_t> failed(reducer_.size());
+            reducer_.all_gather(local_failure.empty() ? 0 : 1, std::span<std::uint64_t>(failed));
+            std::size_t first = 0;
+            std::string ranks;
+            for (std::size_t r = failed.size(); r-- > 0;)
+            {
+                if (failed[r] != 0)
+                {
+                    first = r;
+                }
+            }
+            for (std::size_t r = 0; r < failed.size(); ++r)
+            {
+                if (failed[r] != 0)
+                {
+                    ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+                }
+            }
+            std::string message = local_failure;
+            reducer_.broadcast_text(message, first);
+            const std::string where = epoch_ == 0 ? "" : " (epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " + std::to_string(batches_) + ")";
+            throw distributed_training_error("precast::trainer: process " + ranks + " of " + std::to_string(failed.size()) + " failed at step " +
+                                                 std::to_string(steps_) + where + "; process " + std::to_string(first) + ": " + message,
+                                             first);
+        }
+
+        // FNV-1a over the parameters' bytes, 8 at a time.
+        [[nodiscard]] std::uint64_t parameter_checksum() const noexcept
+        {
+            std::uint64_t h = 0xcbf29ce484222325ULL;
+            net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& l) {
+                if constexpr (Net::template is_trainable<I>)
+                {
+                    const auto* bytes = reinterpret_cast<const unsigned char*>(l.parameters().data());
+                    const std::size_t count = l.parameters().size * sizeof(T);
+                    std::size_t i = 0;
+                    for (; i + 8 <= count; i += 8)
+                    {
+                        std::uint64_t word = 0;
+                        std::memcpy(&word, bytes + i, 8);
+                        h = (h ^ word) * 0x100000001b3ULL;
+                    }
+                    for (; i < count; ++i)
+                    {
+                        h = (h ^ bytes[i]) * 0x100000001b3ULL;
+                    }
+                }
+            });
+            return h;
+        }
+
         static void add(decision_count& sum, decision_count batch) noexcept
         {
             sum.correct += batch.correct;
@@ -340,6 +644,7 @@ namespace precast
         Net& net_;
         Loss loss_;
         Optimizer optimizer_;
+        Reducer reducer_;
         std::unique_ptr<workspace_type> workspace_;
         std::unique_ptr<typename Net::template optimizer_state<Optimizer>> state_;
         std::unique_ptr<target_storage> targets_;
