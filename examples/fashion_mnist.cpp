@@ -1,9 +1,11 @@
 // Fashion-MNIST: an MLP trained on the real data set, with progress, a CSV log, an SVG plot, the test accuracy
-// and a confusion matrix; a trained model can be saved and evaluated again later (--save, --load). --help
-// lists the options.
+// and a confusion matrix; a trained model can be saved and evaluated again later (--save, --load). With
+// --distributed, under `mpirun -np P`, the training is data-parallel over the P processes. --help lists the
+// options.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <stdexcept>
 #include <numeric>
 #include <string_view>
 #include <utility>
@@ -13,19 +15,42 @@
 
 #include "fashion_mnist.hpp"
 
-int main(int argc, char** argv)
+namespace
 {
     namespace fashion = examples::fashion;
-    try
+
+    int run_program(const fashion::options& o, fashion::process_group group)
     {
-        const std::vector<std::string_view> arguments(argv + 1, argv + argc);
-        const fashion::options o = fashion::parse_command_line(arguments);
-        if (o.help)
+        const bool first_process = group.rank() == 0;
+        const std::size_t processes = group.size();
+        // Prints on process 0 only.
+        const auto say = [&](const char* format, auto... values) {
+            if (first_process)
+            {
+                std::printf(format, values...);
+            }
+        };
+        if (o.distributed)
         {
-            std::fputs(fashion::usage().c_str(), stdout);
-            return EXIT_SUCCESS;
+            (void)fashion::batch_per_process(o, processes);  // a --batch that does not split fails before any image is read
         }
-        fashion::check_files(o);  // before reading any image: a bad --save, --log, --plot or --load fails now
+        // Before reading any image: a bad --save, --log, --plot or --load fails now. Only process 0 writes; its
+        // failure alone must end every process (mpi_session::run does, for an error that is not a usage_error).
+        if (first_process)
+        {
+            try
+            {
+                fashion::check_files(o);
+            }
+            catch (const fashion::usage_error& e)
+            {
+                if (!o.distributed)
+                {
+                    throw;
+                }
+                throw std::runtime_error(e.what());
+            }
+        }
         const auto scaling = precast::data::pixel_scaling::unit_interval;
         const fashion::data_source data{
             .training =
@@ -39,7 +64,7 @@ int main(int argc, char** argv)
                         std::iota(first.begin(), first.end(), std::size_t{0});
                         images = images.subset(first);
                     }
-                    std::printf("Fashion-MNIST: %zu training images (%.0f %% held out for validation)\n", images.size(), 100 * o.validation);
+                    say("Fashion-MNIST: %zu training images (%.0f %% held out for validation)\n", images.size(), 100 * o.validation);
                     return images;
                 },
             .test =
@@ -51,16 +76,33 @@ int main(int argc, char** argv)
         };
         if (o.load.empty())
         {
-            std::printf("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)\n",
-                        o.architecture.c_str(), o.initializer.c_str(), o.optimizer.c_str(), o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)),
-                        o.batch, o.epochs, static_cast<unsigned long long>(o.seed), o.threads);
+            say("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)", o.architecture.c_str(),
+                o.initializer.c_str(), o.optimizer.c_str(), o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)), o.batch, o.epochs,
+                static_cast<unsigned long long>(o.seed), o.threads);
+            if (o.distributed)
+            {
+                say(" per process; %zu processes, batch %zu each", processes, o.batch / processes);
+            }
+            say("\n");
         }
         else
         {
-            std::printf("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on the test images\n", o.load.c_str(), o.architecture.c_str());
+            say("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on the test images\n", o.load.c_str(), o.architecture.c_str());
         }
         std::fflush(stdout);
-        const auto r = fashion::run_architecture(o, data, ::isatty(::fileno(stdout)) != 0, stdout);
+        const auto r = fashion::run_architecture(o, data, first_process && ::isatty(::fileno(stdout)) != 0, stdout, std::move(group));
+        if (!first_process)
+        {
+            return EXIT_SUCCESS;
+        }
+        if (o.distributed)
+        {
+            std::printf("exchanged %.2f MB per step by each process (the gradients and a 40-byte status), %.1f %% of process 0's time in the "
+                        "exchange (%.3f ms per step)\n",
+                        r.exchanged_bytes_per_step / 1e6,
+                        100 * r.exchange_seconds / std::accumulate(r.history.begin(), r.history.end(), 0.0, [](double s, const precast::epoch_report& e) { return s + e.seconds; }),
+                        1e3 * r.exchange_seconds / static_cast<double>(r.steps));
+        }
         std::printf("test accuracy %.2f %% on %zu images, test loss %.4f\n%s", 100 * r.test.accuracy, r.test.samples, r.test.loss,
                     fashion::format_confusion(r.confusion).c_str());
         if (!o.log.empty())
@@ -77,6 +119,25 @@ int main(int argc, char** argv)
         }
         return EXIT_SUCCESS;
     }
+}
+
+int main(int argc, char** argv)
+{
+    fashion::options o;
+    try
+    {
+        const std::vector<std::string_view> arguments(argv + 1, argv + argc);
+        o = fashion::parse_command_line(arguments);
+        if (o.help)
+        {
+            std::fputs(fashion::usage().c_str(), stdout);
+            return EXIT_SUCCESS;
+        }
+        if (!o.distributed)
+        {
+            return run_program(o, {});
+        }
+    }
     catch (const fashion::usage_error& e)
     {
         std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
@@ -87,4 +148,26 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
         return EXIT_FAILURE;
     }
+#if defined(PRECAST_EXAMPLE_WITH_MPI)
+    // Every process runs the same program; an error that is every process's (a bad option) is printed once, and
+    // any other one ends the whole job (mpi_session::run).
+    precast::mpi_session mpi(argc, argv);
+    return mpi.run([&] {
+        try
+        {
+            return run_program(o, fashion::process_group(precast::mpi_allreduce()));
+        }
+        catch (const fashion::usage_error& e)
+        {
+            if (mpi.rank() == 0)
+            {
+                std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
+            }
+            return 2;
+        }
+    });
+#else
+    std::fprintf(stderr, "fashion_mnist: --distributed needs a build with MPI (apt-get install libopenmpi-dev openmpi-bin, then reconfigure)\n");
+    return 2;
+#endif
 }

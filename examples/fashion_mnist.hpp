@@ -27,6 +27,11 @@
 #include "command_line.hpp"
 #include "training_report.hpp"
 
+#if defined(PRECAST_EXAMPLE_WITH_MPI)
+#include <chrono>
+#include <precast/mpi.hpp>
+#endif
+
 namespace examples::fashion
 {
     inline constexpr std::array<const char*, 10> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -51,6 +56,7 @@ namespace examples::fashion
         std::filesystem::path plot;    // SVG
         std::filesystem::path save;    // the trained model
         std::filesystem::path load;    // evaluate this model instead of training
+        bool distributed = false;      // data-parallel over the MPI processes (--batch is then the global batch)
         bool help = false;
     };
 
@@ -82,14 +88,17 @@ namespace examples::fashion
             "  --save FILE          save the trained model\n"
             "  --load FILE          evaluate a saved model on the test set instead of training (give the\n"
             "                       --arch it was trained with; another architecture is refused)\n"
+            "  --distributed        data-parallel training over the processes of `mpirun -np P`: --batch is the\n"
+            "                       global batch (32, 64 or 128 per process); only process 0 prints and writes\n"
             "  --help               this text\n";
         return text;
     }
 
     using examples::usage_error;
 
-    inline constexpr std::array<std::string_view, 16> flags{"--data",     "--arch",  "--optimizer", "--lr",   "--init", "--epochs", "--batch", "--seed",
-                                                            "--threads", "--limit", "--validation", "--log", "--plot", "--save",   "--load",  "--help"};
+    inline constexpr std::array<std::string_view, 17> flags{"--data",  "--arch",       "--optimizer", "--lr",   "--init", "--epochs",
+                                                            "--batch", "--seed",       "--threads",   "--limit", "--validation",
+                                                            "--log",   "--plot",       "--save",      "--load", "--help", "--distributed"};
 
     // Flags take their value as the next argument or after '=' (--epochs 5, --epochs=5); --help anywhere wins.
     inline options parse_command_line(std::span<const std::string_view> arguments)
@@ -116,6 +125,15 @@ namespace examples::fashion
             if (std::find(flags.begin(), flags.end(), flag) == flags.end())
             {
                 throw usage_error("unknown option \"" + std::string(flag) + "\" (--help lists them)");
+            }
+            if (flag == "--distributed")
+            {
+                if (attached)
+                {
+                    throw usage_error("--distributed takes no value");
+                }
+                o.distributed = true;
+                continue;
             }
             if (!attached && i + 1 >= arguments.size())
             {
@@ -170,10 +188,6 @@ namespace examples::fashion
             else if (flag == "--batch")
             {
                 o.batch = parse_count(flag, value, 1, 1 << 20);
-                if (std::find(batch_sizes.begin(), batch_sizes.end(), o.batch) == batch_sizes.end())
-                {
-                    throw usage_error("--batch must be 32, 64 or 128 (the sizes compiled in), not " + std::string(value));
-                }
             }
             else if (flag == "--seed")
             {
@@ -216,7 +230,28 @@ namespace examples::fashion
         {
             throw usage_error("--load evaluates a saved model without training; --save, --log and --plot need a training run");
         }
+        if (!o.load.empty() && o.distributed)
+        {
+            throw usage_error("--load evaluates a saved model on one process; --distributed is for training");
+        }
+        if (!o.distributed && std::find(batch_sizes.begin(), batch_sizes.end(), o.batch) == batch_sizes.end())
+        {
+            throw usage_error("--batch must be 32, 64 or 128 (the sizes compiled in), not " + std::to_string(o.batch));
+        }
         return o;
+    }
+
+    // The batch of each process: --batch, or with --distributed --batch split over the processes, which must
+    // give a compiled size.
+    inline std::size_t batch_per_process(const options& o, std::size_t processes)
+    {
+        if (o.batch % processes != 0 || std::find(batch_sizes.begin(), batch_sizes.end(), o.batch / processes) == batch_sizes.end())
+        {
+            throw usage_error("--batch " + std::to_string(o.batch) + " on " + std::to_string(processes) +
+                              " processes: each process's share must be 32, 64 or 128 (the sizes compiled in), so --batch must be one of " +
+                              std::to_string(32 * processes) + ", " + std::to_string(64 * processes) + " or " + std::to_string(128 * processes));
+        }
+        return o.batch / processes;
     }
 
     // Before any data is read: every file the run will write can be written, and a model to load can be read.
@@ -312,6 +347,70 @@ namespace examples::fashion
 
 namespace examples::fashion
 {
+    // ---- the processes ---------------------------------------------------------------------------------------
+
+#if defined(PRECAST_EXAMPLE_WITH_MPI)
+    // One process, or with --distributed every process of MPI_COMM_WORLD: a gradient_reducer of the example's own,
+    // so that both runs use one trainer type (one compiled trainer per network and batch size, not two). It also
+    // counts what it exchanges and the time spent in the exchange, for the summary line.
+    class process_group
+    {
+    public:
+        process_group() = default;
+        explicit process_group(precast::mpi_allreduce group) : group_(group) {}
+
+        [[nodiscard]] std::size_t rank() const noexcept { return group_ ? group_->rank() : 0; }
+        [[nodiscard]] std::size_t size() const noexcept { return group_ ? group_->size() : 1; }
+        template <class T>
+        void sum(std::span<T> values)
+        {
+            if (group_)
+            {
+                const auto start = std::chrono::steady_clock::now();
+                group_->sum(values);
+                seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                bytes_ += values.size_bytes();
+            }
+        }
+        template <class T>
+        void broadcast(std::span<T> values, std::size_t root)
+        {
+            if (group_)
+            {
+                group_->broadcast(values, root);
+            }
+        }
+        void all_gather(std::uint64_t value, std::span<std::uint64_t> out)
+        {
+            if (group_)
+            {
+                group_->all_gather(value, out);
+            }
+            else
+            {
+                out[0] = value;
+            }
+        }
+        void broadcast_text(std::string& text, std::size_t root)
+        {
+            if (group_)
+            {
+                group_->broadcast_text(text, root);
+            }
+        }
+        // Summed over this process's steps: bytes it sent into sums, and seconds it spent in them.
+        [[nodiscard]] std::size_t bytes_summed() const noexcept { return bytes_; }
+        [[nodiscard]] double seconds_summing() const noexcept { return seconds_; }
+
+    private:
+        std::optional<precast::mpi_allreduce> group_;
+        std::size_t bytes_ = 0;
+        double seconds_ = 0.0;
+    };
+#else
+    using process_group = precast::no_reduction;
+#endif
+
     // ---- the networks ----------------------------------------------------------------------------------------
     using precast::dense;
     using precast::dropout;
@@ -330,6 +429,9 @@ namespace examples::fashion
         precast::evaluation test;
         confusion_matrix confusion{};
         bool trained = false;
+        std::size_t steps = 0;
+        double exchanged_bytes_per_step = 0;  // with --distributed: by each process, into the sums
+        double exchange_seconds = 0;          // with --distributed: process 0's time in the sums
     };
 
     // Where the images come from: read when the run needs them (a --load run never reads the training images, and
@@ -408,10 +510,13 @@ namespace examples::fashion
     }
 
     // Trains (or loads) Net with batch size B as the options say, then tests it.
+    // Trains (or loads) Net with batch size B per process as the options say, then tests it. With several
+    // processes, only process 0 reports, writes files and tests (the others return an empty result).
     template <class Net, std::size_t B>
-    run_result run(const options& o, const data_source& data, bool terminal, std::FILE* out)
+    run_result run(const options& o, const data_source& data, bool terminal, std::FILE* out, process_group group = {})
     {
         run_result r;
+        const bool first_process = group.rank() == 0;
         auto net = make_network<Net>(o.initializer, o.seed);
         if (!o.load.empty())
         {
@@ -423,57 +528,66 @@ namespace examples::fashion
             precast::set_threads(o.threads);
             const auto [validation, training] = training_images.split(o.validation, o.seed);
             const double lr = o.learning_rate.value_or(default_learning_rate(o.optimizer));
-            precast::trainer<B, Net, precast::softmax_cross_entropy, precast::any_optimizer> t(*net, {}, precast::any_optimizer::named(o.optimizer, lr));
+            precast::trainer<B, Net, precast::softmax_cross_entropy, precast::any_optimizer, process_group> t(
+                *net, {}, precast::any_optimizer::named(o.optimizer, lr), std::move(group));
             run_observer observer{.progress = precast::progress_bar(out, terminal), .log = std::nullopt, .plot = std::nullopt};
-            if (!o.log.empty())
+            if (!o.log.empty() && first_process)
             {
                 observer.log.emplace(o.log);
             }
-            if (!o.plot.empty())
+            if (!o.plot.empty() && first_process)
             {
                 observer.plot.emplace(o.plot, "Fashion-MNIST, MLP 784-" + o.architecture + "-10, " + o.optimizer + ", " + o.initializer + " init");
             }
             r.history = t.fit(training, {.epochs = o.epochs, .seed = o.seed}, observer, &validation);
             r.trained = true;
-            if (!o.save.empty())
+            r.steps = t.steps();
+#if defined(PRECAST_EXAMPLE_WITH_MPI)
+            r.exchanged_bytes_per_step = static_cast<double>(t.reducer().bytes_summed()) / static_cast<double>(t.steps());
+            r.exchange_seconds = t.reducer().seconds_summing();
+#endif
+            if (!o.save.empty() && first_process)
             {
                 precast::save_model(o.save, *net);
             }
         }
-        test_network<B>(*net, data.test(), r);
+        if (first_process)
+        {
+            test_network<B>(*net, data.test(), r);
+        }
         return r;
     }
 
     template <class Net>
-    run_result run_with_batch(const options& o, const data_source& data, bool terminal, std::FILE* out)
+    run_result run_with_batch(const options& o, const data_source& data, bool terminal, std::FILE* out, process_group group)
     {
-        switch (o.batch)
+        switch (batch_per_process(o, group.size()))
         {
         case 32:
-            return run<Net, 32>(o, data, terminal, out);
+            return run<Net, 32>(o, data, terminal, out, std::move(group));
         case 64:
-            return run<Net, 64>(o, data, terminal, out);
+            return run<Net, 64>(o, data, terminal, out, std::move(group));
         default:
-            return run<Net, 128>(o, data, terminal, out);
+            return run<Net, 128>(o, data, terminal, out, std::move(group));
         }
     }
 
     // A template only so that a file including this header compiles the twelve trainers only if it calls it.
     template <class = void>
-    run_result run_architecture(const options& o, const data_source& data, bool terminal, std::FILE* out)
+    run_result run_architecture(const options& o, const data_source& data, bool terminal, std::FILE* out, process_group group = {})
     {
         if (o.architecture == "256-256-dropout")
         {
-            return run_with_batch<mlp_256_256_dropout>(o, data, terminal, out);
+            return run_with_batch<mlp_256_256_dropout>(o, data, terminal, out, std::move(group));
         }
         if (o.architecture == "512-512-512-512")
         {
-            return run_with_batch<mlp_512x4>(o, data, terminal, out);
+            return run_with_batch<mlp_512x4>(o, data, terminal, out, std::move(group));
         }
         if (o.architecture == "512-512-512-512-dropout")
         {
-            return run_with_batch<mlp_512x4_dropout>(o, data, terminal, out);
+            return run_with_batch<mlp_512x4_dropout>(o, data, terminal, out, std::move(group));
         }
-        return run_with_batch<mlp_256_256>(o, data, terminal, out);
+        return run_with_batch<mlp_256_256>(o, data, terminal, out, std::move(group));
     }
 }

@@ -73,6 +73,26 @@ namespace
         EXPECT_EQ(usage_error_of({"--data="}), "--data needs a value");
         EXPECT_EQ(usage_error_of({"--load", "m.precast", "--save", "n.precast"}),
                   "--load evaluates a saved model without training; --save, --log and --plot need a training run");
+
+        // --distributed: a flag without a value; --batch is then the global batch, split over the processes.
+        const auto distributed = parse({"--distributed", "--batch", "192", "--epochs", "2"});
+        EXPECT_TRUE(distributed.distributed);
+        EXPECT_EQ(distributed.epochs, 2u);
+        EXPECT_FALSE(parse({"--epochs", "2"}).distributed);
+        EXPECT_EQ(examples::fashion::batch_per_process(distributed, 3), 64u);
+        EXPECT_EQ(examples::fashion::batch_per_process(parse({"--batch", "128"}), 1), 128u);
+        try
+        {
+            (void)examples::fashion::batch_per_process(distributed, 2);
+            ADD_FAILURE() << "192 on 2 processes is 96 each, not a compiled size";
+        }
+        catch (const examples::fashion::usage_error& e)
+        {
+            EXPECT_STREQ(e.what(), "--batch 192 on 2 processes: each process's share must be 32, 64 or 128 (the sizes compiled in), so --batch must be one of "
+                                   "64, 128 or 256");
+        }
+        EXPECT_EQ(usage_error_of({"--distributed=yes"}), "--distributed takes no value");
+        EXPECT_EQ(usage_error_of({"--load", "m.precast", "--distributed"}), "--load evaluates a saved model on one process; --distributed is for training");
         EXPECT_NE(fashion::usage().find("--optimizer NAME"), std::string::npos);
 
         // --flag=value as well as --flag value.

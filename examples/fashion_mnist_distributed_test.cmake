@@ -1,0 +1,32 @@
+# example.fashion_mnist_distributed: the same short run on 1 process and, with --distributed, on 2 (global batch
+# 128 = 2 x 64). Each epoch's line must appear once, and its losses and accuracies must be the one-process run's.
+#   cmake -DMPIEXEC=mpirun -DPROGRAM=fashion_mnist -P fashion_mnist_distributed_test.cmake
+set(_arguments --epochs 2 --limit 6000 --arch 256-256-dropout)
+execute_process(COMMAND "${PROGRAM}" ${_arguments} RESULT_VARIABLE _result OUTPUT_VARIABLE _alone ERROR_VARIABLE _alone_err TIMEOUT 200)
+if(NOT _result EQUAL 0)
+  message(FATAL_ERROR "one process: exit ${_result}\n${_alone}${_alone_err}")
+endif()
+execute_process(COMMAND "${MPIEXEC}" -np 2 --allow-run-as-root --oversubscribe "${PROGRAM}" ${_arguments} --distributed
+                RESULT_VARIABLE _result OUTPUT_VARIABLE _together ERROR_VARIABLE _together_err TIMEOUT 200)
+message(STATUS "one process:\n${_alone}\ntwo processes:\n${_together}${_together_err}")
+if(NOT _result EQUAL 0)
+  message(FATAL_ERROR "two processes: exit ${_result}")
+endif()
+foreach(_epoch 1 2)
+  # "epoch 1/2  train loss ...  accuracy ... %" up to the speed, which differs.
+  string(REGEX MATCHALL "epoch ${_epoch}/2  train loss [0-9.]+  accuracy [0-9.]+ %  validation loss [0-9.]+  accuracy [0-9.]+ %" _lines "${_together}")
+  list(LENGTH _lines _count)
+  if(NOT _count EQUAL 1)
+    message(FATAL_ERROR "two processes printed epoch ${_epoch}'s line ${_count} times, not once")
+  endif()
+  string(FIND "${_alone}" "${_lines}" _at)
+  if(_at EQUAL -1)
+    message(FATAL_ERROR "two processes: \"${_lines}\" is not what one process printed for epoch ${_epoch}")
+  endif()
+endforeach()
+foreach(_expected "1 thread(s) per process; 2 processes, batch 64 each" "exchanged 1.08 MB per step by each process" "test accuracy")
+  string(FIND "${_together}" "${_expected}" _at)
+  if(_at EQUAL -1)
+    message(FATAL_ERROR "two processes: the output does not say \"${_expected}\"")
+  endif()
+endforeach()
