@@ -23,13 +23,6 @@ namespace
     {
         const bool first_process = group.rank() == 0;
         const std::size_t processes = group.size();
-        // Prints on process 0 only.
-        const auto say = [&](const char* format, auto... values) {
-            if (first_process)
-            {
-                std::printf(format, values...);
-            }
-        };
         if (o.distributed)
         {
             (void)fashion::batch_per_process(o, processes);  // a --batch that does not split fails before any image is read
@@ -64,7 +57,10 @@ namespace
                         std::iota(first.begin(), first.end(), std::size_t{0});
                         images = images.subset(first);
                     }
-                    say("Fashion-MNIST: %zu training images (%.0f %% held out for validation)\n", images.size(), 100 * o.validation);
+                    if (first_process)
+                    {
+                        std::printf("Fashion-MNIST: %zu training images (%.0f %% held out for validation)\n", images.size(), 100 * o.validation);
+                    }
                     return images;
                 },
             .test =
@@ -74,20 +70,20 @@ namespace
                         .samples;
                 },
         };
-        if (o.load.empty())
+        if (o.load.empty() && first_process)
         {
-            say("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)", o.architecture.c_str(),
-                o.initializer.c_str(), o.optimizer.c_str(), o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)), o.batch, o.epochs,
-                static_cast<unsigned long long>(o.seed), o.threads);
+            std::printf("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)", o.architecture.c_str(),
+                        o.initializer.c_str(), o.optimizer.c_str(), o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)), o.batch, o.epochs,
+                        static_cast<unsigned long long>(o.seed), o.threads);
             if (o.distributed)
             {
-                say(" per process; %zu processes, batch %zu each", processes, o.batch / processes);
+                std::printf(" per process; %zu processes, batch %zu each", processes, o.batch / processes);
             }
-            say("\n");
+            std::printf("\n");
         }
-        else
+        else if (first_process)
         {
-            say("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on the test images\n", o.load.c_str(), o.architecture.c_str());
+            std::printf("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on the test images\n", o.load.c_str(), o.architecture.c_str());
         }
         std::fflush(stdout);
         const auto r = fashion::run_architecture(o, data, first_process && ::isatty(::fileno(stdout)) != 0, stdout, std::move(group));
