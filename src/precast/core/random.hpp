@@ -102,6 +102,16 @@ namespace precast
             return splitmix64(s);
         }
 
+        // Draw number `counter` (from 0) of the splitmix64 stream that starts at `key`: stateless, so a loop over
+        // counters vectorizes (dropout draws a mask this way at a fraction of a nanosecond per value).
+        [[nodiscard]] static constexpr std::uint64_t keyed_draw(std::uint64_t key, std::uint64_t counter) noexcept
+        {
+            std::uint64_t z = key + (counter + 1) * 0x9E3779B97F4A7C15ULL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+            return z ^ (z >> 31);
+        }
+
     private:
         static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
 
