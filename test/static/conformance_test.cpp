@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <span>
+#include <string>
 
 #include <precast/precast.hpp>
 
@@ -25,6 +26,7 @@ namespace
         static_assert(fusable_activation<identity_layer<T, S>>);
         static_assert(layer<softmax_layer<T, S>> && !fusable_activation<softmax_layer<T, S>> && !trainable_layer<softmax_layer<T, S>>);
         static_assert(layer<dropout_layer<T, S, 0.5>> && seeded_layer<dropout_layer<T, S, 0.5>> && frozen_form<dropout_layer<T, S, 0.5>>);
+        static_assert(positioned_layer<dropout_layer<T, S, 0.5>>);
         static_assert(workspace_bytes_of<dropout_layer<T, S, 0.5>, 8>() == 8 * S::size * sizeof(T));
         static_assert(workspace_bytes_of<dense_layer<T, S, 7>, 8>() == 0);
         static_assert(layer<reshape_layer<T, S, shape<S::size>>> && frozen_form<reshape_layer<T, S, shape<S::size>>>);
@@ -89,6 +91,23 @@ namespace
     static_assert(conforms_with_saveable_state<scheduled<adam, cosine_decay>>() && adjusts_step_context<scheduled<adam, cosine_decay>>);
     static_assert(conforms_with_saveable_state<clip_by_global_norm<momentum>>() && adjusts_step_context<clip_by_global_norm<momentum>>);
     static_assert(optimizer<any_optimizer> && !saveable_state<any_optimizer::state<float, 5>>);
+
+    // Gradient reducers: no_reduction is one; a near miss without all_gather is not.
+    struct reducer_without_gather
+    {
+        std::size_t rank() const { return 0; }
+        std::size_t size() const { return 1; }
+        template <class T>
+        void sum(std::span<T>)
+        {
+        }
+        template <class T>
+        void broadcast(std::span<T>, std::size_t)
+        {
+        }
+        void broadcast_text(std::string&, std::size_t) {}
+    };
+    static_assert(gradient_reducer<no_reduction> && !gradient_reducer<reducer_without_gather>);
     static_assert(uses_gradient_norm<clip_by_global_norm<momentum>> && !uses_gradient_norm<clip_by_value<momentum>>);
     static_assert(!uses_gradient_norm<scheduled<adam, cosine_decay>> && uses_gradient_norm<scheduled<clip_by_global_norm<adam>, cosine_decay>>);
     static_assert(state_with_scalars<nadam::state<float, 5>> && !state_with_scalars<adam::state<float, 5>>);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <iterator>
@@ -156,6 +157,31 @@ namespace
         EXPECT_EQ(y2, y);
         again->forward(matrix_view<const float, 1, n>(ones.data()), matrix_view<float, 1, n>(y2.data()), *ws, mode::inference);
         EXPECT_EQ(y2, ones);
+    }
+
+    // A row's mask depends on the seed, the batch index and the row's index in the global batch only: rows 2 and
+    // 3 of a batch of 4 get the masks of rows 0 and 1 of a batch of 2 placed at row 2 (another process's shard).
+    // The next training batch draws new masks.
+    TEST(dropout_layer, a_rows_mask_depends_on_its_batch_and_global_row_only)
+    {
+        constexpr std::size_t n = 64;
+        using layer = precast::dropout_layer<double, precast::shape<n>, 0.5>;
+        layer whole;
+        layer shard;
+        whole.seed(3);
+        shard.seed(3);
+        whole.position(5, 0);
+        shard.position(5, 2);
+        const std::vector<double> ones(4 * n, 1.0);
+        std::vector<double> y_whole(4 * n), y_shard(2 * n), y_next(4 * n);
+        layer::workspace<4> ws4;
+        layer::workspace<2> ws2;
+        whole.forward(matrix_view<const double, 4, n>(ones.data()), matrix_view<double, 4, n>(y_whole.data()), ws4, mode::training);
+        shard.forward(matrix_view<const double, 2, n>(ones.data()), matrix_view<double, 2, n>(y_shard.data()), ws2, mode::training);
+        EXPECT_TRUE(std::equal(y_shard.begin(), y_shard.end(), y_whole.begin() + 2 * n));
+        EXPECT_FALSE(std::equal(y_whole.begin(), y_whole.begin() + n, y_whole.begin() + n));  // rows differ
+        whole.forward(matrix_view<const double, 4, n>(ones.data()), matrix_view<double, 4, n>(y_next.data()), ws4, mode::training);
+        EXPECT_NE(y_next, y_whole);  // batch 6 draws anew
     }
 
     namespace recurrent

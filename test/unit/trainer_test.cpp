@@ -106,6 +106,28 @@ namespace
         EXPECT_EQ(a.at<2>().parameters()[5], b.at<2>().parameters()[5]);
     }
 
+    // Resuming: epochs 3-4 with first_epoch = 3 continue exactly where epochs 1-2 stopped (each epoch shuffled as
+    // in one run of 4), through dropout, whose masks follow the optimizer's step count.
+    TEST(trainer, first_epoch_resumes_a_run_exactly)
+    {
+        using dropout_net = network<input<3, double>, dense<8>, relu, dropout<0.3>, dense<2>>;
+        const auto data = labelled(50);
+        dropout_net whole(glorot_uniform{}, 3), resumed(glorot_uniform{}, 3);
+        trainer<8, dropout_net, softmax_cross_entropy, adam> t_whole(whole), t_resumed(resumed);
+        const auto full = t_whole.fit(data, {.epochs = 4, .seed = 11});
+        (void)t_resumed.fit(data, {.epochs = 2, .seed = 11});
+        const auto rest = t_resumed.fit(data, {.epochs = 4, .seed = 11, .first_epoch = 3});
+        ASSERT_EQ(rest.size(), 2u);
+        EXPECT_EQ(rest[0].epoch, 3u);
+        EXPECT_EQ(rest[1].train.loss, full[3].train.loss);
+        for (std::size_t i = 0; i < dropout_net::layer_type<0>::parameter_count; ++i)
+        {
+            ASSERT_EQ(whole.at<0>().parameters()[i], resumed.at<0>().parameters()[i]) << i;
+        }
+        EXPECT_EQ(error_of<std::invalid_argument>([&] { (void)t_resumed.fit(data, {.epochs = 4, .seed = 11, .first_epoch = 5}); }),
+                  "precast::trainer::fit: first_epoch is 5; it must be from 1 to epochs (4)");
+    }
+
     TEST(trainer, rejects_data_that_does_not_fit_the_network_or_the_loss)
     {
         small_net net;
