@@ -77,6 +77,9 @@ class PrecastConan(ConanFile):
         toolchain.cache_variables["PRECAST_BUILD_BENCH"] = False
         toolchain.cache_variables["PRECAST_BUILD_EXAMPLES"] = False
         toolchain.cache_variables["PRECAST_OPENMP"] = False  # threads stay opt-in for packaged builds
+        # MPI is not a requirement of the package: precast/mpi.hpp ships with the headers; a consumer that uses it
+        # links its own MPI (find_package(MPI), MPI::MPI_CXX).
+        toolchain.cache_variables["PRECAST_MPI"] = False
         if self.options.cxx_modules:
             # Only then: scanning with a compiler that cannot (g++-12) breaks xtensor's own try_compile.
             toolchain.cache_variables["CMAKE_CXX_SCAN_FOR_MODULES"] = True
