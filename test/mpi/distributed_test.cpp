@@ -5,12 +5,17 @@
 //   precast_mpi_tests --fail-in-training  a step fails on one process; nothing catches it (exit code 1 everywhere)
 //   precast_mpi_tests --fail-before-training  one process cannot read its file while the others wait in a collective
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +25,45 @@
 #include <precast/io/model_file.hpp>
 #include <precast/mpi.hpp>
 #include <precast/precast.hpp>
+
+// Counting replacements of global operator new: a distributed step allocates nothing of its own (what MPI does
+// inside its calls goes through malloc, not through these).
+namespace
+{
+    std::atomic<std::size_t> allocations{0};
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t size)
+{
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+    {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, std::align_val_t alignment)
+{
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t a = static_cast<std::size_t>(alignment);
+    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
+    {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) { return operator new(size, alignment); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace
 {
@@ -174,6 +218,41 @@ namespace
         const auto second = train_distributed(data, options).first;
         ASSERT_EQ(first.size(), second.size());
         EXPECT_EQ(std::memcmp(first.data(), second.data(), first.size() * sizeof(T)), 0);
+    }
+
+    // 50 steps through the exchange (status, weighted gradient sums, update) with dropout: no allocation.
+    template <std::size_t B>
+    std::size_t allocations_in_50_distributed_steps()
+    {
+        auto net = std::make_unique<mlp<float>>(glorot_uniform{}, 1);
+        trainer<B, mlp<float>, softmax_cross_entropy, adam, mpi_allreduce> t(*net);
+        std::fill_n(t.workspace().input().data(), B * 5, 0.25f);
+        std::array<label_type, B> labels{};
+        labels.fill(2);
+        const std::span<const label_type, B> targets(labels);
+        (void)t.step(targets);
+        const std::size_t before = allocations.load();
+        for (int i = 0; i < 50; ++i)
+        {
+            (void)t.step(targets);
+        }
+        return allocations.load() - before;
+    }
+
+    TEST(failure, no_allocation_in_a_distributed_step)
+    {
+        switch (processes())
+        {
+        case 1:
+            EXPECT_EQ(allocations_in_50_distributed_steps<12>(), 0u);
+            break;
+        case 2:
+            EXPECT_EQ(allocations_in_50_distributed_steps<6>(), 0u);
+            break;
+        default:
+            EXPECT_EQ(allocations_in_50_distributed_steps<4>(), 0u);
+            break;
+        }
     }
 
     // Fewer samples than processes: process 0 trains on both, the others on nothing, every step.
