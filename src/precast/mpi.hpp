@@ -8,7 +8,7 @@
 //       return mpi.run([&] {
 //           mlp net(precast::glorot_uniform{}, 1);  // any initialization: process 0's is broadcast
 //           precast::trainer<64, mlp, precast::softmax_cross_entropy, precast::adam, precast::mpi_allreduce> t(net);
-//           t.fit(train, {.epochs = 10, .seed = 1}, mpi.rank() == 0 ? observer : nullptr);
+//           t.fit(train, {.epochs = 10, .seed = 1}, precast::progress_bar());  // observers run on process 0 only
 //           return 0;
 //       });
 //   }
