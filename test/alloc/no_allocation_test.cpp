@@ -13,48 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "support/counting_operator_new.hpp"
 #include "support/precast_under_test.hpp"
 
-namespace
-{
-    std::atomic<std::size_t> allocations{0};
-}
-
-// The replacements below pair malloc with free by design; g++ 12 sees operator new's result reach free after
-// inlining and warns (-Wmismatched-new-delete), which does not apply to replaced global operators.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t size)
-{
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-    {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, std::align_val_t alignment)
-{
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t a = static_cast<std::size_t>(alignment);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
-    {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) { return operator new(size, alignment); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace
 {
@@ -67,12 +28,12 @@ namespace
         trainer<B, Net, Loss, Optimizer> t(*net, {}, optimizer);
         std::copy(x.begin(), x.end(), t.workspace().input().data());
         (void)t.step(targets);  // the first step after construction, too
-        const std::size_t before = allocations.load();
+        const std::size_t before = precast_test::allocations.load();
         for (int i = 0; i < 99; ++i)
         {
             (void)t.step(targets);
         }
-        return allocations.load() - before;
+        return precast_test::allocations.load() - before;
     }
 
     TEST(training_step, allocates_nothing_for_an_mlp_with_dropout_and_softmax_cross_entropy)
@@ -84,10 +45,10 @@ namespace
         {
             labels[i] = static_cast<label_type>(i % 10);
         }
-        const std::size_t before = allocations.load();
+        const std::size_t before = precast_test::allocations.load();
         const std::size_t during = allocations_in_100_steps<net_t, softmax_cross_entropy, 32>(x, std::span<const label_type, 32>(labels.data(), 32));
         EXPECT_EQ(during, 0u);
-        EXPECT_GT(allocations.load(), before);  // construction did allocate: the counter works
+        EXPECT_GT(precast_test::allocations.load(), before);  // construction did allocate: the counter works
     }
 
     TEST(training_step, allocates_nothing_for_a_double_network_with_every_activation_and_a_value_loss)
@@ -139,25 +100,25 @@ namespace
         const net_t net;
         net_t copy = net;
         net_t::workspace<1> ws;
-        const std::size_t before = allocations.load();
+        const std::size_t before = precast_test::allocations.load();
         float sum = 0;
         for (int i = 0; i < 1000; ++i)
         {
             ws.input()(0, static_cast<std::size_t>(i % 8)) = static_cast<float>(i) * 1e-3f;
             sum += copy.forward(ws)(0, 0);
         }
-        EXPECT_EQ(allocations.load() - before, 0u);
+        EXPECT_EQ(precast_test::allocations.load() - before, 0u);
         EXPECT_TRUE(std::isfinite(sum));
 
         precast::frozen_network<net_t> frozen(net);
-        const std::size_t before_frozen = allocations.load();
+        const std::size_t before_frozen = precast_test::allocations.load();
         float x[8] = {};
         for (int i = 0; i < 1000; ++i)
         {
             x[i % 8] = static_cast<float>(i) * 1e-3f;
             sum += frozen(std::span<const float, 8>(x))[0];
         }
-        EXPECT_EQ(allocations.load() - before_frozen, 0u);
+        EXPECT_EQ(precast_test::allocations.load() - before_frozen, 0u);
     }
 
     // Recurrent layers: every step of BPTT works in the workspace made with the trainer (batches below and above
@@ -183,7 +144,7 @@ namespace
         using net_t = network<input_of<shape<64, 1>>, gru<16>, lstm<8>, dense<1>>;
         const net_t net;
         streaming_network<net_t> stream(net);
-        const std::size_t before = allocations.load();
+        const std::size_t before = precast_test::allocations.load();
         float sum = 0;
         for (int i = 0; i < 1000; ++i)
         {
@@ -194,7 +155,7 @@ namespace
                 stream.reset();
             }
         }
-        EXPECT_EQ(allocations.load() - before, 0u);
+        EXPECT_EQ(precast_test::allocations.load() - before, 0u);
         EXPECT_TRUE(std::isfinite(sum));
     }
 }

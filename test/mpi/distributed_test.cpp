@@ -6,9 +6,6 @@
 //   precast_mpi_tests --fail-before-training  one process cannot read its file while the others wait in a collective
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -26,44 +23,7 @@
 #include <precast/mpi.hpp>
 #include <precast/precast.hpp>
 
-// Counting replacements of global operator new: a distributed step allocates nothing of its own (what MPI does
-// inside its calls goes through malloc, not through these).
-namespace
-{
-    std::atomic<std::size_t> allocations{0};
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size)
-{
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-    {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, std::align_val_t alignment)
-{
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t a = static_cast<std::size_t>(alignment);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
-    {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) { return operator new(size, alignment); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#include "support/counting_operator_new.hpp"  // a distributed step allocates nothing of its own (MPI uses malloc)
 
 namespace
 {
@@ -231,12 +191,12 @@ namespace
         labels.fill(2);
         const std::span<const label_type, B> targets(labels);
         (void)t.step(targets);
-        const std::size_t before = allocations.load();
+        const std::size_t before = precast_test::allocations.load();
         for (int i = 0; i < 50; ++i)
         {
             (void)t.step(targets);
         }
-        return allocations.load() - before;
+        return precast_test::allocations.load() - before;
     }
 
     TEST(failure, no_allocation_in_a_distributed_step)
