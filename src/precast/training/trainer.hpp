@@ -215,9 +215,8 @@ namespace precast
             ++steps_;
             if (!std::isfinite(value))
             {
-                const std::string where = epoch_ == 0 ? "" : " (epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " + std::to_string(batches_) + ")";
                 throw training_error("precast::trainer: the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
-                                     std::to_string(steps_) + where + "; lower the learning rate, or check the data and the initialization");
+                                     std::to_string(steps_) + where_in_fit() + "; lower the learning rate, or check the data and the initialization");
             }
             return value;
         }
@@ -506,28 +505,27 @@ namespace precast
         {
             std::vector<std::uint64_t> failed(reducer_.size());
             reducer_.all_gather(local_failure.empty() ? 0 : 1, std::span<std::uint64_t>(failed));
-            std::size_t first = 0;
+            std::size_t first = failed.size();
             std::string ranks;
-            for (std::size_t r = failed.size(); r-- > 0;)
-            {
-                if (failed[r] != 0)
-                {
-                    first = r;
-                }
-            }
             for (std::size_t r = 0; r < failed.size(); ++r)
             {
                 if (failed[r] != 0)
                 {
+                    first = std::min(first, r);
                     ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
                 }
             }
             std::string message = local_failure;
             reducer_.broadcast_text(message, first);
-            const std::string where = epoch_ == 0 ? "" : " (epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " + std::to_string(batches_) + ")";
             throw distributed_training_error("precast::trainer: process " + ranks + " of " + std::to_string(failed.size()) + " failed at step " +
-                                                 std::to_string(steps_) + where + "; process " + std::to_string(first) + ": " + message,
+                                                 std::to_string(steps_) + where_in_fit() + "; process " + std::to_string(first) + ": " + message,
                                              first);
+        }
+
+        // " (epoch e, batch b of n)" inside fit(), for error messages; empty outside it.
+        [[nodiscard]] std::string where_in_fit() const
+        {
+            return epoch_ == 0 ? "" : " (epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " + std::to_string(batches_) + ")";
         }
 
         // FNV-1a over the parameters' bytes, 8 at a time.
