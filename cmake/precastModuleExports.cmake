@@ -14,6 +14,7 @@ function(precast_write_module_exports output)
     file(READ "${header}" text)
     # Square brackets would split CMake lists: drop attributes and subscripts before anything else.
     string(REGEX REPLACE "\\[\\[[a-z_]+\\]\\]" "" text "${text}")
+    string(REGEX REPLACE "\\[\\[deprecated\\(\"[^\"]*\"\\)\\]\\]" "" text "${text}")
     string(REGEX REPLACE "[][]" " " text "${text}")
     string(REGEX REPLACE "\n[ \t]*requires[^\n]*" "\n" text "${text}")
     string(REGEX REPLACE "//[^\n]*" "" text "${text}")

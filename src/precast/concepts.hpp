@@ -22,6 +22,7 @@
 #include <type_traits>
 
 #include <precast/core/batch_view.hpp>
+#include <precast/core/parameters.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
@@ -101,21 +102,37 @@ namespace precast
         };
     }
 
-    // trainable_layer: a layer whose parameters are one flat vector, l.parameters(), with a gradient vector of
-    // the same type, l.gradients(), written by backward; L::parameter_tensors (an array of parameter_tensor) names
-    // their parts and shapes; l.initialize(init, rng) fills them (each with a const overload of the accessors). Both vectors are
-    // tensor_buffer<T, shape<parameter_count>>, which optimizers update.
+    // trainable_layer: a layer with L::parameter_count parameters, one flat vector, l.parameters(), with a gradient
+    // vector of the same size, l.gradients(), written by backward; L::parameter_tensors (an array of
+    // parameter_tensor) names their parts and shapes; l.initialize(init, rng) fills them. The vectors are
+    // parameter_view<T, parameter_count>s onto a slice of the network's arena: l.attach_parameters(values,
+    // gradients) moves the layer onto its slice. Derive from parameter_slot<T, parameter_count>
+    // (core/parameters.hpp), which provides all three and gives a layer on its own a block of its own.
     PRECAST_EXPORT template <class L>
-    concept trainable_layer = layer<L> && requires(L& l, const L& cl, random_engine& rng) {
+    concept trainable_layer = layer<L> && requires(L& l, const L& cl, random_engine& rng, typename L::value_type* slice) {
         { L::parameter_count } -> std::convertible_to<std::size_t>;
-        { l.parameters() } -> std::same_as<tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
-        { l.gradients() } -> std::same_as<tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
-        { cl.parameters() } -> std::same_as<const tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
-        { cl.gradients() } -> std::same_as<const tensor_buffer<typename L::value_type, shape<L::parameter_count>>&>;
+        { l.parameters() } -> std::same_as<parameter_view<typename L::value_type, L::parameter_count>&>;
+        { l.gradients() } -> std::same_as<parameter_view<typename L::value_type, L::parameter_count>&>;
+        { cl.parameters() } -> std::same_as<const parameter_view<typename L::value_type, L::parameter_count>&>;
+        { cl.gradients() } -> std::same_as<const parameter_view<typename L::value_type, L::parameter_count>&>;
         { L::parameter_tensors[0] } -> std::convertible_to<parameter_tensor>;
         { L::parameter_tensors.size() } -> std::convertible_to<std::size_t>;
         l.initialize(detail::probe_initializer{}, rng);
+        l.attach_parameters(slice, slice);
     };
+
+    // The parameters of a layer: L::parameter_count for a trainable layer, 0 for any other.
+    PRECAST_EXPORT template <class L>
+    inline constexpr std::size_t parameter_count_of = [] {
+        if constexpr (trainable_layer<L>)
+        {
+            return std::size_t{L::parameter_count};
+        }
+        else
+        {
+            return std::size_t{0};
+        }
+    }();
 
     // layer_spec: what a network's layer list holds besides concrete layers. S::bind<T, InputShape> is the
     // concrete layer for element type T and the shape the previous layer outputs. dense<10>, relu and
@@ -151,6 +168,30 @@ namespace precast
         { L::forward_flops } -> std::convertible_to<std::size_t>;
         { L::backward_flops } -> std::convertible_to<std::size_t>;
     };
+
+    // Nominal FLOPs per sample of a layer: its own figures (layer_with_cost), else 0.
+    PRECAST_EXPORT template <class L>
+    inline constexpr std::size_t forward_flops_of = [] {
+        if constexpr (layer_with_cost<L>)
+        {
+            return std::size_t{L::forward_flops};
+        }
+        else
+        {
+            return std::size_t{0};
+        }
+    }();
+    PRECAST_EXPORT template <class L>
+    inline constexpr std::size_t backward_flops_of = [] {
+        if constexpr (layer_with_cost<L>)
+        {
+            return std::size_t{L::backward_flops};
+        }
+        else
+        {
+            return std::size_t{0};
+        }
+    }();
 
     // epilogue_layer<L>: forward and backward take one more argument, a GEMM epilogue (kernels/gemm.hpp) that
     // forward runs on each finished tile of y and backward on each tile of dx. The network passes a following
@@ -202,6 +243,12 @@ namespace precast
     PRECAST_EXPORT template <class L>
     concept recurrent_state = layer<L> && requires(typename L::template workspace<1>& ws) { ws.reset_state(); };
 
+    // stateful_layer<L>: a recurrent_state layer whose state flows from one forward pass into the next (a recurrent
+    // layer with `stateful`, or a block holding one): L::is_stateful is true. A recurrent_state layer without
+    // is_stateful counts as stateful.
+    PRECAST_EXPORT template <class L>
+    concept stateful_layer = recurrent_state<L> && (!requires { L::is_stateful; } || requires { requires L::is_stateful; });
+
     // streamable_layer<L>: a layer over time, [steps, features] -> [steps, H] or [H], with a one-step form for
     // streaming_network: L::stream, built from a const L&, with refresh(const L&), reset() (zero state) and
     // run(in, out) for one step on padded buffers (as frozen_form's), keeping the state between calls;
@@ -215,6 +262,12 @@ namespace precast
         s.run(in, out);
         { L::output } -> std::convertible_to<sequence_output>;
     };
+
+    // composite_layer<L>: a layer made of other layers (sequential, residual, parallel: blocks/): L::layers_type is
+    // the std::tuple of them, in order. Its parameters are its layers' parameters one after another, and its
+    // parameter_tensors name them as PyTorch nests module names ("0.weights", "body.1.bias").
+    PRECAST_EXPORT template <class L>
+    concept composite_layer = layer<L> && requires { typename L::layers_type; };
 
     // The bytes a layer's workspace holds for a batch of B (0 for no_workspace).
     PRECAST_EXPORT template <layer L, std::size_t B>

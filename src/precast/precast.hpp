@@ -72,6 +72,9 @@
 #include <precast/optimizers/step_context.hpp>
 #include <precast/optimizers/vector_optimizer.hpp>
 
+#include <precast/blocks/parallel.hpp>
+#include <precast/blocks/residual.hpp>
+#include <precast/blocks/sequential.hpp>
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
 #include <precast/network/streaming_network.hpp>

@@ -170,9 +170,28 @@ namespace
     static_assert(!layer_forward<forward_on_wrong_shape> && layer_backward<forward_on_wrong_shape>);
 
     // Parameters without parameter_tensors: a layer, not trainable_layer.
-    struct parameters_without_tensors : good_layer
+    struct parameters_without_tensors : good_layer, parameter_slot<float, 3>
     {
         static constexpr std::size_t parameter_count = 3;
+        template <class I>
+        void initialize(const I&, random_engine&)
+        {
+        }
+    };
+    static_assert(layer<parameters_without_tensors> && !trainable_layer<parameters_without_tensors>);
+    // The same with parameter_tensors: trainable.
+    struct parameters_with_tensors : parameters_without_tensors
+    {
+        static constexpr std::array<parameter_tensor, 1> parameter_tensors{{{"gain", 0, {3}}}};
+    };
+    static_assert(trainable_layer<parameters_with_tensors>);
+
+    // Parameters in buffers the layer owns (the contract before 0.2): a network cannot move them onto its arena,
+    // so the layer is not trainable_layer.
+    struct parameters_owned_by_the_layer : good_layer
+    {
+        static constexpr std::size_t parameter_count = 3;
+        static constexpr std::array<parameter_tensor, 1> parameter_tensors{{{"gain", 0, {3}}}};
         tensor_buffer<float, shape<3>> p, g;
         tensor_buffer<float, shape<3>>& parameters() noexcept { return p; }
         const tensor_buffer<float, shape<3>>& parameters() const noexcept { return p; }
@@ -183,7 +202,7 @@ namespace
         {
         }
     };
-    static_assert(layer<parameters_without_tensors> && !trainable_layer<parameters_without_tensors>);
+    static_assert(layer<parameters_owned_by_the_layer> && !trainable_layer<parameters_owned_by_the_layer>);
 
     // A loss without a name: loss_value and loss_gradient hold, loss does not.
     struct unnamed_loss

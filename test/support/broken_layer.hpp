@@ -65,7 +65,7 @@ namespace precast_test
         void backward(precast::matrix_view<const T, B, In> x, precast::matrix_view<const T, B, Out> y, precast::matrix_view<const T, B, Out> dy,
                       precast::matrix_view<T, B, In> dx, precast::no_workspace& ws) noexcept
         {
-            const auto before = this->gradients();
+            const auto before = this->gradients().to_tensor();
             base::backward(x, y, dy, dx, ws);
             for (std::size_t i = 0; i < base::parameter_count; ++i)
             {

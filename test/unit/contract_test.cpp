@@ -17,7 +17,7 @@ namespace user
 {
     // y[t][f] = gain[t][f] * x[t][f] + bias[f]: a per-position scale with a shared bias, on samples [Steps, Features].
     template <class T, class Shape>
-    class positionwise_scale_layer
+    class positionwise_scale_layer : public precast::parameter_slot<T, Shape::size + Shape::extents[1]>
     {
         static_assert(Shape::rank == 2, "positionwise_scale takes samples [steps, features]");
         static constexpr std::size_t steps = Shape::extents[0];
@@ -35,22 +35,20 @@ namespace user
         template <std::size_t B>
         using workspace = precast::no_workspace;
 
-        precast::tensor_buffer<T, precast::shape<parameter_count>>& parameters() noexcept { return parameters_; }
-        const precast::tensor_buffer<T, precast::shape<parameter_count>>& parameters() const noexcept { return parameters_; }
-        precast::tensor_buffer<T, precast::shape<parameter_count>>& gradients() noexcept { return gradients_; }
-        const precast::tensor_buffer<T, precast::shape<parameter_count>>& gradients() const noexcept { return gradients_; }
+        using precast::parameter_slot<T, parameter_count>::parameters;
+        using precast::parameter_slot<T, parameter_count>::gradients;
 
         template <class Init>
         void initialize(const Init& init, precast::random_engine& rng)
         {
-            init.fill(std::span<T>(parameters_.data(), cells), features, features, rng);
+            init.fill(std::span<T>(parameters().data(), cells), features, features, rng);
             for (std::size_t i = 0; i < cells; ++i)
             {
-                parameters_[i] += T(1);
+                parameters()[i] += T(1);
             }
             for (std::size_t f = 0; f < features; ++f)
             {
-                parameters_[cells + f] = T(0);
+                parameters()[cells + f] = T(0);
             }
         }
 
@@ -63,7 +61,7 @@ namespace user
                 {
                     for (std::size_t f = 0; f < features; ++f)
                     {
-                        y(b, t, f) = parameters_[t * features + f] * x(b, t, f) + parameters_[cells + f];
+                        y(b, t, f) = parameters()[t * features + f] * x(b, t, f) + parameters()[cells + f];
                     }
                 }
             }
@@ -73,27 +71,24 @@ namespace user
         void backward(precast::batch_view<const T, B, Shape> x, precast::batch_view<const T, B, Shape>, precast::batch_view<const T, B, Shape> dy,
                       precast::batch_view<T, B, Shape> dx, precast::no_workspace&) noexcept
         {
-            gradients_.fill(T(0));
+            gradients().fill(T(0));
             for (std::size_t b = 0; b < B; ++b)
             {
                 for (std::size_t t = 0; t < steps; ++t)
                 {
                     for (std::size_t f = 0; f < features; ++f)
                     {
-                        gradients_[t * features + f] += dy(b, t, f) * x(b, t, f);
-                        gradients_[cells + f] += dy(b, t, f);
+                        gradients()[t * features + f] += dy(b, t, f) * x(b, t, f);
+                        gradients()[cells + f] += dy(b, t, f);
                         if (!dx.empty())
                         {
-                            dx(b, t, f) = dy(b, t, f) * parameters_[t * features + f];
+                            dx(b, t, f) = dy(b, t, f) * parameters()[t * features + f];
                         }
                     }
                 }
             }
         }
 
-    private:
-        precast::tensor_buffer<T, precast::shape<parameter_count>> parameters_;
-        precast::tensor_buffer<T, precast::shape<parameter_count>> gradients_;
     };
 
     // A loss with only what precast::loss requires: a name, the kind of targets, a value and its gradient.

@@ -101,7 +101,9 @@ namespace
         net.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& layer) {
             if constexpr (Net::template is_trainable<I>)
             {
-                values.insert(values.end(), layer.parameters().data(), layer.parameters().data() + layer.parameters().size);
+                const std::size_t before = values.size();
+                values.resize(before + layer.parameters().size);
+                std::copy_n(layer.parameters().data(), layer.parameters().size, values.data() + before);
             }
         });
         return values;

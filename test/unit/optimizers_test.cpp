@@ -565,7 +565,7 @@ namespace
         net.apply(opt, state);
         net.apply(opt, state);
         EXPECT_EQ(state.steps(), 2U);
-        EXPECT_NE(state.layer<0>().first_moment[0], 0.0);
+        EXPECT_NE(state.values().first_moment[0], 0.0);  // the first parameter of the arena: layer 0's first
         // After reset the next update is a first step again: from the same parameters and gradient it moves
         // them by the same amount as the very first step did (Adam's first step is lr * sign(g) elementwise).
         state.reset();

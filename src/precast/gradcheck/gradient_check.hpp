@@ -34,9 +34,10 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/batch_view.hpp>
-#include <precast/losses/loss_support.hpp>
 #include <precast/core/random.hpp>
 #include <precast/export.hpp>
+#include <precast/losses/loss_support.hpp>
+#include <precast/network/chain.hpp>
 
 namespace precast
 {
@@ -254,6 +255,16 @@ namespace precast
             return "layer";
         }
 
+        // The name of layer `index` of a network.
+        template <class Net>
+        std::string layer_name_at(std::size_t index)
+        {
+            std::string name;
+            for_each_index([&](auto i) { name = i == index ? layer_name<typename Net::template layer_type<decltype(i)::value>>() : name; },
+                           std::make_index_sequence<Net::depth>{});
+            return name;
+        }
+
         // The first index where two backward passes (after a NaN and after a random pre-fill) disagree or left
         // NaN, or n if they agree everywhere.
         template <scalar T>
@@ -424,21 +435,17 @@ namespace precast
         // Backward twice, every gradient buffer pre-filled with NaN, then with random values.
         const auto backward_after = [&](auto&& fill) {
             detail::for_each_index([&](auto i) { fill(ws->template gradient<decltype(i)::value>().flat()); }, std::make_index_sequence<Net::depth + 1>{});
-            analytic->for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                if constexpr (trainable_layer<std::remove_cvref_t<decltype(l)>>)
-                {
-                    fill(l.gradients().span());
-                }
-            });
+            if constexpr (Net::parameter_count > 0)
+            {
+                fill(analytic->gradients().span());
+            }
             loss_function.gradient(y, targets, loss_rows<kind>(ws->output_gradient()), loss_rows_total);
             analytic->backward(*ws, true);
             std::vector<T> all(ws->input_gradient().data(), ws->input_gradient().data() + B * Net::input_size);
-            analytic->for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                if constexpr (trainable_layer<std::remove_cvref_t<decltype(l)>>)
-                {
-                    all.insert(all.end(), l.gradients().data(), l.gradients().data() + l.gradients().size);
-                }
-            });
+            if constexpr (Net::parameter_count > 0)
+            {
+                all.insert(all.end(), analytic->gradients().data(), analytic->gradients().data() + Net::parameter_count);
+            }
             return all;
         };
         const std::vector<T> after_random = backward_after([&](auto values) { detail::fill_uniform(std::span<T>(values), rng, -1.0, 1.0); });
@@ -474,17 +481,17 @@ namespace precast
             offset += count;
         };
         add_tensor("input", std::span<T>(x), B * Net::input_size);
-        analytic->for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-            using L = std::remove_cvref_t<decltype(l)>;
-            if constexpr (trainable_layer<L>)
+        if constexpr (Net::parameter_count > 0)
+        {
+            // The table lists the tensors in arena order, as `all` holds the gradients.
+            for (std::size_t k = 0; k < Net::parameter_table.size(); ++k)
             {
-                for (const parameter_tensor& t : L::parameter_tensors)
-                {
-                    add_tensor("layer " + std::to_string(I + 1) + " " + detail::layer_name<L>() + " " + t.name,
-                               std::span<T>(probe->template at<I>().parameters().data() + t.offset, t.size()), t.size());
-                }
+                const parameter_tensor& t = Net::parameter_table[k];
+                const std::size_t layer = Net::parameter_table_layers[k];
+                add_tensor("layer " + std::to_string(layer + 1) + " " + detail::layer_name_at<Net>(layer) + " " + Net::parameter_table_local_names[k],
+                           std::span<T>(probe->parameters().data() + t.offset, t.size()), t.size());
             }
-        });
+        }
         return result;
     }
 }

@@ -16,8 +16,8 @@
 //          40  P values the parameters of every trainable layer in order, each layer's parameters() vector
 //                       (dense: weights [out][in] row-major, then bias)
 //      40+P*e  S bytes  optimizer section: u64 fingerprint of the optimizer's name and state layout, u64 steps,
-//                       then per trainable layer each tensor of its state (tensors()) and each scalar (scalars(), as
-//                       f64)
+//                       then per trainable layer the slice of each tensor of the state (tensors()) that belongs to
+//                       the layer, and each scalar (scalars(), as f64)
 //         end  u32      CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
 //
 // Saving writes a temporary file next to the target and renames it over the target, so a crash leaves either
@@ -96,11 +96,7 @@ namespace precast
         template <class L>
         constexpr std::uint64_t layer_parameter_count() noexcept
         {
-            if constexpr (trainable_layer<L>)
-            {
-                return L::parameter_count;
-            }
-            return 0;
+            return parameter_count_of<L>;
         }
 
         template <class L>
@@ -140,7 +136,15 @@ namespace precast
                     }
                 }
             }
-            return fnv1a(hash, layer_parameter_count<L>());
+            hash = fnv1a(hash, layer_parameter_count<L>());
+            if constexpr (composite_layer<L>)
+            {
+                // A block's layers, in order: two blocks with the same tensors but other activations differ.
+                [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    ((hash = fnv1a_layer<std::tuple_element_t<I, typename L::layers_type>>(hash)), ...);
+                }(std::make_index_sequence<std::tuple_size_v<typename L::layers_type>>{});
+            }
+            return hash;
         }
 
         // CRC-32 (reflected, polynomial 0xEDB88320), table built at compile time.
@@ -210,26 +214,30 @@ namespace precast
             std::size_t offset_;
         };
 
+        // Calls f(offset, count) for the slice of the arena of each trainable layer of Net, in order: the
+        // optimizer section stores the state layer by layer.
         template <class Net, class F>
-        void for_each_trainable(Net& net, F&& f)
+        void for_each_layer_slice(F&& f)
         {
-            net.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I> index, auto& layer) {
-                if constexpr (std::remove_cvref_t<Net>::template is_trainable<I>)
-                {
-                    f(index, layer);
-                }
-            });
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((Net::template is_trainable<I> ? f(Net::template parameter_offset<I>, parameter_count_of<typename Net::template layer_type<I>>) : void()), ...);
+            }(std::make_index_sequence<Net::depth>{});
         }
 
-        template <class State>
+        // The bytes of the optimizer section after its two u64s: for each layer's slice, each state tensor's
+        // values in the slice, then each scalar as f64.
+        template <class Net, class State>
         std::size_t state_bytes(State& s)
         {
-            std::size_t total = 0;
-            std::apply([&](auto&... t) { ((total += t.bytes), ...); }, s.tensors());
+            std::size_t per_value = 0;
+            std::size_t per_layer = 0;
+            std::apply([&](auto&... t) { ((per_value += sizeof(*t.data())), ...); }, s.tensors());
             if constexpr (state_with_scalars<State>)
             {
-                std::apply([&](auto&... v) { ((total += sizeof(double), (void)v), ...); }, s.scalars());
+                std::apply([&](auto&... v) { ((per_layer += sizeof(double), (void)v), ...); }, s.scalars());
             }
+            std::size_t total = 0;
+            for_each_layer_slice<Net>([&](std::size_t, std::size_t count) { total += count * per_value + per_layer; });
             return total;
         }
     }
@@ -283,7 +291,10 @@ namespace precast
             w.put(architecture_fingerprint<Net>);
             w.put(static_cast<std::uint64_t>(Net::parameter_count));
             w.put(optimizer_section_bytes);
-            for_each_trainable(net, [&](auto, const auto& layer) { w.put_array(layer.parameters().data(), layer.parameters().size); });
+            if constexpr (Net::parameter_count > 0)
+            {
+                w.put_array(net.parameters().data(), Net::parameter_count);
+            }
             return std::move(w.bytes);
         }
 
@@ -438,7 +449,10 @@ namespace precast
         void read_parameters(Net& net, std::span<const std::uint8_t> bytes)
         {
             byte_reader r(bytes, model_header_bytes);
-            for_each_trainable(net, [&](auto, auto& layer) { r.get_array(layer.parameters().data(), layer.parameters().size); });
+            if constexpr (Net::parameter_count > 0)
+            {
+                r.get_array(net.parameters().data(), Net::parameter_count);
+            }
         }
 
         // Parameters and optimizer state from checked bytes into net and state (all checks first: nothing
@@ -447,8 +461,8 @@ namespace precast
         void read_model_with_state(std::span<const std::uint8_t> bytes, const std::string& source, Net& net, typename Net::template optimizer_state<O>& state)
         {
             const std::uint64_t section = check_model_bytes<Net>(bytes, source);
-            std::uint64_t expected = 2 * sizeof(std::uint64_t);
-            for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { expected += state_bytes(state.template layer<I>()); });
+            auto& values = state.values();
+            const std::uint64_t expected = 2 * sizeof(std::uint64_t) + state_bytes<Net>(values);
             if (section == 0)
             {
                 reject_model(source, "holds no optimizer state (it was saved with save_model(path, net))");
@@ -463,12 +477,12 @@ namespace precast
             const auto steps = r.get<std::uint64_t>();
             read_parameters(net, bytes);
             state.restore_steps(steps);
-            for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
-                auto& layer_state = state.template layer<I>();
-                std::apply([&](auto&... t) { (r.get_array(t.data(), t.size), ...); }, layer_state.tensors());
-                if constexpr (state_with_scalars<std::remove_cvref_t<decltype(layer_state)>>)
+            // Scalars are one set for the whole arena; files store a copy per layer (all equal): the last one read stays.
+            for_each_layer_slice<Net>([&](std::size_t offset, std::size_t count) {
+                std::apply([&](auto&... t) { (r.get_array(t.data() + offset, count), ...); }, values.tensors());
+                if constexpr (state_with_scalars<std::remove_cvref_t<decltype(values)>>)
                 {
-                    std::apply([&](auto&... v) { ((v = static_cast<std::remove_cvref_t<decltype(v)>>(r.get<double>())), ...); }, layer_state.scalars());
+                    std::apply([&](auto&... v) { ((v = static_cast<std::remove_cvref_t<decltype(v)>>(r.get<double>())), ...); }, values.scalars());
                 }
             });
         }
@@ -488,20 +502,18 @@ namespace precast
         static_assert(saveable_state<typename O::template state<float, 1>>,
                       "precast::save_model: this optimizer's state does not list its tensors (any_optimizer's does not): save the parameters "
                       "only, save_model(path, net), or train with the optimizer's own type to save its state");
-        auto& s = const_cast<typename Net::template optimizer_state<O>&>(state);  // tensors() hands out references; nothing is written
-        std::uint64_t section = 2 * sizeof(std::uint64_t);
-        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) { section += detail::state_bytes(s.template layer<I>()); });
+        auto& values = const_cast<typename Net::template optimizer_state<O>&>(state).values();  // tensors() hands out references; nothing is written
+        const std::uint64_t section = 2 * sizeof(std::uint64_t) + detail::state_bytes<Net>(values);
         auto bytes = detail::model_bytes(net, section);
         detail::byte_writer w;
         w.bytes = std::move(bytes);
         w.put(detail::optimizer_fingerprint<O>());
         w.put(static_cast<std::uint64_t>(state.steps()));
-        detail::for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
-            auto& layer_state = s.template layer<I>();
-            std::apply([&](auto&... t) { (w.put_array(t.data(), t.size), ...); }, layer_state.tensors());
-            if constexpr (state_with_scalars<std::remove_cvref_t<decltype(layer_state)>>)
+        detail::for_each_layer_slice<Net>([&](std::size_t offset, std::size_t count) {
+            std::apply([&](auto&... t) { (w.put_array(t.data() + offset, count), ...); }, values.tensors());
+            if constexpr (state_with_scalars<std::remove_cvref_t<decltype(values)>>)
             {
-                std::apply([&](auto&... v) { (w.put(static_cast<double>(v)), ...); }, layer_state.scalars());
+                std::apply([&](auto&... v) { (w.put(static_cast<double>(v)), ...); }, values.scalars());
             }
         });
         detail::write_atomically(path, std::move(w.bytes));

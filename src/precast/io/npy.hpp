@@ -380,17 +380,18 @@ namespace precast
             return entries;
         }
 
-        // "I.name" for each parameter tensor of each trainable layer I, with its shape and where it sits.
+        // Each entry of the network's parameter table ("0.weights", "2.body.0.bias"), with its shape and values.
         template <class Net, class F>
         void for_each_parameter_tensor(Net& net, F&& f)
         {
-            for_each_trainable(net, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& layer) {
-                for (const auto& t : std::remove_cvref_t<decltype(layer)>::parameter_tensors)
+            if constexpr (Net::parameter_count > 0)
+            {
+                for (const parameter_tensor& t : Net::parameter_table)
                 {
                     const std::vector<std::size_t> shape(t.extents.begin(), t.extents.begin() + static_cast<std::ptrdiff_t>(t.rank));
-                    f(std::to_string(I) + "." + t.name, shape, layer.parameters().data() + t.offset, t.size());
+                    f(std::string(t.name), shape, net.parameters().data() + t.offset, t.size());
                 }
-            });
+            }
         }
     }
 

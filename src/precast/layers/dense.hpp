@@ -44,7 +44,7 @@ namespace precast
     }
 
     PRECAST_EXPORT template <scalar T, static_shape InputShape, std::size_t Out, bool HasBias = true>
-    class dense_layer
+    class dense_layer : public parameter_slot<T, Out * last_extent<InputShape> + (HasBias ? Out : 0)>
     {
         static_assert(Out > 0, "precast::dense_layer: a dense layer needs at least one output");
         static constexpr std::size_t In = last_extent<InputShape>;
@@ -76,7 +76,9 @@ namespace precast
             }
         }();
 
-        using parameter_vector = tensor_buffer<T, shape<parameter_count>>;
+        using parameter_vector = parameter_view<T, parameter_count>;
+        using parameter_slot<T, parameter_count>::parameters;
+        using parameter_slot<T, parameter_count>::gradients;
 
         template <std::size_t B>
         using workspace = no_workspace;
@@ -84,39 +86,34 @@ namespace precast
         // Below this many rows (samples times positions) the forward pass uses dot products instead of the GEMM.
         static constexpr std::size_t small_batch_limit = 4;
 
-        [[nodiscard]] parameter_vector& parameters() noexcept { return parameters_; }
-        [[nodiscard]] const parameter_vector& parameters() const noexcept { return parameters_; }
-        [[nodiscard]] parameter_vector& gradients() noexcept { return gradients_; }
-        [[nodiscard]] const parameter_vector& gradients() const noexcept { return gradients_; }
-
-        [[nodiscard]] matrix_view<T, Out, In> weights() noexcept { return matrix_view<T, Out, In>(parameters_.data()); }
-        [[nodiscard]] matrix_view<const T, Out, In> weights() const noexcept { return matrix_view<const T, Out, In>(parameters_.data()); }
+        [[nodiscard]] matrix_view<T, Out, In> weights() noexcept { return matrix_view<T, Out, In>(parameters().data()); }
+        [[nodiscard]] matrix_view<const T, Out, In> weights() const noexcept { return matrix_view<const T, Out, In>(parameters().data()); }
         [[nodiscard]] std::span<T, Out> bias() noexcept
             requires HasBias
         {
-            return std::span<T, Out>(parameters_.data() + weight_count, Out);
+            return std::span<T, Out>(parameters().data() + weight_count, Out);
         }
         [[nodiscard]] std::span<const T, Out> bias() const noexcept
             requires HasBias
         {
-            return std::span<const T, Out>(parameters_.data() + weight_count, Out);
+            return std::span<const T, Out>(parameters().data() + weight_count, Out);
         }
         // dLoss/d(weights) and dLoss/d(bias) of the last backward pass, laid out as weights() and bias().
-        [[nodiscard]] matrix_view<const T, Out, In> weight_gradients() const noexcept { return matrix_view<const T, Out, In>(gradients_.data()); }
+        [[nodiscard]] matrix_view<const T, Out, In> weight_gradients() const noexcept { return matrix_view<const T, Out, In>(gradients().data()); }
         [[nodiscard]] std::span<const T, Out> bias_gradients() const noexcept
             requires HasBias
         {
-            return std::span<const T, Out>(gradients_.data() + weight_count, Out);
+            return std::span<const T, Out>(gradients().data() + weight_count, Out);
         }
 
         // Weights from the initializer (fan_in = In, fan_out = Out); bias zero.
         template <initializer Init>
         void initialize(const Init& init, random_engine& rng)
         {
-            init.fill(std::span<T>(parameters_.data(), weight_count), In, Out, rng);
+            init.fill(std::span<T>(parameters().data(), weight_count), In, Out, rng);
             for (std::size_t i = weight_count; i < parameter_count; ++i)
             {
-                parameters_[i] = T(0);
+                parameters()[i] = T(0);
             }
         }
 
@@ -126,7 +123,7 @@ namespace precast
                      const Epilogue& epilogue = {}) const noexcept
         {
             constexpr std::size_t M = B * P;
-            const T* w = parameters_.data();
+            const T* w = parameters().data();
             const T* b = HasBias ? w + weight_count : nullptr;
             if constexpr (M >= small_batch_limit)
             {
@@ -277,7 +274,7 @@ namespace precast
                       batch_view<T, B, input_shape> dx, no_workspace& /*ws*/, const Epilogue& dx_epilogue = {}) noexcept
         {
             constexpr std::size_t M = B * P;
-            T* dw = gradients_.data();
+            T* dw = gradients().data();
             // dW = dY^T X: A(i, k) = dY[k][i].
             kernels::gemm<T, Out, In, M, kernels::transposed<Out>, kernels::row_major<In>>(dy.data(), x.data(), dw, false);
             if constexpr (HasBias)
@@ -292,7 +289,7 @@ namespace precast
             if (!dx.empty())
             {
                 // dX = dY W.
-                kernels::gemm<T, M, In, Out, kernels::row_major<Out>, kernels::row_major<In>>(dy.data(), parameters_.data(), dx.data(), false, nullptr, dx_epilogue);
+                kernels::gemm<T, M, In, Out, kernels::row_major<Out>, kernels::row_major<In>>(dy.data(), parameters().data(), dx.data(), false, nullptr, dx_epilogue);
             }
         }
 
@@ -304,13 +301,9 @@ namespace precast
         [[nodiscard]] per_position per_position_form() const
         {
             per_position one;
-            one.parameters() = parameters_;
+            one.parameters() = parameters();
             return one;
         }
-
-    private:
-        parameter_vector parameters_;
-        parameter_vector gradients_;
     };
 
     namespace detail

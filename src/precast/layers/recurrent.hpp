@@ -177,8 +177,15 @@ namespace precast
         }
     }
 
+    namespace detail
+    {
+        // weight_ih [G*H, F], weight_hh [G*H, H], bias_ih and bias_hh [G*H].
+        template <class Cell, static_shape InputShape, std::size_t H>
+        inline constexpr std::size_t recurrent_parameter_count = Cell::gates * H * (InputShape::extents[InputShape::rank - 1] + H + 2);
+    }
+
     PRECAST_EXPORT template <recurrent_cell Cell, scalar T, static_shape InputShape, std::size_t H, sequence_output Output, bool Stateful>
-    class recurrent_layer
+    class recurrent_layer : public parameter_slot<T, detail::recurrent_parameter_count<Cell, InputShape, H>>
     {
         static_assert(H > 0, "precast: a recurrent layer needs a hidden size of at least 1");
         static_assert(InputShape::rank == 2, "precast: a recurrent layer (rnn, gru, lstm) takes samples of shape [steps, features]; the layer before it "
@@ -221,7 +228,10 @@ namespace precast
         static constexpr std::size_t forward_flops = S * (2 * F * GH + 2 * H * GH + 4 * GH);
         static constexpr std::size_t backward_flops = S * (4 * F * GH + 4 * H * GH + 8 * GH);
 
-        using parameter_vector = tensor_buffer<T, shape<parameter_count>>;
+        static_assert(parameter_count == detail::recurrent_parameter_count<Cell, InputShape, H>);
+        using parameter_vector = parameter_view<T, parameter_count>;
+        using parameter_slot<T, parameter_count>::parameters;
+        using parameter_slot<T, parameter_count>::gradients;
 
         // Below this many samples the per-step recurrent products use dot products and axpys instead of the GEMM.
         static constexpr std::size_t small_batch_limit = 4;
@@ -284,40 +294,35 @@ namespace precast
         static constexpr std::size_t workspace_bytes = sizeof(T) * (4 * B * S * GH + S * B * H + (Cell::has_cell_state ? 2 * S * B * H + 3 * B * H : 0) +
                                                                            (resets_before_product ? S * B * H + B * H : 0) + 4 * B * H);
 
-        [[nodiscard]] parameter_vector& parameters() noexcept { return parameters_; }
-        [[nodiscard]] const parameter_vector& parameters() const noexcept { return parameters_; }
-        [[nodiscard]] parameter_vector& gradients() noexcept { return gradients_; }
-        [[nodiscard]] const parameter_vector& gradients() const noexcept { return gradients_; }
-
         // The parameter tensors, PyTorch's names: weight_ih() is [gates * H][features], and so on.
-        [[nodiscard]] matrix_view<T, GH, F> weight_ih() noexcept { return matrix_view<T, GH, F>(parameters_.data() + weight_ih_offset); }
-        [[nodiscard]] matrix_view<const T, GH, F> weight_ih() const noexcept { return matrix_view<const T, GH, F>(parameters_.data() + weight_ih_offset); }
-        [[nodiscard]] matrix_view<T, GH, H> weight_hh() noexcept { return matrix_view<T, GH, H>(parameters_.data() + weight_hh_offset); }
-        [[nodiscard]] matrix_view<const T, GH, H> weight_hh() const noexcept { return matrix_view<const T, GH, H>(parameters_.data() + weight_hh_offset); }
-        [[nodiscard]] std::span<T, GH> bias_ih() noexcept { return std::span<T, GH>(parameters_.data() + bias_ih_offset, GH); }
-        [[nodiscard]] std::span<const T, GH> bias_ih() const noexcept { return std::span<const T, GH>(parameters_.data() + bias_ih_offset, GH); }
-        [[nodiscard]] std::span<T, GH> bias_hh() noexcept { return std::span<T, GH>(parameters_.data() + bias_hh_offset, GH); }
-        [[nodiscard]] std::span<const T, GH> bias_hh() const noexcept { return std::span<const T, GH>(parameters_.data() + bias_hh_offset, GH); }
+        [[nodiscard]] matrix_view<T, GH, F> weight_ih() noexcept { return matrix_view<T, GH, F>(parameters().data() + weight_ih_offset); }
+        [[nodiscard]] matrix_view<const T, GH, F> weight_ih() const noexcept { return matrix_view<const T, GH, F>(parameters().data() + weight_ih_offset); }
+        [[nodiscard]] matrix_view<T, GH, H> weight_hh() noexcept { return matrix_view<T, GH, H>(parameters().data() + weight_hh_offset); }
+        [[nodiscard]] matrix_view<const T, GH, H> weight_hh() const noexcept { return matrix_view<const T, GH, H>(parameters().data() + weight_hh_offset); }
+        [[nodiscard]] std::span<T, GH> bias_ih() noexcept { return std::span<T, GH>(parameters().data() + bias_ih_offset, GH); }
+        [[nodiscard]] std::span<const T, GH> bias_ih() const noexcept { return std::span<const T, GH>(parameters().data() + bias_ih_offset, GH); }
+        [[nodiscard]] std::span<T, GH> bias_hh() noexcept { return std::span<T, GH>(parameters().data() + bias_hh_offset, GH); }
+        [[nodiscard]] std::span<const T, GH> bias_hh() const noexcept { return std::span<const T, GH>(parameters().data() + bias_hh_offset, GH); }
         // dLoss/d(each tensor) of the last backward pass, laid out as the tensor.
-        [[nodiscard]] matrix_view<const T, GH, F> weight_ih_gradients() const noexcept { return matrix_view<const T, GH, F>(gradients_.data() + weight_ih_offset); }
-        [[nodiscard]] matrix_view<const T, GH, H> weight_hh_gradients() const noexcept { return matrix_view<const T, GH, H>(gradients_.data() + weight_hh_offset); }
-        [[nodiscard]] std::span<const T, GH> bias_ih_gradients() const noexcept { return std::span<const T, GH>(gradients_.data() + bias_ih_offset, GH); }
-        [[nodiscard]] std::span<const T, GH> bias_hh_gradients() const noexcept { return std::span<const T, GH>(gradients_.data() + bias_hh_offset, GH); }
+        [[nodiscard]] matrix_view<const T, GH, F> weight_ih_gradients() const noexcept { return matrix_view<const T, GH, F>(gradients().data() + weight_ih_offset); }
+        [[nodiscard]] matrix_view<const T, GH, H> weight_hh_gradients() const noexcept { return matrix_view<const T, GH, H>(gradients().data() + weight_hh_offset); }
+        [[nodiscard]] std::span<const T, GH> bias_ih_gradients() const noexcept { return std::span<const T, GH>(gradients().data() + bias_ih_offset, GH); }
+        [[nodiscard]] std::span<const T, GH> bias_hh_gradients() const noexcept { return std::span<const T, GH>(gradients().data() + bias_hh_offset, GH); }
 
         // weight_ih from the initializer with fan_in = features, weight_hh with fan_in = H (fan_out = gates * H
         // for both, as Keras counts them); biases zero.
         template <initializer Init>
         void initialize(const Init& init, random_engine& rng)
         {
-            init.fill(std::span<T>(parameters_.data() + weight_ih_offset, GH * F), F, GH, rng);
-            init.fill(std::span<T>(parameters_.data() + weight_hh_offset, GH * H), H, GH, rng);
-            std::fill(parameters_.data() + bias_ih_offset, parameters_.data() + parameter_count, T(0));
+            init.fill(std::span<T>(parameters().data() + weight_ih_offset, GH * F), F, GH, rng);
+            init.fill(std::span<T>(parameters().data() + weight_hh_offset, GH * H), H, GH, rng);
+            std::fill(parameters().data() + bias_ih_offset, parameters().data() + parameter_count, T(0));
         }
 
         template <std::size_t B>
         void forward(batch_view<const T, B, input_shape> x, batch_view<T, B, output_shape> y, workspace<B>& ws, mode /*m*/) const noexcept
         {
-            const T* p = parameters_.data();
+            const T* p = parameters().data();
             if (Stateful && ws.carry_)
             {
                 std::copy_n(ws.final_h_.data(), B * H, ws.initial_h_.data());
@@ -382,8 +387,8 @@ namespace precast
         void backward(batch_view<const T, B, input_shape> x, batch_view<const T, B, output_shape> /*y*/, batch_view<const T, B, output_shape> dy,
                       batch_view<T, B, input_shape> dx, workspace<B>& ws) noexcept
         {
-            const T* p = parameters_.data();
-            T* g = gradients_.data();
+            const T* p = parameters().data();
+            T* g = gradients().data();
             std::fill_n(ws.dh_next_.data(), B * H, T(0));
             if constexpr (Cell::has_cell_state)
             {
@@ -471,7 +476,7 @@ namespace precast
         template <std::size_t B, std::size_t O0, std::size_t O1>
         void recurrent_product(const T* in, T* recurrent) const noexcept
         {
-            const T* p = parameters_.data();
+            const T* p = parameters().data();
             if constexpr (B >= small_batch_limit)
             {
                 kernels::gemm<T, B, O1 - O0, H, kernels::row_major<H>, kernels::transposed<H>, kernels::row_major<GH>>(
@@ -494,7 +499,7 @@ namespace precast
         template <std::size_t B, std::size_t O0, std::size_t O1>
         void recurrent_input_gradient(const T* dz, T* out, bool accumulate) const noexcept
         {
-            const T* w = parameters_.data() + weight_hh_offset;
+            const T* w = parameters().data() + weight_hh_offset;
             if constexpr (B >= small_batch_limit)
             {
                 kernels::gemm<T, B, H, O1 - O0, kernels::row_major<GH>, kernels::row_major<H>>(dz + O0, w + O0 * H, out, accumulate);
@@ -524,9 +529,6 @@ namespace precast
                 kernels::axpy(T(1), rows + r * GH, sums, GH);
             }
         }
-
-        parameter_vector parameters_;
-        parameter_vector gradients_;
     };
 
     namespace detail

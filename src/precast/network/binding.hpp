@@ -133,11 +133,5 @@ namespace precast
             using rest = typename bind_layers<T, typename layer_type::output_shape, Position + 1, layer_type, Rest...>::type;
             using type = decltype(std::tuple_cat(std::declval<std::tuple<layer_type>>(), std::declval<rest>()));
         };
-
-        template <class F, std::size_t... I>
-        constexpr void for_each_index(F&& f, std::index_sequence<I...>)
-        {
-            (f(std::integral_constant<std::size_t, I>{}), ...);
-        }
     }
 }

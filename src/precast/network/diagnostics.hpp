@@ -61,6 +61,50 @@ namespace precast::diagnostic
     struct start_the_list_with_precast_input_of_the_sample_size
     {
     };
+    template <class Block>
+    struct in_block
+    {
+    };
+    template <class Layer>
+    struct last_layer
+    {
+    };
+    template <class Shape>
+    struct block_input
+    {
+    };
+    template <class Shape>
+    struct body_output
+    {
+    };
+    template <std::size_t Branch>
+    struct branch
+    {
+    };
+    template <class Shape>
+    struct first_branch_outputs
+    {
+    };
+    template <class Shape>
+    struct this_branch_outputs
+    {
+    };
+    template <int Axis>
+    struct on_axis
+    {
+    };
+    struct end_the_body_with_a_layer_that_outputs_the_block_input_shape
+    {
+    };
+    struct make_every_branch_output_the_same_shape
+    {
+    };
+    struct make_the_branches_agree_on_every_axis_but_the_concat_axis
+    {
+    };
+    struct pick_an_axis_of_the_sample_from_minus_rank_to_rank_minus_1
+    {
+    };
 
     // A layer's input size differs from what the layer before it outputs.
     template <class... What>
@@ -81,6 +125,18 @@ namespace precast::diagnostic
     // The first element of network<...> must be input<N> (or input<N, double>, input_of<shape<...>>).
     template <class... What>
     struct network_must_start_with_input;
+
+    // residual<...>: the body's output shape differs from the block's input shape, so y = x + f(x) cannot be formed.
+    template <class... What>
+    struct residual_body_changes_the_shape;
+
+    // parallel<add, ...>: two branches output different shapes.
+    template <class... What>
+    struct parallel_branches_differ_in_shape;
+
+    // parallel<concat<Axis>, ...>: two branches differ on an axis other than Axis, or Axis is not an axis of the sample.
+    template <class... What>
+    struct parallel_branches_cannot_be_concatenated;
 
     // Names the diagnostic type in a context that needs it complete: the compiler reports it by its full name.
     template <class Diagnostic>

@@ -9,7 +9,9 @@
 // must match). A mismatch, a non-layer or a wrong element type is a compile error naming the position, the types
 // and the shapes (network/binding.hpp, network/diagnostics.hpp).
 //
-// The network owns the parameters (and their gradients). Activations live in a workspace<B> for a batch size B
+// The network owns the parameters and their gradients: one block each for all its layers (its arena), each
+// trainable layer working on its slice (core/parameters.hpp), so that one optimizer step, one data-parallel
+// reduction and one model-file write cover them all. Activations live in a workspace<B> for a batch size B
 // fixed at compile time (network/workspace.hpp); several workspaces (B = 1 for inference, B = 32 for training)
 // can serve one network. Large buffers go to the heap once, when constructed; forward, backward and optimizer
 // steps allocate nothing. Everything the network knows of a layer it asks through the concepts of concepts.hpp.
@@ -38,47 +40,13 @@
 #include <precast/initializers.hpp>
 #include <precast/kernels/dot.hpp>
 #include <precast/network/binding.hpp>
-#include <precast/network/optimizer_state.hpp>
+#include <precast/network/chain.hpp>
+#include <precast/optimizers/optimizer_state.hpp>
+#include <precast/network/parameter_table.hpp>
 #include <precast/network/workspace.hpp>
 
 namespace precast
 {
-    namespace detail
-    {
-        template <class L>
-        consteval std::size_t forward_flops_of()
-        {
-            if constexpr (layer_with_cost<L>)
-            {
-                return L::forward_flops;
-            }
-            return 0;
-        }
-        // A layer whose state flows from one forward pass into the next (a recurrent layer with `stateful`).
-        template <class L>
-        consteval bool carries_state()
-        {
-            if constexpr (!recurrent_state<L>)
-            {
-                return false;
-            }
-            else if constexpr (requires { L::is_stateful; })
-            {
-                return L::is_stateful;
-            }
-            return true;
-        }
-        template <class L>
-        consteval std::size_t backward_flops_of()
-        {
-            if constexpr (layer_with_cost<L>)
-            {
-                return L::backward_flops;
-            }
-            return 0;
-        }
-    }
-
     PRECAST_EXPORT template <class Input, class... Elements>
     class network
     {
@@ -119,30 +87,8 @@ namespace precast
         static constexpr bool is_trainable = trainable_layer<layer_type<I>>;
 
     private:
-        template <std::size_t... I>
-        static consteval std::size_t sum_parameters(std::index_sequence<I...>)
-        {
-            return (std::size_t{0} + ... + (is_trainable<I> ? parameter_count_of<I>() : 0));
-        }
-        template <std::size_t I>
-        static consteval std::size_t parameter_count_of()
-        {
-            if constexpr (is_trainable<I>)
-            {
-                return layer_type<I>::parameter_count;
-            }
-            return 0;
-        }
-        template <std::size_t... I>
-        static consteval std::size_t sum_forward_flops(std::index_sequence<I...>)
-        {
-            return (std::size_t{0} + ... + detail::forward_flops_of<layer_type<I>>());
-        }
-        template <std::size_t... I>
-        static consteval std::size_t sum_backward_flops(std::index_sequence<I...>)
-        {
-            return (std::size_t{0} + ... + detail::backward_flops_of<layer_type<I>>());
-        }
+        using chain = detail::layer_chain<layers_type>;
+
         template <std::size_t B, std::size_t... I>
         static consteval std::size_t sum_layer_workspace_bytes(std::index_sequence<I...>)
         {
@@ -160,11 +106,20 @@ namespace precast
 
     public:
         // ---- facts known at compile time -------------------------------------------------------------------------
-        static constexpr std::size_t parameter_count = sum_parameters(std::make_index_sequence<depth>{});
+        static constexpr std::size_t parameter_count = detail::parameter_offsets<layers_type>[depth];
         static constexpr std::size_t parameter_bytes = parameter_count * sizeof(T);
+        // Where layer I's parameters start in parameters() (and its gradients in gradients()).
+        template <std::size_t I>
+        static constexpr std::size_t parameter_offset = detail::parameter_offsets<layers_type>[I];
+        // Every parameter tensor, named as PyTorch's state_dict names a module's ("0.weights", "2.body.0.bias"),
+        // with its offset in parameters(): what model files, .npz files and the gradient checker walk.
+        static constexpr const auto& parameter_table = detail::tensor_table<"", layers_type>::tensors;
+        // Which layer each entry of parameter_table belongs to, and its name within the layer.
+        static constexpr const auto& parameter_table_layers = detail::tensor_table<"", layers_type>::layers;
+        static constexpr const auto& parameter_table_local_names = detail::tensor_table<"", layers_type>::local_names;
         // Nominal FLOPs per sample (a multiply-add counts 2, an activation 1 per value).
-        static constexpr std::size_t forward_flops_per_sample = sum_forward_flops(std::make_index_sequence<depth>{});
-        static constexpr std::size_t backward_flops_per_sample = sum_backward_flops(std::make_index_sequence<depth>{});
+        static constexpr std::size_t forward_flops_per_sample = detail::sum_forward_flops<layers_type>;
+        static constexpr std::size_t backward_flops_per_sample = detail::sum_backward_flops<layers_type>;
         // Memory a training step needs beyond the parameters: activations and their gradients for every layer
         // (workspace<B>), per-layer state such as dropout masks, and the parameter gradients.
         template <std::size_t B>
@@ -178,12 +133,51 @@ namespace precast
         // ---- construction and initialization ---------------------------------------------------------------------
 
         // Glorot-uniform weights and zero biases from seed 0: a network is usable, and reproducible, as declared.
-        network() { initialize(glorot_uniform{}, 0); }
+        network()
+        {
+            attach();
+            initialize(glorot_uniform{}, 0);
+        }
 
         template <initializer Init>
         explicit network(const Init& init, std::uint64_t seed = 0)
         {
+            attach();
             initialize(init, seed);
+        }
+
+        // A copy has an arena of its own.
+        network(const network& other) : arena_(other.arena_), layers_(other.layers_) { attach(); }
+        network(network&& other) : arena_(std::move(other.arena_)), layers_(std::move(other.layers_)) { attach(); }
+        network& operator=(const network& other)
+        {
+            arena_ = other.arena_;
+            layers_ = other.layers_;
+            return *this;
+        }
+        network& operator=(network&& other) { return *this = static_cast<const network&>(other); }
+        ~network() = default;
+
+        // All parameters, layer after layer (layer I's from parameter_offset<I>), and their gradients.
+        [[nodiscard]] parameter_view<T, parameter_count>& parameters() noexcept
+            requires(parameter_count > 0)
+        {
+            return arena_.parameters();
+        }
+        [[nodiscard]] const parameter_view<T, parameter_count>& parameters() const noexcept
+            requires(parameter_count > 0)
+        {
+            return arena_.parameters();
+        }
+        [[nodiscard]] parameter_view<T, parameter_count>& gradients() noexcept
+            requires(parameter_count > 0)
+        {
+            return arena_.gradients();
+        }
+        [[nodiscard]] const parameter_view<T, parameter_count>& gradients() const noexcept
+            requires(parameter_count > 0)
+        {
+            return arena_.gradients();
         }
 
         // Refills every trainable layer's weights from init (biases to zero) and reseeds stochastic layers
@@ -192,16 +186,8 @@ namespace precast
         void initialize(const Init& init, std::uint64_t seed)
         {
             random_engine rng(seed);
-            for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                if constexpr (is_trainable<I>)
-                {
-                    l.initialize(init, rng);
-                }
-                if constexpr (seeded_layer<std::remove_cvref_t<decltype(l)>>)
-                {
-                    l.seed(seed ^ (0x9E3779B97F4A7C15ULL * (I + 1)));
-                }
-            });
+            detail::initialize_each(layers_, init, rng);
+            detail::seed_each(layers_, seed);
         }
 
         // Where the next training batch sits in the run, for the layers that draw random numbers (dropout): its
@@ -210,12 +196,7 @@ namespace precast
         // the batch index and its global row only.
         void position_batch(std::uint64_t batch, std::size_t first_row) noexcept
         {
-            for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                if constexpr (positioned_layer<std::remove_cvref_t<decltype(l)>>)
-                {
-                    l.position(batch, first_row);
-                }
-            });
+            detail::position_each(layers_, batch, first_row);
         }
 
         template <std::size_t I>
@@ -243,27 +224,12 @@ namespace precast
 
         // ---- forward and backward ----------------------------------------------------------------------------------
 
-        // A dense layer followed by a vectorized activation (relu, tanh, sigmoid, ...) runs as one step: the
-        // activation is applied to each tile of the product while it is in registers, and in backward its
-        // derivative is applied to the dense layer's input gradient the same way. The workspace holds the same
-        // values as with separate steps: the same vector code runs on the same numbers.
-        // Layer Dense takes epilogues and layer Activation is a vectorized activation.
-        template <std::size_t Dense, std::size_t Activation>
-        static consteval bool fusable_pair()
-        {
-            if constexpr (Dense >= depth || Activation >= depth)
-            {
-                return false;
-            }
-            else
-            {
-                return epilogue_layer<layer_type<Dense>> && fusable_activation<layer_type<Activation>>;
-            }
-        }
+        // A layer that takes epilogues (dense) followed by a vectorized activation (relu, tanh, sigmoid, ...) runs
+        // as one step (network/chain.hpp): the workspace holds the same values as with separate steps.
         template <std::size_t I>
-        static constexpr bool activation_fused_after = fusable_pair<I, I + 1>();
+        static constexpr bool activation_fused_after = chain::template activation_fused_after<I>;
         template <std::size_t I>
-        static constexpr bool activation_fused_before = I > 0 && fusable_pair<I, I - 1>();
+        static constexpr bool activation_fused_before = chain::template activation_fused_before<I>;
 
         // Runs the layers on ws.input(); returns the output (also ws.output()).
         template <std::size_t B>
@@ -271,26 +237,7 @@ namespace precast
         {
             const denormal_scope flush_subnormals;
             ws.set_input_gradient_current(false);
-            detail::for_each_index(
-                [&](auto index) {
-                    constexpr std::size_t I = decltype(index)::value;
-                    if constexpr (I > 0 && activation_fused_after<I - 1>)
-                    {
-                        return;  // ran inside layer I - 1
-                    }
-                    else if constexpr (activation_fused_after<I>)
-                    {
-                        const auto epilogue = layer_type<I + 1>::value_epilogue(ws.template activation<I + 1>().data(), ws.template activation<I + 2>().data());
-                        std::get<I>(layers_).forward(std::as_const(ws).template activation<I>(), ws.template activation<I + 1>(),
-                                                     ws.template layer_workspace<I>(), m, epilogue);
-                    }
-                    else
-                    {
-                        std::get<I>(layers_).forward(std::as_const(ws).template activation<I>(), ws.template activation<I + 1>(),
-                                                     ws.template layer_workspace<I>(), m);
-                    }
-                },
-                std::make_index_sequence<depth>{});
+            chain::forward(layers_, detail::workspace_buffers<workspace<B>>{&ws}, m);
             return ws.output();
         }
 
@@ -309,37 +256,7 @@ namespace precast
         void backward(workspace<B>& ws, bool input_gradient = false)
         {
             const denormal_scope flush_subnormals;
-            detail::for_each_index(
-                [&](auto reverse_index) {
-                    constexpr std::size_t I = depth - 1 - decltype(reverse_index)::value;
-                    if constexpr (I + 1 < depth && activation_fused_before<I + 1>)
-                    {
-                        return;  // layer I + 1 ran this one's backward inside its own
-                    }
-                    else
-                    {
-                        batch_view<T, B, shape_at<I>> dx = ws.template gradient<I>();
-                        if (I == 0 && !input_gradient)
-                        {
-                            dx = batch_view<T, B, shape_at<I>>();
-                        }
-                        const auto& cws = std::as_const(ws);
-                        if constexpr (activation_fused_before<I>)
-                        {
-                            // Layer I - 1 is an activation, layer I consumes it: dLoss/d(its input) = dx * f'.
-                            const auto epilogue = layer_type<I - 1>::derivative_epilogue(dx.data(), cws.template activation<I - 1>().data(),
-                                                                                         cws.template activation<I>().data(), ws.template gradient<I - 1>().data());
-                            std::get<I>(layers_).backward(cws.template activation<I>(), cws.template activation<I + 1>(), cws.template gradient<I + 1>(),
-                                                          dx, ws.template layer_workspace<I>(), epilogue);
-                        }
-                        else
-                        {
-                            std::get<I>(layers_).backward(cws.template activation<I>(), cws.template activation<I + 1>(), cws.template gradient<I + 1>(),
-                                                          dx, ws.template layer_workspace<I>());
-                        }
-                    }
-                },
-                std::make_index_sequence<depth>{});
+            chain::backward(layers_, detail::workspace_buffers<workspace<B>>{&ws}, input_gradient);
             ws.set_input_gradient_current(input_gradient);
         }
 
@@ -348,20 +265,11 @@ namespace precast
         template <std::size_t B>
         void reset_state(workspace<B>& ws) noexcept
         {
-            detail::for_each_index(
-                [&](auto index) {
-                    if constexpr (recurrent_state<layer_type<decltype(index)::value>>)
-                    {
-                        ws.template layer_workspace<decltype(index)::value>().reset_state();
-                    }
-                },
-                std::make_index_sequence<depth>{});
+            chain::reset_state(ws);
         }
 
         // Whether a forward pass depends on the previous one on the same workspace (a stateful recurrent layer).
-        static constexpr bool has_recurrent_state = [] {
-            return []<std::size_t... I>(std::index_sequence<I...>) { return (false || ... || detail::carries_state<layer_type<I>>()); }(std::make_index_sequence<depth>{});
-        }();
+        static constexpr bool has_recurrent_state = detail::any_stateful<layers_type>;
 
         // ---- predictions -------------------------------------------------------------------------------------------
         // For the everyday case: each call makes a workspace of its own (heap memory for a large network) and
@@ -416,59 +324,59 @@ namespace precast
 
         // ---- optimizer -------------------------------------------------------------------------------------------
 
-        // What optimizer O keeps between steps for this network (network/optimizer_state.hpp).
+        // What optimizer O keeps between steps for this network: one state over the arena (network/optimizer_state.hpp).
         template <optimizer O>
-        using optimizer_state = network_optimizer_state<layers_type, O>;
+        using optimizer_state = parameter_optimizer_state<O, T, (parameter_count > 0 ? parameter_count : 1)>;
 
         // The 2-norm of all parameter gradients together (what clip_by_global_norm compares with its limit).
         [[nodiscard]] double gradient_norm() const noexcept
         {
-            double sum = 0;
-            for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& l) {
-                if constexpr (is_trainable<I>)
-                {
-                    const auto& g = l.gradients();
-                    sum += static_cast<double>(kernels::dot(g.data(), g.data(), g.size));
-                }
-            });
-            return std::sqrt(sum);
+            if constexpr (parameter_count == 0)
+            {
+                return 0.0;
+            }
+            else
+            {
+                return std::sqrt(static_cast<double>(kernels::dot(gradients().data(), gradients().data(), parameter_count)));
+            }
         }
 
-        // One update of every trainable layer's parameters from its gradients(). The first update after the state
-        // was created or reset initializes it (accumulators to their starting values).
+        // One update of all parameters from their gradients. The first update after the state was created or
+        // reset initializes it (accumulators to their starting values).
         template <optimizer O>
         void apply(const O& opt, optimizer_state<O>& state)
         {
-            const denormal_scope flush_subnormals;
-            if (state.steps_ == 0)
+            if constexpr (parameter_count > 0)
             {
-                for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto&) {
-                    if constexpr (is_trainable<I>)
-                    {
-                        opt.initialize(std::get<I>(state.layers_));
-                    }
-                });
+                const denormal_scope flush_subnormals;
+                state.step(opt, parameters().span(), std::as_const(*this).gradients().span(), [&] { return gradient_norm(); });
             }
-            ++state.steps_;
-            step_context context{.step = state.steps_};
-            if constexpr (adjusts_step_context<O>)
-            {
-                double norm = 0;
-                if constexpr (uses_gradient_norm<O>)
-                {
-                    norm = gradient_norm();
-                }
-                opt.adjust(context, norm);
-            }
-            for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                if constexpr (is_trainable<I>)
-                {
-                    opt.update(l.parameters().span(), std::as_const(l).gradients().span(), std::get<I>(state.layers_), context);
-                }
-            });
         }
 
     private:
+        // Every trainable layer onto its slice of the arena.
+        void attach() noexcept
+        {
+            if constexpr (parameter_count > 0)
+            {
+                detail::attach_each(layers_, arena_.parameters().data(), arena_.gradients().data());
+            }
+        }
+
+        struct no_arena
+        {
+        };
+        [[no_unique_address]] std::conditional_t<(parameter_count > 0), parameter_slot<T, (parameter_count > 0 ? parameter_count : 1)>, no_arena> arena_;
+    private:
         layers_type layers_;
     };
+}
+
+namespace precast
+{
+    // Before 0.2, the optimizer state kept one state per layer; it is now one state over the network's arena.
+    PRECAST_EXPORT template <class Layers, optimizer O>
+    using network_optimizer_state [[deprecated("use network<...>::optimizer_state<O>: one state over the network's arena")]] =
+        parameter_optimizer_state<O, typename std::tuple_element_t<0, Layers>::value_type,
+                                  (detail::parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? detail::parameter_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>;
 }

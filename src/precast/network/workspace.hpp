@@ -13,24 +13,10 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
+#include <precast/network/chain.hpp>
 
 namespace precast
 {
-    namespace detail
-    {
-        // The shape of the values entering layer I of Layers (I = 0: the input), or the output for I = depth.
-        template <class Layers, class InputShape, std::size_t I>
-        struct activation_shape
-        {
-            using type = typename std::tuple_element_t<I - 1, Layers>::output_shape;
-        };
-        template <class Layers, class InputShape>
-        struct activation_shape<Layers, InputShape, 0>
-        {
-            using type = InputShape;
-        };
-    }
-
     PRECAST_EXPORT template <class Layers, static_shape InputShape, std::size_t B>
     class network_workspace
     {
@@ -101,6 +87,11 @@ namespace precast
         {
             return std::get<I>(layer_workspaces_);
         }
+        template <std::size_t I>
+        [[nodiscard]] auto& workspace() noexcept
+        {
+            return std::get<I>(layer_workspaces_);
+        }
 
     private:
         activations_type activations_;
@@ -108,4 +99,40 @@ namespace precast
         decltype(make_layer_workspaces(std::make_index_sequence<depth>{})) layer_workspaces_;
         bool input_gradient_current_ = false;
     };
+
+    namespace detail
+    {
+        // A network's workspace as a chain sees it (network/chain.hpp): every activation and gradient is in it.
+        template <class Workspace>
+        struct workspace_buffers
+        {
+            Workspace* ws;
+
+            template <std::size_t I>
+            [[nodiscard]] auto input() const noexcept
+            {
+                return std::as_const(*ws).template activation<I>();
+            }
+            template <std::size_t I>
+            [[nodiscard]] auto output() const noexcept
+            {
+                return ws->template activation<I + 1>();
+            }
+            template <std::size_t I>
+            [[nodiscard]] auto input_gradient() const noexcept
+            {
+                return ws->template gradient<I>();
+            }
+            template <std::size_t I>
+            [[nodiscard]] auto output_gradient() const noexcept
+            {
+                return std::as_const(*ws).template gradient<I + 1>();
+            }
+            template <std::size_t I>
+            [[nodiscard]] auto& workspace() const noexcept
+            {
+                return ws->template layer_workspace<I>();
+            }
+        };
+    }
 }

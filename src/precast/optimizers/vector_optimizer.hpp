@@ -1,6 +1,6 @@
 // vector_optimizer<Optimizer, T, N>: an optimizer on a plain vector of N parameters, outside any network: the
 // teaching material's first programs, which minimize f(x) or f(x, y) by hand, and any parameter vector of
-// your own. It owns the optimizer's state and the step count, exactly as a network keeps them per layer.
+// your own. It owns the optimizer's state and the step count, and steps as a network does (optimizers/optimizer_state.hpp).
 //
 //   precast::vector_optimizer<precast::adam, double, 2> opt(precast::adam({.learning_rate = 0.1}));
 //   std::array<double, 2> p{1.0, 2.0};
@@ -19,6 +19,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
+#include <precast/optimizers/optimizer_state.hpp>
 #include <precast/optimizers/step_context.hpp>
 
 namespace precast
@@ -37,22 +38,14 @@ namespace precast
         // One update of parameters from gradients: step 1, 2, ... (steps count from 1, as optimizers require).
         void step(std::span<T, N> parameters, std::span<const T, N> gradients)
         {
-            step_context context{.step = steps_ + 1};
-            if constexpr (adjusts_step_context<Optimizer>)
-            {
+            state_.step(optimizer_, parameters, gradients, [&] {
                 double norm = 0.0;
-                if constexpr (uses_gradient_norm<Optimizer>)
+                for (const T g : gradients)
                 {
-                    for (const T g : gradients)
-                    {
-                        norm += static_cast<double>(g) * static_cast<double>(g);
-                    }
-                    norm = std::sqrt(norm);
+                    norm += static_cast<double>(g) * static_cast<double>(g);
                 }
-                optimizer_.adjust(context, norm);
-            }
-            optimizer_.update(parameters, gradients, state_, context);
-            ++steps_;
+                return std::sqrt(norm);
+            });
         }
         void step(std::array<T, N>& parameters, const std::array<T, N>& gradients) { step(std::span<T, N>(parameters), std::span<const T, N>(gradients)); }
         template <class P, class Q>
@@ -64,18 +57,16 @@ namespace precast
         // Back to the state before the first step (moments and accumulators as initialize() sets them, count 0).
         void reset()
         {
-            state_ = state_type{};
-            optimizer_.initialize(state_);
-            steps_ = 0;
+            state_ = parameter_optimizer_state<Optimizer, T, N>{};
+            optimizer_.initialize(state_.values());
         }
 
-        [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
+        [[nodiscard]] std::uint64_t steps() const noexcept { return state_.steps(); }
         [[nodiscard]] const Optimizer& optimizer() const noexcept { return optimizer_; }
-        [[nodiscard]] const state_type& state() const noexcept { return state_; }
+        [[nodiscard]] const state_type& state() const noexcept { return state_.values(); }
 
     private:
         Optimizer optimizer_;
-        state_type state_{};
-        std::uint64_t steps_ = 0;
+        parameter_optimizer_state<Optimizer, T, N> state_{};
     };
 }

@@ -124,28 +124,28 @@ namespace precast
                         reducer_.broadcast(std::span<std::uint64_t>(&seed, 1), 0);
                         l.seed(seed);
                     }
-                    if constexpr (Net::template is_trainable<I>)
+                });
+                if constexpr (Net::parameter_count > 0)
+                {
+                    reducer_.broadcast(std::span<T>(net_.parameters().data(), Net::parameter_count), 0);
+                    auto& values = state_->values();
+                    using state_type = std::remove_cvref_t<decltype(values)>;
+                    if constexpr (saveable_state<state_type>)
                     {
-                        reducer_.broadcast(std::span<T>(l.parameters().data(), l.parameters().size), 0);
-                        auto& layer_state = state_->template layer<I>();
-                        using state_type = std::remove_cvref_t<decltype(layer_state)>;
-                        if constexpr (saveable_state<state_type>)
+                        std::apply([&](auto&... t) { (reducer_.broadcast(std::span(t.data(), t.size), 0), ...); }, values.tensors());
+                        if constexpr (state_with_scalars<state_type>)
                         {
-                            std::apply([&](auto&... t) { (reducer_.broadcast(std::span(t.data(), t.size), 0), ...); }, layer_state.tensors());
-                            if constexpr (state_with_scalars<state_type>)
-                            {
-                                std::apply(
-                                    [&](auto&... v) {
-                                        std::array<double, sizeof...(v)> values{static_cast<double>(v)...};
-                                        reducer_.broadcast(std::span<double>(values), 0);
-                                        std::size_t i = 0;
-                                        ((v = static_cast<std::remove_cvref_t<decltype(v)>>(values[i++])), ...);
-                                    },
-                                    layer_state.scalars());
-                            }
+                            std::apply(
+                                [&](auto&... v) {
+                                    std::array<double, sizeof...(v)> numbers{static_cast<double>(v)...};
+                                    reducer_.broadcast(std::span<double>(numbers), 0);
+                                    std::size_t i = 0;
+                                    ((v = static_cast<std::remove_cvref_t<decltype(v)>>(numbers[i++])), ...);
+                                },
+                                values.scalars());
                         }
                     }
-                });
+                }
                 std::array<std::uint64_t, 2> counts{state_->steps(), steps_};
                 reducer_.broadcast(std::span<std::uint64_t>(counts), 0);
                 state_->restore_steps(counts[0]);
@@ -446,12 +446,10 @@ namespace precast
                 }
                 else
                 {
-                    net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                        if constexpr (Net::template is_trainable<I>)
-                        {
-                            l.gradients().fill(T(0));
-                        }
-                    });
+                    if constexpr (Net::parameter_count > 0)
+                    {
+                        net_.gradients().fill(T(0));
+                    }
                     ++steps_;
                 }
             }
@@ -478,20 +476,18 @@ namespace precast
             // Each process's gradients are the mean over its rows; weighted by its share, their sum is the mean
             // over the global batch.
             const T share = static_cast<T>(static_cast<double>(rows) / samples);
-            net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                if constexpr (Net::template is_trainable<I>)
+            if constexpr (Net::parameter_count > 0)
+            {
+                auto& g = net_.gradients();
+                if (share != T(1))
                 {
-                    auto& g = l.gradients();
-                    if (share != T(1))
+                    for (T& v : g.span())
                     {
-                        for (T& v : g.span())
-                        {
-                            v *= share;
-                        }
+                        v *= share;
                     }
-                    reducer_.sum(std::span<T>(g.data(), g.size));
                 }
-            });
+                reducer_.sum(std::span<T>(g.data(), Net::parameter_count));
+            }
             net_.apply(optimizer_, *state_);
             step_outcome outcome;
             outcome.loss = status[1] / samples;
@@ -532,24 +528,22 @@ namespace precast
         [[nodiscard]] std::uint64_t parameter_checksum() const noexcept
         {
             std::uint64_t h = 0xcbf29ce484222325ULL;
-            net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& l) {
-                if constexpr (Net::template is_trainable<I>)
+            if constexpr (Net::parameter_count > 0)
+            {
+                const auto* bytes = reinterpret_cast<const unsigned char*>(net_.parameters().data());
+                const std::size_t count = Net::parameter_bytes;
+                std::size_t i = 0;
+                for (; i + 8 <= count; i += 8)
                 {
-                    const auto* bytes = reinterpret_cast<const unsigned char*>(l.parameters().data());
-                    const std::size_t count = l.parameters().size * sizeof(T);
-                    std::size_t i = 0;
-                    for (; i + 8 <= count; i += 8)
-                    {
-                        std::uint64_t word = 0;
-                        std::memcpy(&word, bytes + i, 8);
-                        h = (h ^ word) * 0x100000001b3ULL;
-                    }
-                    for (; i < count; ++i)
-                    {
-                        h = (h ^ bytes[i]) * 0x100000001b3ULL;
-                    }
+                    std::uint64_t word = 0;
+                    std::memcpy(&word, bytes + i, 8);
+                    h = (h ^ word) * 0x100000001b3ULL;
                 }
-            });
+                for (; i < count; ++i)
+                {
+                    h = (h ^ bytes[i]) * 0x100000001b3ULL;
+                }
+            }
             return h;
         }
 

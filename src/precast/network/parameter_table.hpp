@@ -1,0 +1,164 @@
+// The parameter table of a list of layers: every parameter tensor of every trainable layer, named the way PyTorch's
+// state_dict names a module's ("<position>.<tensor>", nesting as blocks nest: "2.body.0.weights"), with its
+// offset in the block that holds the list's parameters one layer after another. A network's table is what model
+// files, .npz files, the gradient checker and reports walk; a block's becomes its own parameter_tensors.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <utility>
+
+#include <precast/concepts.hpp>
+#include <precast/core/vocabulary.hpp>
+#include <precast/network/chain.hpp>
+
+namespace precast::detail
+{
+    // A string as a template argument ("body.", "branches.", or "").
+    template <std::size_t N>
+    struct fixed_text
+    {
+        char text[N]{};
+        constexpr fixed_text(const char (&s)[N]) noexcept  // NOLINT(google-explicit-constructor)
+        {
+            for (std::size_t i = 0; i < N; ++i)
+            {
+                text[i] = s[i];
+            }
+        }
+        [[nodiscard]] static constexpr std::size_t length() noexcept { return N - 1; }
+    };
+
+    constexpr std::size_t text_length(const char* s) noexcept
+    {
+        std::size_t n = 0;
+        while (s[n] != '\0')
+        {
+            ++n;
+        }
+        return n;
+    }
+    constexpr std::size_t decimal_digits(std::size_t value) noexcept
+    {
+        std::size_t digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            ++digits;
+        }
+        return digits;
+    }
+
+    // Numbered: names are "<Prefix><layer>.<tensor>"; otherwise "<Prefix><tensor>" (a block with one named part,
+    // as residual's "body.").
+    template <fixed_text Prefix, class Layers, bool Numbered = true>
+    struct tensor_table
+    {
+    private:
+        static constexpr std::size_t depth = std::tuple_size_v<Layers>;
+
+        template <std::size_t I>
+        static consteval std::size_t tensors_of()
+        {
+            using L = std::tuple_element_t<I, Layers>;
+            if constexpr (trainable_layer<L>)
+            {
+                return L::parameter_tensors.size();
+            }
+            else
+            {
+                return 0;
+            }
+        }
+
+        // Calls f(layer index, its offset in the block, the layer's parameter_tensor) for each tensor in order.
+        template <class F>
+        static constexpr void walk(F&& f)
+        {
+            for_each_index(
+                [&](auto index) {
+                    constexpr std::size_t I = decltype(index)::value;
+                    using L = std::tuple_element_t<I, Layers>;
+                    if constexpr (trainable_layer<L>)
+                    {
+                        for (const parameter_tensor& t : L::parameter_tensors)
+                        {
+                            f(I, parameter_offsets<Layers>[I], t);
+                        }
+                    }
+                },
+                std::make_index_sequence<depth>{});
+        }
+
+        static constexpr std::size_t longest_name = [] {
+            std::size_t longest = 0;
+            walk([&](std::size_t layer, std::size_t, const parameter_tensor& t) {
+                const std::size_t n = Prefix.length() + (Numbered ? decimal_digits(layer) + 1 : 0) + text_length(t.name);
+                longest = n > longest ? n : longest;
+            });
+            return longest;
+        }();
+
+    public:
+        static constexpr std::size_t count = []<std::size_t... I>(std::index_sequence<I...>) {
+            return (std::size_t{0} + ... + tensors_of<I>());
+        }(std::make_index_sequence<depth>{});
+
+        // "<Prefix><layer>.<tensor name>", zero-terminated.
+        static constexpr auto names = [] {
+            std::array<std::array<char, longest_name + 1>, count> out{};
+            std::size_t k = 0;
+            walk([&](std::size_t layer, std::size_t, const parameter_tensor& t) {
+                std::size_t at = 0;
+                for (std::size_t i = 0; i < Prefix.length(); ++i)
+                {
+                    out[k][at++] = Prefix.text[i];
+                }
+                if constexpr (Numbered)
+                {
+                    const std::size_t digits = decimal_digits(layer);
+                    for (std::size_t d = 0, value = layer; d < digits; ++d, value /= 10)
+                    {
+                        out[k][at + digits - 1 - d] = static_cast<char>('0' + value % 10);
+                    }
+                    at += digits;
+                    out[k][at++] = '.';
+                }
+                for (const char* c = t.name; *c != '\0'; ++c)
+                {
+                    out[k][at++] = *c;
+                }
+                ++k;
+            });
+            return out;
+        }();
+
+        // The tensors with their full names and their offsets in the whole block.
+        static constexpr auto tensors = [] {
+            std::array<parameter_tensor, count> out{};
+            std::size_t k = 0;
+            walk([&](std::size_t, std::size_t offset, const parameter_tensor& t) {
+                out[k] = t;
+                out[k].name = names[k].data();
+                out[k].offset = offset + t.offset;
+                ++k;
+            });
+            return out;
+        }();
+
+        // Which layer of the list each tensor belongs to, and its name within that layer.
+        static constexpr auto layers = [] {
+            std::array<std::size_t, count> out{};
+            std::size_t k = 0;
+            walk([&](std::size_t layer, std::size_t, const parameter_tensor&) { out[k++] = layer; });
+            return out;
+        }();
+        static constexpr auto local_names = [] {
+            std::array<const char*, count> out{};
+            std::size_t k = 0;
+            walk([&](std::size_t, std::size_t, const parameter_tensor& t) { out[k++] = t.name; });
+            return out;
+        }();
+    };
+}
