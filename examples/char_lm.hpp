@@ -32,6 +32,7 @@
 
 #include <precast/io/model_file.hpp>
 #include <precast/precast.hpp>
+#include <precast/report.hpp>
 
 #include "command_line.hpp"
 #include "training_report.hpp"

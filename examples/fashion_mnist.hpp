@@ -23,6 +23,7 @@
 #include <precast/data/idx.hpp>
 #include <precast/io/model_file.hpp>
 #include <precast/precast.hpp>
+#include <precast/report.hpp>
 
 #include "command_line.hpp"
 #include "training_report.hpp"
@@ -60,7 +61,8 @@ namespace examples::fashion
         bool help = false;
     };
 
-    inline constexpr std::array<const char*, 4> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout"};
+    inline constexpr std::array<const char*, 5> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout",
+                                                              "256-residual-256"};
     inline constexpr std::array<std::size_t, 3> batch_sizes{32, 64, 128};
 
     inline std::string usage()
@@ -71,7 +73,8 @@ namespace examples::fashion
             "accuracy and the confusion matrix.\n\n"
             "  --data DIR           the IDX files (default /usr/share/datasets/fashion-mnist)\n"
             "  --arch NAME          hidden layers: 256-256 (default), 256-256-dropout, 512-512-512-512,\n"
-            "                       512-512-512-512-dropout (dropout 0.2 after each hidden layer)\n"
+            "                       512-512-512-512-dropout (dropout 0.2 after each hidden layer),\n"
+            "                       256-residual-256 (a residual block of two 256-unit layers after the first)\n"
             "  --optimizer NAME     one of: " +
             precast::any_optimizer::names() +
             " (default adam)\n"
@@ -152,7 +155,8 @@ namespace examples::fashion
             {
                 if (std::find(architectures.begin(), architectures.end(), value) == architectures.end())
                 {
-                    throw usage_error("--arch must be 256-256, 256-256-dropout, 512-512-512-512 or 512-512-512-512-dropout, not \"" + std::string(value) + "\"");
+                    throw usage_error("--arch must be 256-256, 256-256-dropout, 512-512-512-512, 512-512-512-512-dropout or 256-residual-256, not \"" +
+                                      std::string(value) + "\"");
                 }
                 o.architecture = std::string(value);
             }
@@ -420,6 +424,9 @@ namespace examples::fashion
     using mlp_256_256 = network<input<784>, dense<256>, relu, dense<256>, relu, dense<10>>;
     using mlp_256_256_dropout = network<input<784>, dense<256>, relu, dropout<0.2>, dense<256>, relu, dropout<0.2>, dense<10>>;
     using mlp_512x4 = network<input<784>, dense<512>, relu, dense<512>, relu, dense<512>, relu, dense<512>, relu, dense<10>>;
+    // A residual MLP: 784 -> 256, then h + W2 relu(W1 h) (a skip connection around two 256-unit layers), as the
+    // blocks of a ResNet.
+    using mlp_256_residual_256 = network<input<784>, dense<256>, relu, precast::residual<dense<256>, relu, dense<256>>, relu, dense<10>>;
     using mlp_512x4_dropout = network<input<784>, dense<512>, relu, dropout<0.2>, dense<512>, relu, dropout<0.2>, dense<512>, relu, dropout<0.2>, dense<512>,
                                       relu, dropout<0.2>, dense<10>>;
 
@@ -572,7 +579,7 @@ namespace examples::fashion
         }
     }
 
-    // A template only so that a file including this header compiles the twelve trainers only if it calls it.
+    // A template only so that a file including this header compiles the fifteen trainers only if it calls it.
     template <class = void>
     run_result run_architecture(const options& o, const data_source& data, bool terminal, std::FILE* out, process_group group = {})
     {
@@ -587,6 +594,10 @@ namespace examples::fashion
         if (o.architecture == "512-512-512-512-dropout")
         {
             return run_with_batch<mlp_512x4_dropout>(o, data, terminal, out, std::move(group));
+        }
+        if (o.architecture == "256-residual-256")
+        {
+            return run_with_batch<mlp_256_residual_256>(o, data, terminal, out, std::move(group));
         }
         return run_with_batch<mlp_256_256>(o, data, terminal, out, std::move(group));
     }

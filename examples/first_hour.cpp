@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <span>
 #include <precast/precast.hpp>
+#include <precast/report.hpp>
 
 using namespace precast;
 // Next to <cmath>, a bare `tanh` would also name std's ::tanh (ambiguous): write precast::tanh.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <precast/precast.hpp>
+#include <precast/report.hpp>
 
 namespace examples
 {

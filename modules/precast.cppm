@@ -10,6 +10,7 @@ module;
 
 #include <precast/core/xtensor_view.hpp>
 #include <precast/precast.hpp>
+#include <precast/report.hpp>
 #include <precast/io/model_file.hpp>
 #include <precast/io/npy.hpp>
 
@@ -62,6 +63,11 @@ namespace precast::detail
         run(relu_layer<T, shape<n>>{});
         run(leaky_relu_layer<T, shape<n>>{});
         run(elu_layer<T, shape<n>>{});
+        run(softmax_layer<T, shape<n>>{});
+        // The softmax losses' exp and log-sum-exp on registers of doubles.
+        const std::array<label_type, 1> label{0};
+        static_cast<void>(softmax_cross_entropy{}.value(matrix_view<const T, 1, n>(x), std::span<const label_type, 1>(label), 1));
+        softmax_cross_entropy{}.gradient(matrix_view<const T, 1, n>(x), std::span<const label_type, 1>(label), matrix_view<T, 1, n>(dx), 1);
     }
     template void keep_activation_intrinsics_reachable<float>();
     template void keep_activation_intrinsics_reachable<double>();

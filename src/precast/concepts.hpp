@@ -29,7 +29,8 @@
 #include <precast/core/storage.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
-#include <precast/kernels/gemm.hpp>
+#include <precast/kernels/epilogue.hpp>
+#include <precast/kernels/lanes.hpp>
 
 namespace precast
 {
@@ -134,11 +135,21 @@ namespace precast
         }
     }();
 
+    namespace detail
+    {
+        template <template <class, class> class Bind>
+        struct spec_probe
+        {
+        };
+    }
+
     // layer_spec: what a network's layer list holds besides concrete layers. S::bind<T, InputShape> is the
     // concrete layer for element type T and the shape the previous layer outputs. dense<10>, relu and
-    // dropout<0.5> are specs. (A spec that cannot take some shape says so with a static_assert in its layer.)
+    // dropout<0.5> are specs. Detected by the member template alone, never by binding at some shape, so a spec
+    // whose bind takes only some shapes (a rank-3 image) is a spec all the same; binding it to a shape it does not
+    // take is a compile error naming the position, the spec and the shape.
     PRECAST_EXPORT template <class S>
-    concept layer_spec = requires { typename S::template bind<float, shape<1>>; };
+    concept layer_spec = requires { typename detail::spec_probe<S::template bind>; };
 
     // layer_spec_for<S, T, InputShape>: S binds to a layer for that element type and input shape.
     PRECAST_EXPORT template <class S, class T, class InputShape>
@@ -227,6 +238,15 @@ namespace precast
         f.run(in, out);
     };
 
+    // register_form<L>: a frozen_form whose batch-1 form also maps a sample held in registers (kernels/lanes.hpp,
+    // as wide as the sample needs) to the next one: f.apply(lanes<T, In>) -> lanes<T, Out>, In and Out the values
+    // of one sample in and out. When every layer of a network has one, frozen_network keeps the sample in
+    // registers from layer to layer (dense and the elementwise activations do).
+    PRECAST_EXPORT template <class L>
+    concept register_form = frozen_form<L> && requires(typename L::frozen& f, const kernels::lanes<typename L::value_type, L::input_shape::size>& x) {
+        { f.apply(x) } -> std::same_as<kernels::lanes<typename L::value_type, L::output_shape::size>>;
+    };
+
     // positionwise_layer<L>: L acts on each position of its input's last axis alike (dense, activations, softmax,
     // dropout): L::per_position is the same layer on one position (input shape<last extent>), and
     // l.per_position_form() makes one with l's parameters. streaming_network runs such layers a step at a time.
@@ -312,11 +332,17 @@ namespace precast
     PRECAST_EXPORT template <class L>
     concept loss = named<L> && loss_value<L> && loss_gradient<L>;
 
-    // The fewest values per row (loss_rows) a loss works on: L::minimum_row_size where it says (2 for a loss over
-    // classes), else 1.
+    // loss_with_minimum_row_size<L>: L::minimum_row_size is the fewest values per row (loss_rows) the loss works on
+    // (2 for a loss over classes: a distribution over one class is always 1).
+    PRECAST_EXPORT template <class L>
+    concept loss_with_minimum_row_size = requires {
+        { L::minimum_row_size } -> std::convertible_to<std::size_t>;
+    };
+
+    // The fewest values per row a loss works on: L::minimum_row_size where it says, else 1.
     PRECAST_EXPORT template <class L>
     inline constexpr std::size_t minimum_row_size_of = [] {
-        if constexpr (requires { L::minimum_row_size; })
+        if constexpr (loss_with_minimum_row_size<L>)
         {
             return std::size_t{L::minimum_row_size};
         }
@@ -383,22 +409,68 @@ namespace precast
 
     // ---- networks -------------------------------------------------------------------------------------------------
 
-    // neural_network<N>: what the trainer, the gradient checker, model files and frozen_network use of a network
-    // (precast::network<...> is one): its element type and shapes, its bound layers (layer_type<I>, at<I>(),
-    // for_each_layer), workspaces for a batch size, forward(ws, mode) and backward(ws, input_gradient), and
-    // whether forward passes carry state from one to the next (has_recurrent_state; reset_state(ws) clears it).
+    namespace detail
+    {
+        // What neural_network checks optimizer_state<O> and apply with: an optimizer that keeps nothing.
+        struct probe_optimizer
+        {
+            static constexpr const char* name = "probe";
+            template <class T, std::size_t N>
+            struct state
+            {
+            };
+            template <class S>
+            void initialize(S&) const noexcept
+            {
+            }
+            template <class T, std::size_t N, class S>
+            void update(std::span<T, N>, std::span<const T, N>, S&, const step_context&) const noexcept
+            {
+            }
+        };
+    }
+
+    // neural_network<N>: every member the trainer, the gradient checker, model files, .npz files, frozen_network and
+    // streaming_network use of a network (precast::network<...> is one): its element type and shapes (input_shape,
+    // output_shape, shape_at<I>, sizes, input_size, output_size), its bound layers (layers_type, depth,
+    // layer_type<I>, at<I>(), for_each_layer, is_trainable<I>), workspaces for a batch size, forward and backward,
+    // its parameters (parameter_count, parameter_bytes, parameter_offset<I>, parameter_table, and parameters() and
+    // gradients() when it has any), optimizer_state<O> and apply, position_batch, and whether forward passes carry
+    // state (has_recurrent_state; reset_state(ws) clears it).
     PRECAST_EXPORT template <class N>
-    concept neural_network = requires(N& n, const N& cn, typename N::template workspace<1>& ws) {
+    concept neural_network = requires(N& n, const N& cn, typename N::template workspace<1>& ws,
+                                      batch_view<const typename N::value_type, 1, typename N::input_shape> x,
+                                      typename N::template optimizer_state<detail::probe_optimizer>& state) {
         typename N::value_type;
         typename N::input_shape;
         typename N::output_shape;
         typename N::layers_type;
+        typename N::template layer_type<0>;
+        typename N::template shape_at<0>;
         { N::depth } -> std::convertible_to<std::size_t>;
+        { N::sizes[0] } -> std::convertible_to<std::size_t>;
+        { N::input_size } -> std::convertible_to<std::size_t>;
+        { N::output_size } -> std::convertible_to<std::size_t>;
+        { N::template is_trainable<0> } -> std::convertible_to<bool>;
+        { N::parameter_count } -> std::convertible_to<std::size_t>;
+        { N::parameter_bytes } -> std::convertible_to<std::size_t>;
+        { N::template parameter_offset<0> } -> std::convertible_to<std::size_t>;
+        { N::parameter_table.size() } -> std::convertible_to<std::size_t>;
         { N::has_recurrent_state } -> std::convertible_to<bool>;
+        n.template at<0>();
+        cn.template at<0>();
         n.forward(ws, mode::inference);
+        n.forward(x, ws, mode::inference);
         n.backward(ws, true);
         n.reset_state(ws);
+        n.position_batch(std::uint64_t{0}, std::size_t{0});
+        n.apply(detail::probe_optimizer{}, state);
         cn.for_each_layer([](auto, const auto&) {});
+        requires N::parameter_count == 0 || requires {
+            n.parameters().data();
+            n.gradients().data();
+            cn.parameters().data();
+        };
     } && scalar<typename N::value_type> && static_shape<typename N::input_shape> && static_shape<typename N::output_shape>;
 
     // ---- initializers ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-// The whole library but file I/O. Files are their own headers, so that a program that never touches one does not
-// compile <filesystem>, <fstream>, POSIX headers or xtensor/xadapt.hpp: <precast/io/model_file.hpp> (save_model, load_model),
-// <precast/io/npy.hpp> (.npy / .npz), <precast/core/xtensor_view.hpp> (as_xtensor),
-// <precast/data/idx.hpp> (IDX data sets, needs zlib: precast::data).
-// The module (modules/precast.cppm) exports this and the two io headers.
+// The whole library but what touches files and the terminal. Those are their own headers, so that a program that
+// never touches one does not compile <filesystem>, <fstream>, POSIX headers or xtensor/xadapt.hpp (a test pins
+// it): <precast/io/model_file.hpp> (save_model, load_model), <precast/io/npy.hpp> (.npy / .npz),
+// <precast/report.hpp> (progress_bar, csv_log, svg_plot), <precast/core/xtensor_view.hpp> (as_xtensor),
+// <precast/data/idx.hpp> (IDX data sets, needs zlib: precast::data), <precast/mpi.hpp> (precast::mpi).
+// The module (modules/precast.cppm) exports this, the two io headers and report.hpp.
 #pragma once
 
 #include <precast/config.hpp>
@@ -83,8 +84,5 @@
 #include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
 #include <precast/training/observer.hpp>
-#include <precast/training/csv_log.hpp>
-#include <precast/training/progress_bar.hpp>
-#include <precast/training/svg_plot.hpp>
 #include <precast/training/trainer.hpp>
 #include <precast/training/training_error.hpp>

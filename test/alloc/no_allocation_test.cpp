@@ -60,6 +60,20 @@ namespace
         EXPECT_EQ((allocations_in_100_steps<net_t, categorical_cross_entropy, 4>(x, matrix_view<const double, 4, 3>(targets.data()))), 0u);
     }
 
+    // Blocks: a residual block with dropout inside, and a parallel of a chain and a dense layer, trained with Adam.
+    TEST(training_step, allocates_nothing_for_blocks)
+    {
+        using net_t = network<input<12>, dense<16>, residual<dense<16>, relu, dropout<0.25>, dense<16>>, precast::tanh,
+                              parallel<concat<>, dense<4>, sequential<dense<8>, sigmoid, dense<3>>>, dense<5>>;
+        std::vector<float> x(8 * 12, 0.5f);
+        std::vector<label_type> labels(8);
+        for (std::size_t i = 0; i < labels.size(); ++i)
+        {
+            labels[i] = static_cast<label_type>(i % 5);
+        }
+        EXPECT_EQ((allocations_in_100_steps<net_t, softmax_cross_entropy, 8, adam>(x, std::span<const label_type, 8>(labels.data(), 8), adam())), 0u);
+    }
+
     // Every optimizer (and a schedule and clipping around one): the state is allocated with the trainer, and
     // no update allocates.
     TEST(training_step, allocates_nothing_with_any_optimizer)

@@ -42,6 +42,23 @@ namespace
     static_assert(positionwise_layer<dense_layer<float, s45, 7>> && positionwise_layer<relu_layer<float, s45>> && positionwise_layer<softmax_layer<float, s45>>);
     static_assert(positionwise_layer<dropout_layer<double, s45, 0.5>> && !positionwise_layer<reshape_layer<float, s45, shape<20>>>);
 
+    // Blocks: trainable when a layer inside is, with a cost, composite; position-wise when every layer inside is.
+    using res = residual_layer<float, s45, dense<5>, relu, dense<5>>;
+    static_assert(trainable_layer<res> && layer_with_cost<res> && composite_layer<res> && positionwise_layer<res> && !epilogue_layer<res>);
+    static_assert(!trainable_layer<sequential_layer<float, s3, relu, precast::tanh>> && composite_layer<sequential_layer<float, s3, relu, precast::tanh>>);
+    static_assert(seeded_layer<sequential_layer<float, s3, dropout<0.5>>> && positioned_layer<sequential_layer<float, s3, dropout<0.5>>>);
+    static_assert(!seeded_layer<sequential_layer<float, s3, relu>>);
+    static_assert(stateful_layer<sequential_layer<float, s45, lstm<3, stateful>>> && recurrent_state<sequential_layer<float, s45, lstm<3>>> &&
+                  !stateful_layer<sequential_layer<float, s45, lstm<3>>>);
+    static_assert(!positionwise_layer<parallel_layer<float, s45, concat<0>, dense<2>, dense<2>>> && positionwise_layer<parallel_layer<float, s45, concat<>, dense<2>, dense<3>>>);
+    static_assert(layer_spec<residual<dense<4>>> && layer_spec<parallel<add, dense<4>>> && layer_spec<sequential<relu>>);
+
+    // Networks: precast::network is a neural_network; a register form for every layer keeps a sample in registers.
+    static_assert(neural_network<network<input<3>, dense<4>, relu>> && neural_network<network<input<3>, relu>>);
+    static_assert(neural_network<network<input_of<s45>, residual<dense<5>, precast::tanh>, dense<2>>>);
+    static_assert(register_form<dense_layer<float, s3, 4>> && register_form<relu_layer<float, s3>> && !register_form<softmax_layer<float, s3>>);
+    static_assert(loss_with_minimum_row_size<softmax_cross_entropy> && !loss_with_minimum_row_size<mean_squared_error>);
+
     // Recurrent layers: trainable, with a cost, state in the workspace (stateful or not) and a streaming form.
     template <class L>
     constexpr bool recurrent_conforms = trainable_layer<L> && layer_with_cost<L> && recurrent_state<L> && streamable_layer<L> && !positionwise_layer<L>;
@@ -169,6 +186,23 @@ namespace
     };
     static_assert(!layer_forward<forward_on_wrong_shape> && layer_backward<forward_on_wrong_shape>);
 
+    // A spec whose bind takes only rank-3 samples: a layer_spec (detected without binding at any shape), and a
+    // layer_spec_for rank-3 shapes only.
+    template <class S>
+    concept rank_3_shape = static_shape<S> && S::rank == 3;
+    struct images_only_spec
+    {
+        template <scalar T, rank_3_shape In>
+        using bind = identity_layer<T, In>;
+    };
+    static_assert(layer_spec<images_only_spec> && layer_spec_for<images_only_spec, float, shape<4, 4, 3>>);
+    // A `bind` that is not a template: not a spec.
+    struct bind_is_not_a_template
+    {
+        using bind = identity_layer<float, shape<3>>;
+    };
+    static_assert(!layer_spec<bind_is_not_a_template>);
+
     // Parameters without parameter_tensors: a layer, not trainable_layer.
     struct parameters_without_tensors : good_layer, parameter_slot<float, 3>
     {
@@ -182,7 +216,7 @@ namespace
     // The same with parameter_tensors: trainable.
     struct parameters_with_tensors : parameters_without_tensors
     {
-        static constexpr std::array<parameter_tensor, 1> parameter_tensors{{{"gain", 0, {3}}}};
+        [[maybe_unused]] static constexpr std::array<parameter_tensor, 1> parameter_tensors{{{"gain", 0, {3}}}};
     };
     static_assert(trainable_layer<parameters_with_tensors>);
 
@@ -191,7 +225,7 @@ namespace
     struct parameters_owned_by_the_layer : good_layer
     {
         static constexpr std::size_t parameter_count = 3;
-        static constexpr std::array<parameter_tensor, 1> parameter_tensors{{{"gain", 0, {3}}}};
+        [[maybe_unused]] static constexpr std::array<parameter_tensor, 1> parameter_tensors{{{"gain", 0, {3}}}};
         tensor_buffer<float, shape<3>> p, g;
         tensor_buffer<float, shape<3>>& parameters() noexcept { return p; }
         const tensor_buffer<float, shape<3>>& parameters() const noexcept { return p; }
@@ -231,6 +265,13 @@ namespace
         }
     };
     static_assert(loss<loss_counting_the_old_way> && !loss_with_decisions<loss_counting_the_old_way>);
+
+    // A network type that does not say where the next batch sits (position_batch): not neural_network.
+    struct network_without_position_batch : network<input<3>, dense<2>>
+    {
+        void position_batch(std::uint64_t, std::size_t) = delete;
+    };
+    static_assert(!neural_network<network_without_position_batch>);
 
     // An optimizer without a name.
     struct unnamed_optimizer

@@ -10,4 +10,5 @@ import precast;
 #include <precast/io/model_file.hpp>
 #include <precast/io/npy.hpp>
 #include <precast/precast.hpp>
+#include <precast/report.hpp>
 #endif

@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
 #include <iterator>
 #include <memory>
 #include <span>
@@ -359,6 +362,99 @@ namespace
             {
                 EXPECT_NEAR(step[o], full.data()[t * 2 + o], 1e-5f) << t << "," << o;
             }
+        }
+    }
+
+    // ---- against PyTorch (test/reference/blocks_reference.py wrote test/data/blocks_reference.txt) ----------------
+
+    std::map<std::string, std::vector<double>> read_reference(const std::string& file)
+    {
+        std::ifstream in(std::string(PRECAST_TEST_DATA_DIR) + "/" + file);
+        if (!in)
+        {
+            throw std::runtime_error("cannot open " + file);
+        }
+        std::map<std::string, std::vector<double>> arrays;
+        std::string line;
+        while (std::getline(in, line))
+        {
+            if (line.empty() || line[0] == '#')
+            {
+                continue;
+            }
+            std::istringstream header(line);
+            std::string name;
+            std::size_t count = 0;
+            header >> name >> count;
+            std::vector<double> values(count);
+            if (name != "batch")
+            {
+                std::getline(in, line);
+                std::istringstream numbers(line);
+                for (double& v : values)
+                {
+                    numbers >> v;
+                }
+            }
+            else
+            {
+                values = {static_cast<double>(count)};
+            }
+            arrays[name] = std::move(values);
+        }
+        return arrays;
+    }
+
+    // PyTorch's state_dict name of a precast parameter: "weights" is PyTorch's "weight".
+    std::string pytorch_name(std::string name)
+    {
+        const std::string suffix = ".weights";
+        if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+        {
+            name.resize(name.size() - 1);
+        }
+        return name;
+    }
+
+    TEST(blocks, a_residual_and_a_parallel_block_match_pytorch)
+    {
+        using net_t = network<input_of<shape<3, 4>, double>, dense<5>, residual<dense<7>, tanh, dense<5>>, tanh,
+                              parallel<concat<>, dense<2>, sequential<dense<3>, sigmoid>>, dense<2>>;
+        constexpr std::size_t B = 2;
+        const auto ref = read_reference("blocks_reference.txt");
+        ASSERT_EQ(ref.at("batch")[0], static_cast<double>(B));
+        net_t net;
+        for (const parameter_tensor& t : net_t::parameter_table)
+        {
+            const auto& values = ref.at(pytorch_name(t.name));
+            ASSERT_EQ(values.size(), t.size()) << t.name;
+            std::copy(values.begin(), values.end(), net.parameters().data() + t.offset);
+        }
+        auto ws = std::make_unique<net_t::workspace<B>>();
+        const auto& x = ref.at("x");
+        std::copy(x.begin(), x.end(), ws->input().data());
+        const auto y = net.forward(*ws, mode::training);
+        const auto& expected_y = ref.at("y");
+        ASSERT_EQ(expected_y.size(), B * net_t::output_size);
+        for (std::size_t i = 0; i < expected_y.size(); ++i)
+        {
+            EXPECT_NEAR(y.data()[i], expected_y[i], 1e-12) << "y[" << i << "]";
+        }
+        const auto& r = ref.at("r");
+        std::copy(r.begin(), r.end(), ws->output_gradient().data());
+        net.backward(*ws, true);
+        for (const parameter_tensor& t : net_t::parameter_table)
+        {
+            const auto& expected = ref.at(pytorch_name(t.name) + ".grad");
+            for (std::size_t i = 0; i < t.size(); ++i)
+            {
+                EXPECT_NEAR(net.gradients()[t.offset + i], expected[i], 1e-12) << t.name << "[" << i << "]";
+            }
+        }
+        const auto& dx = ref.at("x.grad");
+        for (std::size_t i = 0; i < dx.size(); ++i)
+        {
+            EXPECT_NEAR(ws->input_gradient().data()[i], dx[i], 1e-12) << "dx[" << i << "]";
         }
     }
 }

@@ -349,4 +349,10 @@ namespace
                                    "precast::ignore_label for a padded position)");
         }
     }
+
+    // Renamed public names keep a deprecated alias for at least one minor version (CHANGELOG.md).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    static_assert(precast::dense_layer<float, precast::shape<3>, 2>::input_size == 3 && precast::dense_layer<float, precast::shape<3>, 2>::output_size == 2);
+#pragma GCC diagnostic pop
 }

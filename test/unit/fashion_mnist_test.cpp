@@ -62,7 +62,8 @@ namespace
         EXPECT_EQ(usage_error_of({"--epochs", "2.5"}), "--epochs needs a whole number from 1 to 1000, not 2.5");
         EXPECT_EQ(usage_error_of({"--batch", "48"}), "--batch must be 32, 64 or 128 (the sizes compiled in), not 48");
         EXPECT_EQ(usage_error_of({"--arch", "128"}),
-                  "--arch must be 256-256, 256-256-dropout, 512-512-512-512 or 512-512-512-512-dropout, not \"128\"");
+                  "--arch must be 256-256, 256-256-dropout, 512-512-512-512, 512-512-512-512-dropout or 256-residual-256, not \"128\"");
+        EXPECT_EQ(parse({"--arch", "256-residual-256"}).architecture, "256-residual-256");
         EXPECT_EQ(usage_error_of({"--lr", "-1"}), "--lr must be positive, not -1");
         EXPECT_EQ(usage_error_of({"--validation", "1"}), "--validation must be a fraction between 0 and 1, not 1");
         EXPECT_EQ(usage_error_of({"--init", "zeros"}), "--init must be normal, xavier or he, not \"zeros\"");
@@ -206,5 +207,33 @@ namespace
         }
         EXPECT_EQ(total, 10000u);
         EXPECT_DOUBLE_EQ(static_cast<double>(diagonal) / 10000.0, r.test.accuracy);
+    }
+
+    // The residual MLP on the same 3000 images learns as the plain one does.
+    TEST(fashion_mnist_run, a_residual_mlp_learns)
+    {
+        const std::filesystem::path dir = "/usr/share/datasets/fashion-mnist";
+        if (!std::filesystem::exists(dir / "t10k-images-idx3-ubyte.gz"))
+        {
+            GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+        }
+        const auto train = precast::data::load_idx_dataset<float>(dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz",
+                                                                  precast::data::pixel_scaling::unit_interval);
+        std::vector<std::size_t> first(3000);
+        for (std::size_t i = 0; i < first.size(); ++i)
+        {
+            first[i] = i;
+        }
+        const auto part = train.samples.subset(first);
+        fashion::options o;
+        o.epochs = 2;
+        o.architecture = "256-residual-256";
+        std::FILE* sink = std::tmpfile();
+        const fashion::data_source data{.training = [&] { return part; }, .test = [&] { return train.samples; }};
+        const auto r = fashion::run<fashion::mlp_256_residual_256, 128>(o, data, false, sink);
+        std::fclose(sink);
+        ASSERT_EQ(r.history.size(), 2u);
+        EXPECT_LT(r.history[1].train.loss, r.history[0].train.loss);
+        EXPECT_GT(r.test.accuracy, 0.6);
     }
 }

@@ -33,6 +33,7 @@
 #include <zlib.h>
 
 #include <precast/core/scalar.hpp>
+#include <precast/io/bytes.hpp>
 #include <precast/training/dataset.hpp>
 
 namespace precast::data
@@ -116,10 +117,6 @@ namespace precast::data
             return out;
         }
 
-        inline std::uint32_t big_endian_32(const std::uint8_t* p) noexcept
-        {
-            return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
-        }
 
         inline std::size_t declared_size(std::span<const std::uint8_t> bytes) noexcept
         {
@@ -130,7 +127,7 @@ namespace precast::data
             std::size_t values = 1;
             for (std::size_t d = 0; d < bytes[3]; ++d)
             {
-                const std::size_t extent = big_endian_32(bytes.data() + 4 + 4 * d);
+                const std::size_t extent = precast::detail::big_endian_32(bytes.data() + 4 + 4 * d);
                 if (extent == 0 || values > max_idx_bytes / extent)
                 {
                     return max_idx_bytes;
@@ -186,7 +183,7 @@ namespace precast::data
         std::size_t expected = 1;
         for (std::size_t d = 0; d < rank; ++d)
         {
-            const std::size_t extent = detail::big_endian_32(file.data() + 4 + 4 * d);
+            const std::size_t extent = precast::detail::big_endian_32(file.data() + 4 + 4 * d);
             if (extent == 0)
             {
                 detail::fail(source, "dimension " + std::to_string(d) + " is 0");

@@ -55,6 +55,7 @@
 #include <precast/core/file_errors.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
+#include <precast/io/bytes.hpp>
 
 namespace precast
 {
@@ -73,25 +74,6 @@ namespace precast
         inline constexpr std::uint32_t oldest_model_format_version = 1;
         inline constexpr std::size_t model_header_bytes = 40;
 
-        constexpr std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) noexcept
-        {
-            for (const char c : text)
-            {
-                hash ^= static_cast<unsigned char>(c);
-                hash *= 0x100000001b3ULL;
-            }
-            return hash;
-        }
-        constexpr std::uint64_t fnv1a(std::uint64_t hash, std::uint64_t value) noexcept
-        {
-            for (int byte = 0; byte < 8; ++byte)
-            {
-                hash ^= (value >> (8 * byte)) & 0xFF;
-                hash *= 0x100000001b3ULL;
-            }
-            return hash;
-        }
-        inline constexpr std::uint64_t fnv_offset = 0xcbf29ce484222325ULL;
 
         template <class L>
         constexpr std::uint64_t layer_parameter_count() noexcept
@@ -147,73 +129,6 @@ namespace precast
             return hash;
         }
 
-        // CRC-32 (reflected, polynomial 0xEDB88320), table built at compile time.
-        inline constexpr auto crc32_table = [] {
-            std::array<std::uint32_t, 256> table{};
-            for (std::uint32_t i = 0; i < 256; ++i)
-            {
-                std::uint32_t c = i;
-                for (int k = 0; k < 8; ++k)
-                {
-                    c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-                }
-                table[i] = c;
-            }
-            return table;
-        }();
-        inline std::uint32_t crc32(const std::uint8_t* data, std::size_t size) noexcept
-        {
-            std::uint32_t c = 0xFFFFFFFFu;
-            for (std::size_t i = 0; i < size; ++i)
-            {
-                c = crc32_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-            }
-            return c ^ 0xFFFFFFFFu;
-        }
-
-        class byte_writer
-        {
-        public:
-            template <class V>
-            void put(const V& value)
-            {
-                static_assert(std::is_trivially_copyable_v<V>);
-                const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-                bytes.insert(bytes.end(), p, p + sizeof(V));
-            }
-            template <class V>
-            void put_array(const V* values, std::size_t count)
-            {
-                const auto* p = reinterpret_cast<const std::uint8_t*>(values);
-                bytes.insert(bytes.end(), p, p + count * sizeof(V));
-            }
-            std::vector<std::uint8_t> bytes;
-        };
-
-        class byte_reader
-        {
-        public:
-            byte_reader(std::span<const std::uint8_t> bytes, std::size_t offset) : bytes_(bytes), offset_(offset) {}
-            template <class V>
-            V get() noexcept
-            {
-                V value;
-                std::memcpy(&value, bytes_.data() + offset_, sizeof(V));
-                offset_ += sizeof(V);
-                return value;
-            }
-            template <class V>
-            void get_array(V* values, std::size_t count) noexcept
-            {
-                std::memcpy(values, bytes_.data() + offset_, count * sizeof(V));
-                offset_ += count * sizeof(V);
-            }
-
-        private:
-            std::span<const std::uint8_t> bytes_;
-            std::size_t offset_;
-        };
-
         // Calls f(offset, count) for the slice of the arena of each trainable layer of Net, in order: the
         // optimizer section stores the state layer by layer.
         template <class Net, class F>
@@ -241,9 +156,6 @@ namespace precast
             return total;
         }
     }
-
-    // CRC-32 (IEEE 802.3, the one zlib and zip use) of a byte range: the checksum that ends a model file.
-    PRECAST_EXPORT [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept { return detail::crc32(bytes.data(), bytes.size()); }
 
     // Identifies a network's architecture: the same layer kinds, shapes and parameter tensors in the same order
     // give the same value.
@@ -298,45 +210,13 @@ namespace precast
             return std::move(w.bytes);
         }
 
-        // Writes bytes to a temporary file next to path, then renames it over path.
-        inline void write_atomically_plain(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes)
-        {
-            const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
-            {
-                errno = 0;
-                std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-                if (!out)
-                {
-                    throw model_file_error("precast: cannot write " + path.string() + ": " + unwritable_reason(path, errno));
-                }
-                out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-                out.flush();
-                if (!out)
-                {
-                    const int error = errno;
-                    out.close();
-                    std::error_code ignored;
-                    std::filesystem::remove(temporary, ignored);
-                    throw model_file_error("precast: cannot write " + path.string() + ": " + (error != 0 ? std::string(std::strerror(error)) : "the write failed (disk full?)"));
-                }
-            }
-            std::error_code error;
-            std::filesystem::rename(temporary, path, error);
-            if (error)
-            {
-                std::error_code ignored;
-                std::filesystem::remove(temporary, ignored);
-                throw model_file_error("precast: cannot write " + path.string() + ": " + unwritable_reason(path, error.message()));
-            }
-        }
-
         // A model file's bytes, then their CRC-32.
         inline void write_atomically(const std::filesystem::path& path, std::vector<std::uint8_t> bytes)
         {
             const std::uint32_t checksum = crc32(bytes.data(), bytes.size());
             const auto* c = reinterpret_cast<const std::uint8_t*>(&checksum);
             bytes.insert(bytes.end(), c, c + sizeof checksum);
-            write_atomically_plain(path, bytes);
+            write_atomically_plain<model_file_error>(path, bytes);
         }
 
         [[noreturn]] inline void reject_model(const std::string& source, const std::string& problem)
@@ -421,28 +301,9 @@ namespace precast
         template <class Net>
         std::vector<std::uint8_t> read_model_file(const std::filesystem::path& path)
         {
-            std::error_code error;
-            if (!std::filesystem::is_regular_file(path, error))
-            {
-                reject_model(path.string(), std::filesystem::exists(path, error) ? "is not a regular file" : "does not exist");
-            }
-            const auto size = std::filesystem::file_size(path, error);
-            if (error)
-            {
-                reject_model(path.string(), "cannot be read (" + error.message() + ")");
-            }
-            if (size > Net::parameter_bytes * 16 + (std::uint64_t{1} << 20))
-            {
-                reject_model(path.string(), "is " + std::to_string(size) + " bytes long, far more than this network's parameters and optimizer state");
-            }
-            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-            std::ifstream in(path, std::ios::binary);
-            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-            if (static_cast<std::size_t>(in.gcount()) != bytes.size())
-            {
-                reject_model(path.string(), "could not be read completely");
-            }
-            return bytes;
+            return read_file_bytes(path, Net::parameter_bytes * 16 + (std::uint64_t{1} << 20),
+                                   [&](const std::string& problem) { reject_model(path.string(), problem); },
+                                   "far more than this network's parameters and optimizer state");
         }
 
         template <class Net>

@@ -28,7 +28,8 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
-#include <precast/io/model_file.hpp>
+#include <precast/concepts.hpp>
+#include <precast/io/bytes.hpp>
 
 namespace precast
 {
@@ -224,40 +225,12 @@ namespace precast
             return result;
         }
 
-        inline std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path, const char* what)
+        // A .npy or .npz file's bytes (at most 16 GiB), or an npy_error naming the file and the problem.
+        inline std::vector<std::uint8_t> read_npy_file(const std::filesystem::path& path, const char* what)
         {
-            std::error_code error;
-            if (!std::filesystem::is_regular_file(path, error))
-            {
-                reject_npy(path.string(), std::filesystem::exists(path, error) ? "is not a regular file" : "does not exist");
-            }
-            const auto size = std::filesystem::file_size(path, error);
-            if (error || size > (std::uint64_t{1} << 34))
-            {
-                reject_npy(path.string(), std::string("cannot be read as ") + what);
-            }
-            std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-            std::ifstream in(path, std::ios::binary);
-            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-            if (static_cast<std::size_t>(in.gcount()) != bytes.size())
-            {
-                reject_npy(path.string(), "could not be read completely");
-            }
-            return bytes;
+            return read_file_bytes(path, std::uint64_t{1} << 34, [&](const std::string& problem) { reject_npy(path.string(), problem); },
+                                   std::string("more than precast reads as ") + what);
         }
-
-        inline void put16(std::vector<std::uint8_t>& out, std::uint16_t v)
-        {
-            out.push_back(static_cast<std::uint8_t>(v));
-            out.push_back(static_cast<std::uint8_t>(v >> 8));
-        }
-        inline void put32(std::vector<std::uint8_t>& out, std::uint32_t v)
-        {
-            put16(out, static_cast<std::uint16_t>(v));
-            put16(out, static_cast<std::uint16_t>(v >> 16));
-        }
-        inline std::uint32_t get16(std::span<const std::uint8_t> b, std::size_t at) noexcept { return b[at] | (std::uint32_t{b[at + 1]} << 8); }
-        inline std::uint32_t get32(std::span<const std::uint8_t> b, std::size_t at) noexcept { return get16(b, at) | (get16(b, at + 2) << 16); }
 
         // A zip archive of stored entries (what np.savez writes), for archives under 4 GiB.
         inline std::vector<std::uint8_t> zip_stored(const std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& entries)
@@ -408,13 +381,13 @@ namespace precast
         {
             throw npy_error("precast::save_npy: " + path.string() + ": the shape holds " + std::to_string(count) + " values, not " + std::to_string(values.size()));
         }
-        detail::write_atomically_plain(path, detail::npy_bytes(values, shape));
+        detail::write_atomically_plain<npy_error>(path, detail::npy_bytes(values, shape));
     }
 
     PRECAST_EXPORT template <scalar T>
     npy_array<T> load_npy(const std::filesystem::path& path)
     {
-        return detail::parse_npy<T>(detail::read_file_bytes(path, ".npy"), path.string());
+        return detail::parse_npy<T>(detail::read_npy_file(path, ".npy"), path.string());
     }
     // The same from a .npy file's bytes in memory; `source` names them in errors.
     PRECAST_EXPORT template <scalar T>
@@ -432,7 +405,7 @@ namespace precast
         detail::for_each_parameter_tensor(net, [&](const std::string& name, const std::vector<std::size_t>& shape, const T* data, std::size_t count) {
             entries.emplace_back(name + ".npy", detail::npy_bytes(std::span<const T>(data, count), std::span<const std::size_t>(shape)));
         });
-        detail::write_atomically_plain(path, detail::zip_stored(entries));
+        detail::write_atomically_plain<npy_error>(path, detail::zip_stored(entries));
     }
 
     // Reads what save_npz wrote (or NumPy with the same names and shapes) into net; float32 or float64 arrays are
@@ -479,6 +452,6 @@ namespace precast
     PRECAST_EXPORT template <neural_network Net>
     void load_npz(const std::filesystem::path& path, Net& net)
     {
-        load_npz(std::span<const std::uint8_t>(detail::read_file_bytes(path, ".npz")), net, path.string());
+        load_npz(std::span<const std::uint8_t>(detail::read_npy_file(path, ".npz")), net, path.string());
     }
 }

@@ -27,6 +27,7 @@
 #include <precast/core/threads.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/arch/avx512.hpp>
+#include <precast/kernels/epilogue.hpp>
 #include <precast/kernels/simd.hpp>
 
 namespace precast::kernels
@@ -77,41 +78,6 @@ namespace precast::kernels
             static constexpr std::size_t mr = XSIMD_WITH_AVX512F ? 8 : 6;
             static constexpr std::size_t kc_block = 512;  // a packed B panel of kc x NR on the stack: 96 KiB on AVX-512
         };
-
-        // What a GEMM does with each finished value of C besides storing it. An epilogue e is called once per
-        // element, after the last K block, while the value is still in a register: e(value, at) for a whole
-        // register of C values stored at `at`, e.partial(at, count) for the last count < width values of a row
-        // (read back from C, still in L1). The dense layer uses it to apply the next activation (forward) or the
-        // previous activation's derivative (backward) without another pass over memory.
-        PRECAST_EXPORT struct no_epilogue
-        {
-        };
-
-        PRECAST_EXPORT template <class E, class T>
-        concept gemm_epilogue = std::same_as<E, no_epilogue> || requires(const E& e, const simd_batch<T>& value, const T* at, std::size_t count) {
-            e(value, at);
-            e.partial(at, count);
-        };
-
-        // Runs an epilogue over count values of C stored contiguously at c (for products computed another way).
-        PRECAST_EXPORT template <scalar T, class Epilogue>
-            requires gemm_epilogue<Epilogue, T>
-        inline void apply_epilogue(const Epilogue& epilogue, const T* c, std::size_t count) noexcept
-        {
-            if constexpr (!std::same_as<Epilogue, no_epilogue>)
-            {
-                constexpr std::size_t width = simd_width<T>;
-                std::size_t i = 0;
-                for (; i + width <= count; i += width)
-                {
-                    epilogue(simd_batch<T>::load_unaligned(c + i), c + i);
-                }
-                if (i < count)
-                {
-                    epilogue.partial(c + i, count - i);
-                }
-            }
-        }
 
         namespace detail
         {

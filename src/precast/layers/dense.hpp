@@ -58,6 +58,8 @@ namespace precast
         static constexpr const char* name = HasBias ? "dense" : "dense_no_bias";
         static constexpr std::size_t inputs = In;
         static constexpr std::size_t outputs = Out;
+        [[deprecated("use dense_layer::inputs")]] static constexpr std::size_t input_size = In;
+        [[deprecated("use dense_layer::outputs")]] static constexpr std::size_t output_size = Out;
         static constexpr bool has_bias = HasBias;
         static constexpr std::size_t weight_count = Out * In;
         static constexpr std::size_t parameter_count = weight_count + (HasBias ? Out : 0);
@@ -191,7 +193,7 @@ namespace precast
                                 std::copy_n(values, count, y_row + o0);
                                 z = sum_batch::load_aligned(values);
                             }
-                            if constexpr (requires { epilogue.on_register(z, y_row, count); })
+                            if constexpr (kernels::register_epilogue<Epilogue, std::remove_cvref_t<decltype(z)>>)
                             {
                                 epilogue.on_register(z, y_row + o0, count);
                             }
@@ -221,7 +223,7 @@ namespace precast
                     using out_lanes = kernels::lanes<T, Out>;
                     using out_batch = typename out_lanes::batch;
                     constexpr std::size_t out_width = out_lanes::width;
-                    constexpr bool in_registers = requires(const out_batch& v) { epilogue.on_register(v, y_row, Out); };
+                    constexpr bool in_registers = kernels::register_epilogue<Epilogue, out_batch>;
                     kernels::PRECAST_SIMD_ABI::detail::unroll(
                         [&](auto group) {
                             constexpr std::size_t o0 = group * out_width;

@@ -14,6 +14,7 @@
 #include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/softmax.hpp>
 
 namespace precast
 {
@@ -41,20 +42,7 @@ namespace precast
             const auto y = y_out.rows_of_last_axis();
             for (std::size_t b = 0; b < B * P; ++b)
             {
-                const auto in = x.row(b);
-                const auto out = y.row(b);
-                const T max = *std::max_element(in.begin(), in.end());
-                T sum = 0;
-                for (std::size_t j = 0; j < N; ++j)
-                {
-                    out[j] = std::exp(in[j] - max);
-                    sum += out[j];
-                }
-                const T inverse = T(1) / sum;
-                for (T& v : out)
-                {
-                    v *= inverse;
-                }
+                kernels::softmax(x.row(b).data(), y.row(b).data(), N);
             }
         }
 

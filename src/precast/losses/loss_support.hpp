@@ -14,6 +14,7 @@
 #include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/softmax.hpp>
 
 namespace precast
 {
@@ -51,17 +52,11 @@ namespace precast::detail
         return static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin());
     }
 
-    // log sum_j e^(z_j), without overflow.
+    // log sum_j e^(z_j), without overflow, in double (kernels/softmax.hpp).
     template <class T, std::size_t N>
     [[nodiscard]] double log_sum_exp(std::span<T, N> z) noexcept
     {
-        const double max = static_cast<double>(*std::max_element(z.begin(), z.end()));
-        double sum = 0.0;
-        for (const auto v : z)
-        {
-            sum += std::exp(static_cast<double>(v) - max);
-        }
-        return max + std::log(sum);
+        return kernels::log_sum_exp<std::remove_const_t<T>>(z.data(), N);
     }
 
     template <scalar T, std::size_t B, std::size_t N>

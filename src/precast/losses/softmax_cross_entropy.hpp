@@ -55,11 +55,9 @@ namespace precast
                     continue;
                 }
                 const double lse = detail::log_sum_exp(z.row(b));
-                for (std::size_t j = 0; j < N; ++j)
-                {
-                    const double softmax = std::exp(static_cast<double>(z(b, j)) - lse);
-                    dz(b, j) = static_cast<T>(scale * (softmax - (j == labels[b] ? 1.0 : 0.0)));
-                }
+                // scale * softmax, then the label's element again with its -1 (one rounding to T, as the rest).
+                kernels::scaled_exp(z.row(b).data(), N, lse, scale, dz.row(b).data());
+                dz(b, labels[b]) = static_cast<T>(scale * (std::exp(static_cast<double>(z(b, labels[b])) - lse) - 1.0));
             }
             detail::zero_padding_rows(dz, rows);
         }

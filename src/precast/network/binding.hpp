@@ -76,7 +76,14 @@ namespace precast
         template <class T, class In, std::size_t Position, class Previous, class Element>
         consteval auto resolve_layer()
         {
-            if constexpr (layer_spec<Element>)
+            if constexpr (layer_spec<Element> && !requires { typename Element::template bind<T, In>; })
+            {
+                static_assert(diagnostic::report<diagnostic::spec_does_not_take_this_shape<
+                                  diagnostic::at_position<Position>, diagnostic::this_element<Element>, diagnostic::previous_layer<Previous>,
+                                  diagnostic::outputs<In>, diagnostic::element_type<T>>>());
+                return std::type_identity<identity_layer<T, In>>{};
+            }
+            else if constexpr (layer_spec<Element>)
             {
                 using bound = typename Element::template bind<T, In>;
                 if constexpr (!layer<bound>)

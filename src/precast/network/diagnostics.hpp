@@ -48,6 +48,10 @@ namespace precast::diagnostic
     struct fix
     {
     };
+    template <class T>
+    struct element_type
+    {
+    };
     template <class Layer>
     struct binds_to
     {
@@ -113,6 +117,10 @@ namespace precast::diagnostic
     // An element of the list is neither a layer spec (dense<10>, relu, ...) nor a layer.
     template <class... What>
     struct not_a_layer;
+
+    // A spec's bind<T, Shape> does not take the shape the layer before it outputs (its constraints refuse it).
+    template <class... What>
+    struct spec_does_not_take_this_shape;
 
     // A spec's bind<T, Shape> names a type that is not a layer (a user's spec with an incomplete layer).
     template <class... What>

@@ -68,12 +68,6 @@ namespace precast
         template <class L>
         using frozen_stage = typename frozen_stage_of<L>::type;
 
-        // A batch-1 stage that maps a sample held in registers (kernels/lanes.hpp) to the next one.
-        template <class Stage, class T, std::size_t In, std::size_t Out>
-        concept lane_stage = requires(Stage& s, const kernels::lanes<T, In>& x) {
-            { s.apply(x) } -> std::same_as<kernels::lanes<T, Out>>;
-        };
-
         // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
         // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
         template <class Stages, scalar T, std::size_t N>
@@ -155,7 +149,7 @@ namespace precast
                 }
             }
             return []<std::size_t... I>(std::index_sequence<I...>) {
-                return (detail::lane_stage<std::tuple_element_t<I, stages_type>, T, Net::sizes[I], Net::sizes[I + 1]> && ...);
+                return (register_form<typename Net::template layer_type<I>> && ...);
             }(std::make_index_sequence<depth>{});
         }();
 

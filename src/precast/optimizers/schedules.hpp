@@ -26,6 +26,7 @@
 #include <precast/core/number_text.hpp>
 #include <precast/concepts.hpp>
 #include <precast/export.hpp>
+#include <precast/optimizers/optimizer_support.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
 
 namespace precast

@@ -46,6 +46,7 @@
 #include <precast/core/random.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
+#include <precast/io/checksums.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
@@ -527,24 +528,11 @@ namespace precast
         // FNV-1a over the parameters' bytes, 8 at a time.
         [[nodiscard]] std::uint64_t parameter_checksum() const noexcept
         {
-            std::uint64_t h = 0xcbf29ce484222325ULL;
             if constexpr (Net::parameter_count > 0)
             {
-                const auto* bytes = reinterpret_cast<const unsigned char*>(net_.parameters().data());
-                const std::size_t count = Net::parameter_bytes;
-                std::size_t i = 0;
-                for (; i + 8 <= count; i += 8)
-                {
-                    std::uint64_t word = 0;
-                    std::memcpy(&word, bytes + i, 8);
-                    h = (h ^ word) * 0x100000001b3ULL;
-                }
-                for (; i < count; ++i)
-                {
-                    h = (h ^ bytes[i]) * 0x100000001b3ULL;
-                }
+                return precast::detail::fnv1a_words(precast::detail::fnv_offset, net_.parameters().data(), Net::parameter_bytes);
             }
-            return h;
+            return precast::detail::fnv_offset;
         }
 
         static void add(decision_count& sum, decision_count batch) noexcept
