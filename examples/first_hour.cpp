@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <span>
 #include <precast/precast.hpp>
-#include <precast/report.hpp>
 
 using namespace precast;
 // Next to <cmath>, a bare `tanh` would also name std's ::tanh (ambiguous): write precast::tanh.
@@ -22,7 +21,7 @@ int main()
             std::printf("epoch %zu: loss %.3f, accuracy %.0f %%\n", e.epoch, e.train.loss, 100 * e.train.accuracy);
         }
     });
-    // (observers(progress_bar(), csv_log("run.csv"), svg_plot("run.svg")) draws, logs and plots instead.)
+    // (observers(progress_bar(), csv_log("run.csv"), svg_plot("run.svg")), from <precast/report.hpp>, draws, logs and plots instead.)
 
     // Predictions for one sample; argmax and the other tensor operations also take a batch of outputs.
     const tensor<double, shape<2>> point{2, 2};

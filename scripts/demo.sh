@@ -4,7 +4,8 @@
 #   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics, and the
 #      character-level RNN ("hell" -> "ello" with rnn, gru and lstm);
 #   3. Fashion-MNIST: a 784-256-256-10 MLP trained for 5 epochs on the real data set (2 threads), with a CSV log,
-#      an SVG plot and the saved model in build/clang/fashion-mnist/, then the saved model evaluated again.
+#      an SVG plot and the saved model in build/clang/fashion-mnist/, then the saved model evaluated again; then a
+#      residual MLP (784-256, a residual block of two 256-unit layers, 10) for 5 epochs.
 #   4. char_lm: an LSTM language model trained for one epoch on the first million characters of the fortune
 #      texts (2 threads), saved, then sampled.
 # Exits non-zero if any gradient check fails or any example does not reach its result.
@@ -57,6 +58,9 @@ echo "== examples/fashion_mnist --epochs 5 --threads 2"
 echo
 echo "== examples/fashion_mnist --load (the saved model, evaluated again)"
 "$repo/build/clang/examples/fashion_mnist" --load "$out/model.precast"
+echo
+echo "== examples/fashion_mnist --arch 256-residual-256 --epochs 5 --threads 2 (a residual block)"
+"$repo/build/clang/examples/fashion_mnist" --arch 256-residual-256 --epochs 5 --threads 2
 
 lm_out="$repo/build/clang/char-lm"
 mkdir -p "$lm_out"

@@ -170,23 +170,33 @@ namespace
         EXPECT_NE(text.find("\n9 Ankle boot      0     0     0     0     0     0     0 12345     0     0\n"), std::string::npos) << text;
     }
 
-    // One epoch on 3000 images of the real data set: it learns something, and the confusion matrix agrees with
-    // the accuracy.
-    TEST(fashion_mnist_run, a_short_run_learns_and_its_confusion_matrix_matches_its_accuracy)
+    // The real data set's 10000 test images (used here as a small training set), and the first n of a set.
+    const std::filesystem::path test_images_dir = "/usr/share/datasets/fashion-mnist";
+    auto load_test_images()
     {
-        const std::filesystem::path dir = "/usr/share/datasets/fashion-mnist";
-        if (!std::filesystem::exists(dir / "t10k-images-idx3-ubyte.gz"))
-        {
-            GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-        }
-        const auto train = precast::data::load_idx_dataset<float>(dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz",
-                                                                  precast::data::pixel_scaling::unit_interval);
-        std::vector<std::size_t> first(3000);
+        return precast::data::load_idx_dataset<float>(test_images_dir / "t10k-images-idx3-ubyte.gz", test_images_dir / "t10k-labels-idx1-ubyte.gz",
+                                                      precast::data::pixel_scaling::unit_interval);
+    }
+    precast::dataset<float> first_images(const precast::dataset<float>& images, std::size_t n)
+    {
+        std::vector<std::size_t> first(n);
         for (std::size_t i = 0; i < first.size(); ++i)
         {
             first[i] = i;
         }
-        const auto part = train.samples.subset(first);
+        return images.subset(first);
+    }
+
+    // One epoch on 3000 images of the real data set: it learns something, and the confusion matrix agrees with
+    // the accuracy.
+    TEST(fashion_mnist_run, a_short_run_learns_and_its_confusion_matrix_matches_its_accuracy)
+    {
+        if (!std::filesystem::exists(test_images_dir / "t10k-images-idx3-ubyte.gz"))
+        {
+            GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+        }
+        const auto train = load_test_images();
+        const auto part = first_images(train.samples, 3000);
         fashion::options o;
         o.epochs = 1;
         std::FILE* sink = std::tmpfile();
@@ -212,19 +222,12 @@ namespace
     // The residual MLP on the same 3000 images learns as the plain one does.
     TEST(fashion_mnist_run, a_residual_mlp_learns)
     {
-        const std::filesystem::path dir = "/usr/share/datasets/fashion-mnist";
-        if (!std::filesystem::exists(dir / "t10k-images-idx3-ubyte.gz"))
+        if (!std::filesystem::exists(test_images_dir / "t10k-images-idx3-ubyte.gz"))
         {
             GTEST_SKIP() << "dataset-fashion-mnist is not installed";
         }
-        const auto train = precast::data::load_idx_dataset<float>(dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz",
-                                                                  precast::data::pixel_scaling::unit_interval);
-        std::vector<std::size_t> first(3000);
-        for (std::size_t i = 0; i < first.size(); ++i)
-        {
-            first[i] = i;
-        }
-        const auto part = train.samples.subset(first);
+        const auto train = load_test_images();
+        const auto part = first_images(train.samples, 3000);
         fashion::options o;
         o.epochs = 2;
         o.architecture = "256-residual-256";
