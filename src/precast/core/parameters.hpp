@@ -108,12 +108,12 @@ namespace precast
         static constexpr std::size_t parameter_count = N;
         using parameter_vector = parameter_view<T, N>;
 
-        parameter_slot() : own_(make_block()), parameters_(own_->values), gradients_(own_->values + N) {}
+        parameter_slot() : own_(make_block()), parameters_(own_->values), gradients_(own_->values + gradient_offset) {}
 
         parameter_slot(const parameter_slot& other) : parameter_slot()
         {
             std::copy_n(other.parameters_.data(), N, own_->values);
-            std::copy_n(other.gradients_.data(), N, own_->values + N);
+            std::copy_n(other.gradients_.data(), N, own_->values + gradient_offset);
         }
 
         // A slot of its own hands its block over; one on an arena copies (the arena stays with its owner).
@@ -122,18 +122,18 @@ namespace precast
             if (own_)
             {
                 parameters_.point_at(own_->values);
-                gradients_.point_at(own_->values + N);
+                gradients_.point_at(own_->values + gradient_offset);
                 other.own_ = make_block();
                 other.parameters_.point_at(other.own_->values);
-                other.gradients_.point_at(other.own_->values + N);
+                other.gradients_.point_at(other.own_->values + gradient_offset);
             }
             else
             {
                 own_ = make_block();
                 std::copy_n(other.parameters_.data(), N, own_->values);
-                std::copy_n(other.gradients_.data(), N, own_->values + N);
+                std::copy_n(other.gradients_.data(), N, own_->values + gradient_offset);
                 parameters_.point_at(own_->values);
-                gradients_.point_at(own_->values + N);
+                gradients_.point_at(own_->values + gradient_offset);
             }
         }
 
@@ -175,9 +175,15 @@ namespace precast
         [[nodiscard]] bool owns_parameters() const noexcept { return own_ != nullptr; }
 
     private:
+        // The gradients start on a cache line of their own, and not at the parameters' offset within a page (an
+        // update streams both, and loads of one near stores of the other at the same offset in a page look dependent to
+        // the CPU: the gradients of a large slot start half a page after the parameters' start, modulo 4 KiB).
+        static constexpr std::size_t line = storage_alignment / sizeof(T);
+        static constexpr std::size_t page = 4096 / sizeof(T);
+        static constexpr std::size_t gradient_offset = N < page ? (N + line - 1) / line * line : (N + page - 1) / page * page + page / 2;
         struct alignas(storage_alignment) block
         {
-            T values[2 * N]{};
+            T values[gradient_offset + N]{};
         };
         static std::unique_ptr<block> make_block() { return std::make_unique<block>(); }
 
