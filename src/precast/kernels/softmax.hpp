@@ -26,12 +26,12 @@ namespace precast::kernels
         {
             using batch = simd_batch<T>;
             constexpr std::size_t width = batch::size;
-            std::size_t i = 0;
+            const std::size_t whole = n / width * width;
             T largest = z[0];
-            if (n >= width)
+            if (whole > 0)
             {
                 batch m = batch::load_unaligned(z);
-                for (i = width; i + width <= n; i += width)
+                for (std::size_t i = width; i < whole; i += width)
                 {
                     m = xsimd::max(m, batch::load_unaligned(z + i));
                 }
@@ -39,7 +39,7 @@ namespace precast::kernels
                 m.store_aligned(lanes);
                 largest = *std::max_element(lanes, lanes + width);
             }
-            for (; i < n; ++i)
+            for (std::size_t i = whole; i < n; ++i)
             {
                 largest = std::max(largest, z[i]);
             }
@@ -55,13 +55,13 @@ namespace precast::kernels
             const double largest = static_cast<double>(max_of(z, n));
             const batch shift(largest);
             batch sum(0.0);
-            std::size_t i = 0;
-            for (; i + width <= n; i += width)
+            const std::size_t whole = n / width * width;
+            for (std::size_t i = 0; i < whole; i += width)
             {
                 sum += xsimd::exp(batch::load_unaligned(z + i) - shift);
             }
             double total = xsimd::hadd(sum);
-            for (; i < n; ++i)
+            for (std::size_t i = whole; i < n; ++i)
             {
                 total += std::exp(static_cast<double>(z[i]) - largest);
             }
@@ -76,12 +76,12 @@ namespace precast::kernels
             constexpr std::size_t width = batch::size;
             const batch s(shift);
             const batch k(scale);
-            std::size_t i = 0;
-            for (; i + width <= n; i += width)
+            const std::size_t whole = n / width * width;
+            for (std::size_t i = 0; i < whole; i += width)
             {
                 (k * xsimd::exp(batch::load_unaligned(z + i) - s)).store_unaligned(out + i);
             }
-            for (; i < n; ++i)
+            for (std::size_t i = whole; i < n; ++i)
             {
                 out[i] = static_cast<T>(scale * std::exp(static_cast<double>(z[i]) - shift));
             }
@@ -96,26 +96,26 @@ namespace precast::kernels
             const T largest = max_of(in, n);
             const batch shift(largest);
             batch sum(T(0));
-            std::size_t i = 0;
-            for (; i + width <= n; i += width)
+            const std::size_t whole = n / width * width;
+            for (std::size_t i = 0; i < whole; i += width)
             {
                 const batch e = xsimd::exp(batch::load_unaligned(in + i) - shift);
                 e.store_unaligned(out + i);
                 sum += e;
             }
             T total = xsimd::hadd(sum);
-            for (; i < n; ++i)
+            for (std::size_t i = whole; i < n; ++i)
             {
                 out[i] = std::exp(in[i] - largest);
                 total += out[i];
             }
             const T inverse = T(1) / total;
             const batch scale(inverse);
-            for (i = 0; i + width <= n; i += width)
+            for (std::size_t i = 0; i < whole; i += width)
             {
                 (batch::load_unaligned(out + i) * scale).store_unaligned(out + i);
             }
-            for (; i < n; ++i)
+            for (std::size_t i = whole; i < n; ++i)
             {
                 out[i] *= inverse;
             }
