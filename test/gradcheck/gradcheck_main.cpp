@@ -48,8 +48,10 @@ int main(int argc, char** argv)
     precast_gradcheck::check_networks(s);
     s.begin_group("networks, float");
     precast_gradcheck::check_networks_float(s);
+#if defined(PRECAST_GRADCHECK_BLOCKS)
     s.begin_group("blocks, layers and networks");
     precast_gradcheck::check_blocks(s);
+#endif
 #if defined(PRECAST_GRADCHECK_RECURRENT)
     s.begin_group("recurrent layers, networks");
     precast_gradcheck::check_recurrent(s);

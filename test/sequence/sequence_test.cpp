@@ -50,6 +50,58 @@ namespace
         EXPECT_TRUE(r.passed()) << r.subject << ": " << r.max_error();
     }
 
+    // A cell written against the previous version's 8 and 12 positional pointers still runs: an LSTM
+    // cell behind that form computes what lstm_cell does, forward and backward, to the bit.
+    struct positional_lstm_cell
+    {
+        static constexpr std::size_t gates = 4;
+        static constexpr bool has_cell_state = true;
+        static constexpr const char* name = "positional_lstm";
+        template <scalar T, bool KeepGates = true>
+        static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* c_prev, T* h, T* c, T* c_tanh) noexcept
+        {
+            lstm_cell<>::forward_row<T, KeepGates>(n, cell_forward_rows<T>{gates_row, recurrent, h_prev, c_prev, h, c, c_tanh});
+        }
+        template <scalar T>
+        static void backward_row(std::size_t n, const T* gates_row, const T* recurrent, const T* h_prev, const T* c_prev, const T* h, const T* c_tanh,
+                                 const T* dh, T* dc, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
+        {
+            lstm_cell<>::backward_row<T>(n, cell_backward_rows<T>{gates_row, recurrent, h_prev, c_prev, h, c_tanh, dh, dc, dz_input, dz_recurrent, dh_prev});
+        }
+    };
+    struct positional_lstm
+    {
+        template <scalar T, static_shape In>
+        using bind = recurrent_layer<positional_lstm_cell, T, In, 4, sequence_output::every_step, false>;
+    };
+
+    TEST(recurrent_cell, a_cell_of_positional_rows_still_runs)
+    {
+        using modern_net = network<input_of<shape<5, 3>>, lstm<4>, dense<2>>;
+        using legacy_net = network<input_of<shape<5, 3>>, positional_lstm, dense<2>>;
+        const modern_net modern(glorot_uniform{}, 7);
+        legacy_net legacy;
+        legacy.parameters() = modern.parameters();
+        auto modern_ws = std::make_unique<modern_net::workspace<2>>();
+        auto legacy_ws = std::make_unique<legacy_net::workspace<2>>();
+        const auto x = random_vector<float>(2 * 15, 8);
+        std::copy(x.begin(), x.end(), modern_ws->input().data());
+        std::copy(x.begin(), x.end(), legacy_ws->input().data());
+        const std::array<label_type, 10> labels{0, 1, 1, 0, 1, 0, 0, 1, 1, 1};
+        modern_net trained_modern = modern;
+        const double modern_loss = precast::compute_gradients(trained_modern, *modern_ws, softmax_cross_entropy{}, std::span<const label_type, 10>(labels));
+        const double legacy_loss = precast::compute_gradients(legacy, *legacy_ws, softmax_cross_entropy{}, std::span<const label_type, 10>(labels));
+        EXPECT_EQ(modern_loss, legacy_loss);
+        for (std::size_t i = 0; i < modern_net::parameter_count; ++i)
+        {
+            ASSERT_EQ(trained_modern.gradients()[i], legacy.gradients()[i]) << "gradient " << i;
+        }
+        for (std::size_t i = 0; i < 2 * 5 * 2; ++i)
+        {
+            ASSERT_EQ(modern_ws->output().data()[i], legacy_ws->output().data()[i]) << "output " << i;
+        }
+    }
+
     TEST(sequence_networks, a_last_step_classifier_gradient_checks)
     {
         using net_t = network<input_of<shape<7, 2>, double>, dense<3>, precast::tanh, lstm<5, last_step, forget_bias<1.0>>, dense<2>>;

@@ -67,6 +67,50 @@ namespace
     static_assert(recurrent_conforms<lstm_layer<float, s45, 3>> && recurrent_conforms<lstm_layer<double, s45, 1, sequence_output::last_step, true, 1.0>>);
     static_assert(recurrent_cell<rnn_cell<tanh_function>> && recurrent_cell<gru_cell> && recurrent_cell<lstm_cell<>> && recurrent_cell<gru_reset_before_cell>);
     static_assert(recurrent_conforms<gru_layer<float, s45, 3, sequence_output::last_step, true, true>>);
+
+    // A cell reads and writes one step's rows through cell_forward_rows / cell_backward_rows; one without a
+    // backward_row is no cell, nor is one whose backward_row takes the forward rows. The positional form of the
+    // previous version is still a cell.
+    struct cell_without_backward
+    {
+        static constexpr std::size_t gates = 1;
+        static constexpr bool has_cell_state = false;
+        static constexpr const char* name = "near_miss";
+        template <class T, bool KeepGates = true>
+        static void forward_row(std::size_t, const cell_forward_rows<T>&) noexcept
+        {
+        }
+    };
+    struct cell_with_backward_on_forward_rows : cell_without_backward
+    {
+        template <class T>
+        static void backward_row(std::size_t, const cell_forward_rows<T>&) noexcept
+        {
+        }
+    };
+    struct cell_of_named_rows : cell_without_backward
+    {
+        template <class T>
+        static void backward_row(std::size_t, const cell_backward_rows<T>&) noexcept
+        {
+        }
+    };
+    struct cell_of_positional_rows
+    {
+        static constexpr std::size_t gates = 1;
+        static constexpr bool has_cell_state = false;
+        static constexpr const char* name = "positional";
+        template <class T, bool KeepGates = true>
+        static void forward_row(std::size_t, T*, const T*, const T*, const T*, T*, T*, T*) noexcept
+        {
+        }
+        template <class T>
+        static void backward_row(std::size_t, const T*, const T*, const T*, const T*, const T*, const T*, const T*, T*, T*, T*, T*) noexcept
+        {
+        }
+    };
+    static_assert(!recurrent_cell<cell_without_backward> && !recurrent_cell<cell_with_backward_on_forward_rows>);
+    static_assert(recurrent_cell<cell_of_named_rows> && recurrent_cell<cell_of_positional_rows>);
     static_assert(std::is_same_v<gru<6, reset_before>::bind<float, s45>::cell_type, gru_reset_before_cell>);
     static_assert(std::is_same_v<lstm<6>::bind<float, s45>::output_shape, shape<4, 6>> && std::is_same_v<gru<6, last_step>::bind<float, s45>::output_shape, shape<6>>);
     static_assert(lstm<6, stateful>::bind<float, s45>::is_stateful && !lstm<6>::bind<float, s45>::is_stateful);

@@ -81,12 +81,6 @@ namespace precast::kernels
 
         namespace detail
         {
-            template <class F, std::size_t... I>
-            inline void unroll(F&& f, std::index_sequence<I...>)
-            {
-                (f(std::integral_constant<std::size_t, I>{}), ...);
-            }
-
             // In-register transposes for packing, where the target has them (kernels/arch/).
             template <scalar T>
             using transpose_block = arch::transpose_block<T>;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include <xsimd/xsimd.hpp>
 
@@ -44,6 +45,13 @@ namespace precast::kernels
         [[nodiscard]] inline simd_batch<T> fused_multiply_add(const simd_batch<T>& a, const simd_batch<T>& b, const simd_batch<T>& c) noexcept
         {
             return arch::fma<T>(a, b, c);
+        }
+
+        // f(integral_constant<I>) for each I, written out: register arrays indexed by constants stay in registers.
+        template <class F, std::size_t... I>
+        inline void unroll(F&& f, std::index_sequence<I...>)
+        {
+            (f(std::integral_constant<std::size_t, I>{}), ...);
         }
     }
 

@@ -1,7 +1,7 @@
 // activation_layer: the common body of every elementwise activation (sigmoid, tanh, relu, ...). Each activation
 // header supplies a function object with value(x) and derivative(x, y), and names its layer and its spec. A
 // function that also has simd_value(batch) and simd_derivative(batch, batch) is applied a register at a time;
-// the last partial register goes through a zero-padded copy, so every element gets the same vectorized code.
+// the last partial register goes through a zero-padded copy (kernels/elementwise.hpp).
 #pragma once
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/elementwise.hpp>
 #include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 
@@ -33,46 +34,8 @@ namespace precast
             { Function::simd_value(b) } -> std::same_as<B>;
         };
 
-        // f(x) for x limited to [lo, hi], and NaN where x is NaN. xsimd's exp, expm1 and tanh convert intermediate
-        // values to integers and are undefined for NaN and for inputs far outside their useful range, so the
-        // activations call them only on clamped numbers, where the result has already saturated.
-        template <class B, class F>
-        [[nodiscard]] inline B saturating(const B& x, typename B::value_type lo, typename B::value_type hi, F&& f) noexcept
-        {
-            const auto is_number = x == x;
-            const B clamped = xsimd::select(x < B(lo), B(lo), xsimd::select(x > B(hi), B(hi), x));
-            return xsimd::select(is_number, f(xsimd::select(is_number, clamped, B(0))), x);
-        }
-
-        // out[i] = op(batches of in_0[i], in_1[i], ...) for i < n, a register at a time.
-        template <scalar T, class Op, class... In>
-        inline void elementwise(std::size_t n, T* out, Op&& op, const In*... in) noexcept
-        {
-            using batch = kernels::simd_batch<T>;
-            constexpr std::size_t width = batch::size;
-            std::size_t i = 0;
-            for (; i + width <= n; i += width)
-            {
-                op(batch::load_unaligned(in + i)...).store_unaligned(out + i);
-            }
-            if (i < n)
-            {
-                const std::size_t rest = n - i;
-                alignas(64) T padded[sizeof...(In)][width] = {};
-                std::size_t k = 0;
-                ((std::copy_n(in + i, rest, padded[k++])), ...);
-                k = 0;
-                alignas(64) T result[width];
-                [&]<std::size_t... I>(std::index_sequence<I...>) { op(batch::load_aligned(padded[I])...).store_aligned(result); }(std::index_sequence_for<In...>{});
-                std::copy_n(result, rest, out + i);
-            }
-        }
-    }
-
-    // GEMM epilogues (kernels/gemm.hpp) that fuse an activation into the dense layer next to it. Both index their
-    // matrices like C: the element of C at `at` sits at offset at - c in each of them.
-    namespace detail
-    {
+        // GEMM epilogues (kernels/epilogue.hpp) that fuse an activation into the dense layer next to it. Both
+        // index their matrices like C: the element of C at `at` sits at offset at - c in each of them.
         // out = f(C): the activation after a dense layer's forward product.
         template <class Function, scalar T>
         struct activation_value_epilogue
@@ -86,7 +49,7 @@ namespace precast
             }
             void partial(const T* at, std::size_t count) const noexcept
             {
-                elementwise(count, out + (at - c), [](const auto& v) { return Function::simd_value(v); }, at);
+                kernels::elementwise(count, out + (at - c), [](const auto& v) { return Function::simd_value(v); }, at);
             }
             // The first `count` values of a register of any width (a dense layer's few-row path).
             template <class B>
@@ -118,7 +81,7 @@ namespace precast
             void partial(const T* at, std::size_t count) const noexcept
             {
                 const std::ptrdiff_t offset = at - c;
-                elementwise(
+                kernels::elementwise(
                     count, dx + offset, [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, at,
                     x + offset, y + offset);
             }
@@ -149,7 +112,7 @@ namespace precast
         {
             if constexpr (vectorized)
             {
-                detail::elementwise(B * N, y.data(), [](const auto& v) { return Function::simd_value(v); }, x.data());
+                kernels::elementwise(B * N, y.data(), [](const auto& v) { return Function::simd_value(v); }, x.data());
             }
             else
             {
@@ -170,7 +133,7 @@ namespace precast
             }
             if constexpr (vectorized)
             {
-                detail::elementwise(
+                kernels::elementwise(
                     B * N, dx.data(), [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, dy.data(),
                     x.data(), y.data());
             }

@@ -21,8 +21,8 @@
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
-#include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
+#include <precast/kernels/gemv.hpp>
 #include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 
@@ -85,8 +85,8 @@ namespace precast
         template <std::size_t B>
         using workspace = no_workspace;
 
-        // Below this many rows (samples times positions) the forward pass uses dot products instead of the GEMM.
-        static constexpr std::size_t small_batch_limit = 4;
+        // Below this many rows (samples times positions) the forward pass does not use the GEMM (kernels/gemv.hpp).
+        static constexpr std::size_t small_batch_limit = kernels::few_rows_limit;
 
         [[nodiscard]] matrix_view<T, Out, In> weights() noexcept { return matrix_view<T, Out, In>(parameters().data()); }
         [[nodiscard]] matrix_view<const T, Out, In> weights() const noexcept { return matrix_view<const T, Out, In>(parameters().data()); }
@@ -132,141 +132,9 @@ namespace precast
                 // Y = X W^T + b: W is [Out][In], i.e. B(k, j) = W[j][k].
                 kernels::gemm<T, M, Out, In, kernels::row_major<In>, kernels::transposed<In>>(x.data(), w, y.data(), false, b, epilogue);
             }
-            else if constexpr (In <= 4 * kernels::simd_width<T>)
-            {
-                // A few short rows: the row held in registers (narrow ones for a narrow layer, as frozen_network
-                // does), one dot product of known length per output, W read in place; no call per output.
-                using row_lanes = kernels::lanes<T, In>;
-                using batch = typename row_lanes::batch;
-                constexpr std::size_t whole = In / row_lanes::width;
-                for (std::size_t r = 0; r < M; ++r)
-                {
-                    const T* x_row = x.data() + r * In;
-                    batch x_reg[whole + 1];
-                    for (std::size_t g = 0; g < whole; ++g)
-                    {
-                        x_reg[g] = batch::load_unaligned(x_row + g * row_lanes::width);
-                    }
-                    // x times a row of W over its whole registers, lane by lane (whole > 0).
-                    const auto row_products = [&](const T* w_row) {
-                        batch p = x_reg[0] * batch::load_unaligned(w_row);
-                        for (std::size_t g = 1; g < whole; ++g)
-                        {
-                            p = kernels::lane_fma(x_reg[g], batch::load_unaligned(w_row + g * row_lanes::width), p);
-                        }
-                        return p;
-                    };
-                    T* y_row = y.data() + r * Out;
-                    if constexpr (In % row_lanes::width == 0 && Out >= 4)
-                    {
-                        // Rows of whole registers: the products of a register's worth of outputs summed together
-                        // by a transposing reduction (xsimd's haddp, on at most 256 bits), straight into a register
-                        // of outputs; the bias added and the fused activation applied there, no output passing
-                        // through memory on its own.
-                        using sum_batch = decltype(kernels::fold_to_256_bits(std::declval<batch>()));
-                        constexpr std::size_t width = sum_batch::size;
-                        for (std::size_t o0 = 0; o0 < Out; o0 += width)
-                        {
-                            sum_batch products[width];
-                            for (std::size_t j = 0; j < width; ++j)
-                            {
-                                products[j] = o0 + j < Out ? kernels::fold_to_256_bits(row_products(w + (o0 + j) * In)) : sum_batch(T(0));
-                            }
-                            sum_batch z = xsimd::haddp(products);
-                            const std::size_t count = std::min(width, Out - o0);
-                            if (count == width)
-                            {
-                                if constexpr (HasBias)
-                                {
-                                    z += sum_batch::load_unaligned(b + o0);
-                                }
-                                z.store_unaligned(y_row + o0);
-                            }
-                            else
-                            {
-                                alignas(64) T values[width];
-                                z.store_aligned(values);
-                                for (std::size_t j = 0; j < count; ++j)
-                                {
-                                    values[j] += HasBias ? b[o0 + j] : T(0);
-                                }
-                                std::copy_n(values, count, y_row + o0);
-                                z = sum_batch::load_aligned(values);
-                            }
-                            if constexpr (kernels::register_epilogue<Epilogue, std::remove_cvref_t<decltype(z)>>)
-                            {
-                                epilogue.on_register(z, y_row + o0, count);
-                            }
-                            else
-                            {
-                                kernels::apply_epilogue(epilogue, y_row + o0, count);
-                            }
-                        }
-                        continue;
-                    }
-                    // One sum per output, gathered into registers of outputs without passing through memory (g++
-                    // stored the sums one by one and read them back as a register: a failed store forwarding that
-                    // cost 2-8-8-1 ~18 ns a sample).
-                    const auto output = [&](std::size_t o) {
-                        const T* w_row = w + o * In;
-                        T sum = HasBias ? b[o] : T(0);
-                        if constexpr (whole > 0)
-                        {
-                            sum += kernels::sum_of_lanes(row_products(w_row));
-                        }
-                        for (std::size_t k = whole * row_lanes::width; k < In; ++k)
-                        {
-                            sum += x_row[k] * w_row[k];
-                        }
-                        return sum;
-                    };
-                    using out_lanes = kernels::lanes<T, Out>;
-                    using out_batch = typename out_lanes::batch;
-                    constexpr std::size_t out_width = out_lanes::width;
-                    constexpr bool in_registers = kernels::register_epilogue<Epilogue, out_batch>;
-                    kernels::PRECAST_SIMD_ABI::detail::unroll(
-                        [&](auto group) {
-                            constexpr std::size_t o0 = group * out_width;
-                            constexpr std::size_t count = std::min(out_width, Out - o0);
-                            const out_batch z = [&]<std::size_t... L>(std::index_sequence<L...>) {
-                                return out_batch{(o0 + L < Out ? output(o0 + L) : T(0))...};
-                            }(std::make_index_sequence<out_width>{});
-                            if constexpr (count == out_width)
-                            {
-                                z.store_unaligned(y_row + o0);
-                            }
-                            else
-                            {
-                                alignas(64) T values[out_width];
-                                z.store_aligned(values);
-                                std::copy_n(values, count, y_row + o0);
-                            }
-                            if constexpr (in_registers)
-                            {
-                                epilogue.on_register(z, y_row + o0, count);
-                            }
-                        },
-                        std::make_index_sequence<out_lanes::count>{});
-                    if constexpr (!in_registers)
-                    {
-                        kernels::apply_epilogue(epilogue, y_row, Out);
-                    }
-                }
-            }
             else
             {
-                // A few rows: one dot product per output reads W in place, where the GEMM would first have to
-                // repack all of W for too little work.
-                for (std::size_t r = 0; r < M; ++r)
-                {
-                    const T* x_row = x.data() + r * In;
-                    for (std::size_t o = 0; o < Out; ++o)
-                    {
-                        const T sum = kernels::dot(x_row, w + o * In, In);
-                        y.data()[r * Out + o] = HasBias ? sum + b[o] : sum;
-                    }
-                }
-                kernels::apply_epilogue(epilogue, y.data(), M * Out);
+                kernels::few_rows_times_transposed<T, M, Out, In, HasBias>(x.data(), w, b, y.data(), epilogue);
             }
         }
 
@@ -360,144 +228,21 @@ namespace precast
 
             void run(const T* in, T* out) const noexcept
             {
-                using batch = kernels::simd_batch<T>;
-                constexpr std::size_t width = batch::size;
-                constexpr std::size_t registers = out_padded / width;
-                // Few output registers: two interleaved sums over k halve the FMA dependency chain.
-                constexpr std::size_t chains = registers < 4 ? 2 : 1;
-                batch acc[chains][registers];
-                for (std::size_t r = 0; r < registers; ++r)
-                {
-                    acc[0][r] = batch::load_aligned(bias_.data() + r * width);
-                    if constexpr (chains == 2)
-                    {
-                        acc[1][r] = batch(T(0));
-                    }
-                }
-                std::size_t k = 0;
-                for (; k + chains <= In; k += chains)
-                {
-                    for (std::size_t c = 0; c < chains; ++c)
-                    {
-                        const batch xk(in[k + c]);
-                        const T* row = weights_t_.data() + (k + c) * out_padded;
-                        for (std::size_t r = 0; r < registers; ++r)
-                        {
-                            acc[c][r] = kernels::fused_multiply_add<T>(xk, batch::load_aligned(row + r * width), acc[c][r]);
-                        }
-                    }
-                }
-                if constexpr (In % chains != 0)
-                {
-                    const batch xk(in[In - 1]);
-                    const T* row = weights_t_.data() + (In - 1) * out_padded;
-                    for (std::size_t r = 0; r < registers; ++r)
-                    {
-                        acc[0][r] = kernels::fused_multiply_add<T>(xk, batch::load_aligned(row + r * width), acc[0][r]);
-                    }
-                }
-                for (std::size_t r = 0; r < registers; ++r)
-                {
-                    batch sum = acc[0][r];
-                    if constexpr (chains == 2)
-                    {
-                        sum += acc[1][r];
-                    }
-                    sum.store_aligned(out + r * width);
-                }
+                kernels::broadcast_tiles<T, out_padded, 0, out_padded / kernels::simd_width<T>, In, 0>(weights_t_.data(), in, nullptr, nullptr,
+                                                                                                      bias_.data(), out);
             }
 
-            // The same on a sample held in registers. Wide outputs: bias + sum_k x_k W^T[k] on the output's own
-            // (possibly narrow) registers, in up to four interleaved chains so that the FMA latency does not add
-            // up along k; small layers are unrolled completely. One to three outputs: dot products of x with the
-            // rows of W instead, as broadcasting every x_k would cost more than the sums.
+            // The same on a sample held in registers: bias + sum_k x_k W^T[k], or for one to three outputs dot
+            // products of x with the rows of W.
             kernels::lanes<T, Out> apply(const kernels::lanes<T, In>& x) const noexcept
             {
-                using out_lanes = kernels::lanes<T, Out>;
-                using in_lanes = kernels::lanes<T, In>;
                 if constexpr (dot_products)
                 {
-                    using batch = typename in_lanes::batch;
-                    alignas(64) T values[out_lanes::padded] = {};
-                    for (std::size_t o = 0; o < Out; ++o)
-                    {
-                        // The bias rides in the first lane of the first product, so no add follows the sum.
-                        const T* row = weights_.data() + o * in_lanes::padded;
-                        batch sum = kernels::lane_fma(x.reg[0], batch::load_aligned(row), batch::load_aligned(bias_lanes_.data() + o * in_lanes::width));
-                        for (std::size_t r = 1; r < in_lanes::count; ++r)
-                        {
-                            sum = kernels::lane_fma(x.reg[r], batch::load_aligned(row + r * in_lanes::width), sum);
-                        }
-                        values[o] = kernels::sum_of_lanes(sum);
-                    }
-                    if constexpr (Out == 1)
-                    {
-                        // Straight from the register: a scalar store and a wide load of the same bytes stall.
-                        return out_lanes{{typename out_lanes::batch(values[0])}};
-                    }
-                    else
-                    {
-                        return out_lanes::load(values);
-                    }
+                    return kernels::lanes_dot_rows<T, In, Out>(x, weights_.data(), bias_lanes_.data());
                 }
                 else
                 {
-                    using batch = typename out_lanes::batch;
-                    constexpr std::size_t width = out_lanes::width;
-                    constexpr std::size_t registers = out_lanes::count;
-                    constexpr std::size_t chains = std::min<std::size_t>({In, 4, std::max<std::size_t>(1, 8 / registers)});
-                    alignas(64) T xs[in_lanes::padded];
-                    x.store(xs);
-                    batch acc[chains][registers];
-                    for (std::size_t r = 0; r < registers; ++r)
-                    {
-                        acc[0][r] = batch::load_aligned(bias_.data() + r * width);
-                        for (std::size_t c = 1; c < chains; ++c)
-                        {
-                            acc[c][r] = batch(T(0));
-                        }
-                    }
-                    const auto step = [&](std::size_t k, std::size_t c) {
-                        const batch xk(xs[k]);
-                        const T* row = weights_t_.data() + k * out_padded;
-                        for (std::size_t r = 0; r < registers; ++r)
-                        {
-                            acc[c][r] = kernels::lane_fma(xk, batch::load_aligned(row + r * width), acc[c][r]);
-                        }
-                    };
-                    if constexpr (In * registers <= 256)
-                    {
-                        [&]<std::size_t... K>(std::index_sequence<K...>) { (step(K, K % chains), ...); }(std::make_index_sequence<In>{});
-                    }
-                    else
-                    {
-                        for (std::size_t k = 0; k < In; ++k)
-                        {
-                            step(k, k % chains);
-                        }
-                    }
-                    // The chains summed as a tree, written out: g++ keeps a looped reduction in memory.
-                    out_lanes y;
-                    for (std::size_t r = 0; r < registers; ++r)
-                    {
-                        if constexpr (chains == 1)
-                        {
-                            y.reg[r] = acc[0][r];
-                        }
-                        else if constexpr (chains == 2)
-                        {
-                            y.reg[r] = acc[0][r] + acc[1][r];
-                        }
-                        else if constexpr (chains == 3)
-                        {
-                            y.reg[r] = (acc[0][r] + acc[1][r]) + acc[2][r];
-                        }
-                        else
-                        {
-                            y.reg[r] = (acc[0][r] + acc[1][r]) + (acc[2][r] + acc[3][r]);
-                        }
-                    }
-                    return y;
+                    return kernels::lanes_times_transposed<T, In, Out, out_padded>(x, weights_t_.data(), bias_.data());
                 }
             }
 

@@ -8,6 +8,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/math.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -35,7 +36,7 @@ namespace precast
             using T = typename B::value_type;
             // expm1 only matters for x <= 0; clamping keeps it defined (and cheap) on the other lanes and far below.
             const T floor = std::is_same_v<T, float> ? T(-100) : T(-800);
-            return xsimd::select(x > B(T(0)), x, detail::saturating(x, floor, T(0), [](const B& v) { return B(static_cast<T>(Alpha)) * xsimd::expm1(v); }));
+            return xsimd::select(x > B(T(0)), x, kernels::saturating(x, floor, T(0), [](const B& v) { return B(static_cast<T>(Alpha)) * xsimd::expm1(v); }));
         }
 
         template <class B>

@@ -34,14 +34,17 @@ namespace precast
         // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
         // KeepGates: store what backward needs (a streaming step does not).
         template <scalar T, bool KeepGates = true>
-        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, T* h, T* /*c*/,
-                                T* /*c_tanh*/) noexcept
+        [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            T* gates_row = rows.gates;
+            const T* recurrent = rows.recurrent;
+            const T* h_prev = rows.h_prev;
+            T* h = rows.h;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
-                const batch r = detail::sigmoid_of(l.load(gates_row) + l.load(recurrent));
-                const batch z = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n));
-                const batch candidate = detail::tanh_of(l.load(gates_row + 2 * n) + r * l.load(recurrent + 2 * n));
+                const batch r = kernels::gate_sigmoid(l.load(gates_row) + l.load(recurrent));
+                const batch z = kernels::gate_sigmoid(l.load(gates_row + n) + l.load(recurrent + n));
+                const batch candidate = kernels::tanh_of(l.load(gates_row + 2 * n) + r * l.load(recurrent + 2 * n));
                 const batch previous = l.load(h_prev);
                 if constexpr (KeepGates)
                 {
@@ -54,10 +57,16 @@ namespace precast
         }
 
         template <scalar T>
-        static void backward_row(std::size_t n, const T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, const T* /*h*/,
-                                 const T* /*c_tanh*/, const T* dh, T* /*dc*/, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
+        static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            const T* gates_row = rows.gates;
+            const T* recurrent = rows.recurrent;
+            const T* h_prev = rows.h_prev;
+            const T* dh = rows.dh;
+            T* dz_input = rows.dz_input;
+            T* dz_recurrent = rows.dz_recurrent;
+            T* dh_prev = rows.dh_prev;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
                 const batch r = l.load(gates_row);
@@ -90,21 +99,24 @@ namespace precast
         template <scalar T>
         [[gnu::always_inline]] static void reset_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, T* reset_h) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
-                const auto r = detail::sigmoid_of(l.load(gates_row) + l.load(recurrent));
+            kernels::for_each_register<T>(n, [&](const auto& l) {
+                const auto r = kernels::gate_sigmoid(l.load(gates_row) + l.load(recurrent));
                 l.store(gates_row, r);
                 l.store(reset_h, r * l.load(h_prev));
             });
         }
 
         template <scalar T, bool KeepGates = true>
-        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* h_prev, const T* /*c_prev*/, T* h, T* /*c*/,
-                                                       T* /*c_tanh*/) noexcept
+        [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            T* gates_row = rows.gates;
+            const T* recurrent = rows.recurrent;
+            const T* h_prev = rows.h_prev;
+            T* h = rows.h;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
-                const batch z = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n));
-                const batch candidate = detail::tanh_of(l.load(gates_row + 2 * n) + l.load(recurrent + 2 * n));
+                const batch z = kernels::gate_sigmoid(l.load(gates_row + n) + l.load(recurrent + n));
+                const batch candidate = kernels::tanh_of(l.load(gates_row + 2 * n) + l.load(recurrent + 2 * n));
                 const batch previous = l.load(h_prev);
                 if constexpr (KeepGates)
                 {
@@ -117,10 +129,15 @@ namespace precast
 
         // z and n; r waits for d(r * h), which reset_backward_row gets.
         template <scalar T>
-        static void backward_row(std::size_t n, const T* gates_row, const T* /*recurrent*/, const T* h_prev, const T* /*c_prev*/, const T* /*h*/,
-                                 const T* /*c_tanh*/, const T* dh, T* /*dc*/, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
+        static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            const T* gates_row = rows.gates;
+            const T* h_prev = rows.h_prev;
+            const T* dh = rows.dh;
+            T* dz_input = rows.dz_input;
+            T* dz_recurrent = rows.dz_recurrent;
+            T* dh_prev = rows.dh_prev;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
                 const batch z = l.load(gates_row + n);
@@ -140,7 +157,7 @@ namespace precast
         static void reset_backward_row(std::size_t n, const T* gates_row, const T* h_prev, const T* d_reset_h, T* dz_input, T* dz_recurrent,
                                        T* dh_prev) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch r = l.load(gates_row);
                 const batch d = l.load(d_reset_h);

@@ -56,16 +56,22 @@ namespace precast
         // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
         // KeepGates: store what backward needs (a streaming step does not).
         template <scalar T, bool KeepGates = true>
-        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* c_prev, T* h, T* c, T* c_tanh) noexcept
+        [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            T* gates_row = rows.gates;
+            const T* recurrent = rows.recurrent;
+            const T* c_prev = rows.c_prev;
+            T* h = rows.h;
+            T* c = rows.c;
+            T* c_tanh = rows.c_tanh;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
-                const batch input = detail::sigmoid_of(l.load(gates_row) + l.load(recurrent));
-                const batch forget = detail::sigmoid_of(l.load(gates_row + n) + l.load(recurrent + n) + batch(static_cast<T>(ForgetBias)));
-                const batch candidate = detail::tanh_of(l.load(gates_row + 2 * n) + l.load(recurrent + 2 * n));
-                const batch output = detail::sigmoid_of(l.load(gates_row + 3 * n) + l.load(recurrent + 3 * n));
+                const batch input = kernels::gate_sigmoid(l.load(gates_row) + l.load(recurrent));
+                const batch forget = kernels::gate_sigmoid(l.load(gates_row + n) + l.load(recurrent + n) + batch(static_cast<T>(ForgetBias)));
+                const batch candidate = kernels::tanh_of(l.load(gates_row + 2 * n) + l.load(recurrent + 2 * n));
+                const batch output = kernels::gate_sigmoid(l.load(gates_row + 3 * n) + l.load(recurrent + 3 * n));
                 const batch cell = forget * l.load(c_prev) + input * candidate;
-                const batch cell_tanh = detail::tanh_of(cell);
+                const batch cell_tanh = kernels::tanh_of(cell);
                 if constexpr (KeepGates)
                 {
                     l.store(gates_row, input);
@@ -80,10 +86,17 @@ namespace precast
         }
 
         template <scalar T>
-        static void backward_row(std::size_t n, const T* gates_row, const T* /*recurrent*/, const T* /*h_prev*/, const T* c_prev, const T* /*h*/,
-                                 const T* c_tanh, const T* dh, T* dc, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
+        static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            const T* gates_row = rows.gates;
+            const T* c_prev = rows.c_prev;
+            const T* c_tanh = rows.c_tanh;
+            const T* dh = rows.dh;
+            T* dc = rows.dc;
+            T* dz_input = rows.dz_input;
+            T* dz_recurrent = rows.dz_recurrent;
+            T* dh_prev = rows.dh_prev;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
                 const batch input = l.load(gates_row);

@@ -34,10 +34,11 @@
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
+#include <precast/kernels/elementwise.hpp>
 #include <precast/kernels/gemm.hpp>
+#include <precast/kernels/gemv.hpp>
+#include <precast/kernels/math.hpp>
 #include <precast/kernels/simd.hpp>
-#include <precast/layers/sigmoid.hpp>
-#include <precast/layers/tanh.hpp>
 
 namespace precast
 {
@@ -63,88 +64,60 @@ namespace precast
 
         template <class... Options>
         inline constexpr sequence_output output_option = has_option<last_step, Options...> ? sequence_output::last_step : sequence_output::every_step;
+    }
 
-        // The lanes [at, at + width) of a row, one whole register: loads and stores in place.
-        template <scalar T>
-        struct whole_register
-        {
-            using batch = kernels::simd_batch<T>;
-            std::size_t at;
+    // One sample's rows at one step, as a cell's forward_row reads and writes them: rows of H values, gate rows of
+    // gates * H. The rows of state a cell does not have (c without has_cell_state) are null.
+    PRECAST_EXPORT template <scalar T>
+    struct cell_forward_rows
+    {
+        T* gates;            // in: x W_ih^T + b_ih; out: what backward needs
+        const T* recurrent;  // h_{t-1} W_hh^T + b_hh
+        const T* h_prev;
+        const T* c_prev;
+        T* h;       // out: h_t
+        T* c;       // out: c_t
+        T* c_tanh;  // out: tanh(c_t), for backward
+    };
 
-            [[nodiscard]] batch load(const T* p) const noexcept { return batch::load_unaligned(p + at); }
-            void store(T* p, const batch& v) const noexcept { v.store_unaligned(p + at); }
+    // The same step in backward: the forward rows again (read only), the gradients in and out.
+    PRECAST_EXPORT template <scalar T>
+    struct cell_backward_rows
+    {
+        const T* gates;
+        const T* recurrent;
+        const T* h_prev;
+        const T* c_prev;
+        const T* h;
+        const T* c_tanh;
+        const T* dh;       // dLoss/dh_t
+        T* dc;             // in: dLoss/dc_t from step t+1; out: the part of dLoss/dc_{t-1} through c_t
+        T* dz_input;       // out: dLoss/d(x W_ih^T + b_ih)
+        T* dz_recurrent;   // out: dLoss/d(h_{t-1} W_hh^T + b_hh)
+        T* dh_prev;        // out: the part of dLoss/dh_{t-1} that does not go through W_hh
+    };
+
+    namespace detail
+    {
+        template <class C>
+        concept cell_of_named_rows = requires(const cell_forward_rows<float>& f, const cell_backward_rows<float>& b) {
+            C::forward_row(std::size_t{1}, f);
+            C::backward_row(std::size_t{1}, b);
         };
-
-        // The last count < width lanes of a row, through a zero-padded copy, so they run the same vector code.
-        template <scalar T>
-        struct partial_register
-        {
-            using batch = kernels::simd_batch<T>;
-            std::size_t at;
-            std::size_t count;
-
-            [[nodiscard]] batch load(const T* p) const noexcept
-            {
-                alignas(64) T padded[batch::size] = {};
-                std::copy_n(p + at, count, padded);
-                return batch::load_aligned(padded);
-            }
-            void store(T* p, const batch& v) const noexcept
-            {
-                alignas(64) T padded[batch::size];
-                v.store_aligned(padded);
-                std::copy_n(padded, count, p + at);
-            }
+        // The form before cell_forward_rows: the same rows as 8 and 12 positional pointers. Still accepted, so that
+        // cells written against it keep compiling; CHANGELOG.md says when it goes.
+        template <class C>
+        concept cell_of_positional_rows = requires(float* p, const float* c) {
+            C::forward_row(std::size_t{1}, p, c, c, c, p, p, p);
+            C::backward_row(std::size_t{1}, c, c, c, c, c, c, c, p, p, p, p);
         };
-
-        // f(lanes) over [0, n), a register at a time: f(whole_register) for each whole one, f(partial_register)
-        // for the rest (f is a generic lambda: each kind gets its own code, the whole one without branches).
-        template <scalar T, class F>
-        [[gnu::always_inline]] inline void for_each_register(std::size_t n, F&& f) noexcept
-        {
-            constexpr std::size_t width = kernels::simd_width<T>;
-            std::size_t i = 0;
-            for (; i + width <= n; i += width)
-            {
-                f(whole_register<T>{i});
-            }
-            if (i < n)
-            {
-                f(partial_register<T>{i, n - i});
-            }
-        }
-
-        // The gates' tanh: tanh_function's, a rational function in float (layers/tanh.hpp), xsimd's in double.
-        template <class B>
-        [[nodiscard]] inline B tanh_of(const B& x) noexcept
-        {
-            return tanh_function::simd_value(x);
-        }
-
-        // sigmoid(x) = (1 + tanh(x / 2)) / 2: the same approximation for float (|error| < 1.8e-7).
-        template <class B>
-        [[nodiscard]] inline B sigmoid_of(const B& x) noexcept
-        {
-            using T = typename B::value_type;
-            if constexpr (std::is_same_v<T, float>)
-            {
-                return kernels::fused_multiply_add<float>(B(0.5f), tanh_of(B(0.5f) * x), B(0.5f));
-            }
-            else
-            {
-                return sigmoid_function::simd_value(x);
-            }
-        }
     }
 
     // recurrent_cell<C>: what a cell tells recurrent_layer: C::gates blocks of H rows, C::has_cell_state (an
-    // LSTM's c beside h), C::name, and for one sample at one step (rows of H values, gate rows of gates * H):
-    //   C::forward_row(H, gates /*in: x W_ih^T + b_ih; out: what backward needs*/, recurrent /*h W_hh^T + b_hh*/,
-    //                  h_prev, c_prev, h /*out*/, c /*out*/, c_tanh /*out*/)
-    //   C::backward_row(H, gates, recurrent, h_prev, c_prev, h, c_tanh, dh /*dLoss/dh_t*/, dc /*in: from step t+1,
-    //                   out: to step t-1*/, dz_input /*out: dLoss/d(x W_ih^T + b_ih)*/, dz_recurrent /*out: dLoss/d(h W_hh^T + b_hh)*/,
-    //                   dh_prev /*out: the part of dLoss/dh_{t-1} that does not go through W_hh*/)
-    // The pointers of state a cell does not have (c without has_cell_state) are null. A cell whose last
+    // LSTM's c beside h), C::name, and what one step computes for one sample:
+    //   template <scalar T, bool KeepGates = true> static void forward_row(std::size_t H, const cell_forward_rows<T>&);
+    //   template <scalar T> static void backward_row(std::size_t H, const cell_backward_rows<T>&);
+    // (KeepGates false: a streaming step, which writes neither the gates' values nor c_tanh). A cell whose last
     // C::blocks_on_reset_state blocks multiply W_hh with r * h (the reset gate first) also has
     //   C::reset_row(H, gates, recurrent, h_prev, reset_h /*out: r * h_prev*/)       before those blocks' product, and
     //   C::reset_backward_row(H, gates, h_prev, d_reset_h, dz_input, dz_recurrent, dh_prev)   after backward_row,
@@ -154,10 +127,36 @@ namespace precast
         { C::gates } -> std::convertible_to<std::size_t>;
         { C::has_cell_state } -> std::convertible_to<bool>;
         { C::name } -> std::convertible_to<const char*>;
-    } && requires(float* p, const float* c) {
-        C::forward_row(std::size_t{1}, p, c, c, c, p, p, p);
-        C::backward_row(std::size_t{1}, c, c, c, c, c, c, c, p, p, p, p);
-    };
+    } && (detail::cell_of_named_rows<C> || detail::cell_of_positional_rows<C>);
+
+    namespace detail
+    {
+        template <class Cell, scalar T, bool KeepGates = true>
+        [[gnu::always_inline]] inline void cell_forward(std::size_t n, const cell_forward_rows<T>& r) noexcept
+        {
+            if constexpr (cell_of_named_rows<Cell>)
+            {
+                Cell::template forward_row<T, KeepGates>(n, r);
+            }
+            else
+            {
+                Cell::template forward_row<T, KeepGates>(n, r.gates, r.recurrent, r.h_prev, r.c_prev, r.h, r.c, r.c_tanh);
+            }
+        }
+
+        template <class Cell, scalar T>
+        inline void cell_backward(std::size_t n, const cell_backward_rows<T>& r) noexcept
+        {
+            if constexpr (cell_of_named_rows<Cell>)
+            {
+                Cell::template backward_row<T>(n, r);
+            }
+            else
+            {
+                Cell::template backward_row<T>(n, r.gates, r.recurrent, r.h_prev, r.c_prev, r.h, r.c_tanh, r.dh, r.dc, r.dz_input, r.dz_recurrent, r.dh_prev);
+            }
+        }
+    }
 
     namespace detail
     {
@@ -234,7 +233,7 @@ namespace precast
         using parameter_slot<T, parameter_count>::gradients;
 
         // Below this many samples the per-step recurrent products use dot products and axpys instead of the GEMM.
-        static constexpr std::size_t small_batch_limit = 4;
+        static constexpr std::size_t small_batch_limit = kernels::few_rows_limit;
 
         // What a forward pass over B samples keeps for backward (gates, states), and the state a stateful layer
         // carries. Rows [t][b] are time-major; rows [b][t] follow the samples (as x and y do).
@@ -368,7 +367,13 @@ namespace precast
                         c = (last ? ws.final_c_.data() + b * H : ws.c_prev_.data() + ((t + 1) * B + b) * H);
                         c_tanh = ws.c_tanh_.data() + (t * B + b) * H;
                     }
-                    Cell::forward_row(H, ws.gates_.data() + row * GH, recurrent + b * GH, h_prev + b * H, c_prev, h_next + b * H, c, c_tanh);
+                    detail::cell_forward<Cell>(H, cell_forward_rows<T>{.gates = ws.gates_.data() + row * GH,
+                                                                       .recurrent = recurrent + b * GH,
+                                                                       .h_prev = h_prev + b * H,
+                                                                       .c_prev = c_prev,
+                                                                       .h = h_next + b * H,
+                                                                       .c = c,
+                                                                       .c_tanh = c_tanh});
                     if constexpr (Output == sequence_output::every_step)
                     {
                         std::copy_n(h_next + b * H, H, y.data() + row * H);
@@ -431,8 +436,17 @@ namespace precast
                         c_tanh = ws.c_tanh_.data() + (t * B + b) * H;
                         dc = ws.dc_.data() + b * H;
                     }
-                    Cell::backward_row(H, ws.gates_.data() + row * GH, recurrent + b * GH, h_prev + b * H, c_prev, h + b * H, c_tanh, dh, dc,
-                                       ws.dz_input_.data() + row * GH, dz_recurrent + b * GH, ws.dh_next_.data() + b * H);
+                    detail::cell_backward<Cell>(H, cell_backward_rows<T>{.gates = ws.gates_.data() + row * GH,
+                                                                         .recurrent = recurrent + b * GH,
+                                                                         .h_prev = h_prev + b * H,
+                                                                         .c_prev = c_prev,
+                                                                         .h = h + b * H,
+                                                                         .c_tanh = c_tanh,
+                                                                         .dh = dh,
+                                                                         .dc = dc,
+                                                                         .dz_input = ws.dz_input_.data() + row * GH,
+                                                                         .dz_recurrent = dz_recurrent + b * GH,
+                                                                         .dh_prev = ws.dh_next_.data() + b * H});
                 }
                 if constexpr (resets_before_product)
                 {
@@ -611,8 +625,13 @@ namespace precast
                     tiles<from_h, all, H, 0>(recurrent_weights_.data(), reset_h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
                 }
                 // In place: each lane of h and c is read before it is written. Padding lanes stay 0.
-                Cell::template forward_row<T, false>(HP, gates_.data(), recurrent_.data(), h_.data(), Cell::has_cell_state ? c_.data() : nullptr, h_.data(),
-                                                     Cell::has_cell_state ? c_.data() : nullptr, nullptr);
+                detail::cell_forward<Cell, T, false>(HP, cell_forward_rows<T>{.gates = gates_.data(),
+                                                                           .recurrent = recurrent_.data(),
+                                                                           .h_prev = h_.data(),
+                                                                           .c_prev = Cell::has_cell_state ? c_.data() : nullptr,
+                                                                           .h = h_.data(),
+                                                                           .c = Cell::has_cell_state ? c_.data() : nullptr,
+                                                                           .c_tanh = nullptr});
                 std::copy_n(h_.data(), HP, out);
             }
 
@@ -627,54 +646,10 @@ namespace precast
                 return G - reset_blocks;
             }();
 
-            // Registers [R0, R1) of out = bias + sum_k a[k] * wa[k][.] (+ sum_k b[k] * wb[k][.]), with rows of GP
-            // values, up to 8 registers of accumulators at a time; every count is a compile-time constant. With
-            // few registers, k is split over 2 or 4 interleaved sums: the FMA latency, not the loads, bounds a
-            // single chain of 4 registers.
             template <std::size_t R0, std::size_t R1, std::size_t KA, std::size_t KB>
             static void tiles(const T* wa, const T* a, const T* wb, const T* b, const T* bias, T* out) noexcept
             {
-                if constexpr (R0 < R1)
-                {
-                    using batch = kernels::simd_batch<T>;
-                    constexpr std::size_t count = R1 - R0 < 8 ? R1 - R0 : 8;
-                    constexpr std::size_t chains = count <= 2 ? 4 : count <= 4 ? 2 : 1;
-                    batch acc[chains][count];
-                    for (std::size_t r = 0; r < count; ++r)
-                    {
-                        acc[0][r] = batch::load_aligned(bias + (R0 + r) * width);
-                        for (std::size_t c = 1; c < chains; ++c)
-                        {
-                            acc[c][r] = batch(T(0));
-                        }
-                    }
-                    const auto accumulate = [&](const T* w, const T* v, std::size_t k, std::size_t c) {
-                        const batch xk(v[k]);
-                        const T* row = w + k * GP + R0 * width;
-                        for (std::size_t r = 0; r < count; ++r)
-                        {
-                            acc[c][r] = kernels::fused_multiply_add<T>(xk, batch::load_aligned(row + r * width), acc[c][r]);
-                        }
-                    };
-                    for (std::size_t k = 0; k < KA; ++k)
-                    {
-                        accumulate(wa, a, k, k % chains);
-                    }
-                    for (std::size_t k = 0; k < KB; ++k)
-                    {
-                        accumulate(wb, b, k, (KA + k) % chains);
-                    }
-                    for (std::size_t r = 0; r < count; ++r)
-                    {
-                        batch sum = acc[0][r];
-                        for (std::size_t c = 1; c < chains; ++c)
-                        {
-                            sum += acc[c][r];
-                        }
-                        sum.store_aligned(out + (R0 + r) * width);
-                    }
-                    tiles<R0 + count, R1, KA, KB>(wa, a, wb, b, bias, out);
-                }
+                kernels::broadcast_tiles<T, GP, R0, R1, KA, KB>(wa, a, wb, b, bias, out);
             }
 
             tensor_buffer<T, shape<F, GP>> input_weights_;        // W_ih^T

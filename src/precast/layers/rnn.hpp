@@ -29,14 +29,16 @@ namespace precast
 
         // Inlined: in a streaming step the call itself costs as much as the gates of a small cell.
         template <scalar T, bool KeepGates = true>
-        [[gnu::always_inline]] static void forward_row(std::size_t n, T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* /*c_prev*/, T* h, T* /*c*/,
-                                T* /*c_tanh*/) noexcept
+        [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            T* gates_row = rows.gates;
+            const T* recurrent = rows.recurrent;
+            T* h = rows.h;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 const auto z = l.load(gates_row) + l.load(recurrent);
                 if constexpr (std::is_same_v<Function, tanh_function>)
                 {
-                    l.store(h, detail::tanh_of(z));  // the gates' tanh (layers/recurrent.hpp)
+                    l.store(h, kernels::tanh_of(z));  // the gates' tanh (kernels/math.hpp)
                 }
                 else
                 {
@@ -46,10 +48,16 @@ namespace precast
         }
 
         template <scalar T>
-        static void backward_row(std::size_t n, const T* gates_row, const T* recurrent, const T* /*h_prev*/, const T* /*c_prev*/, const T* h,
-                                 const T* /*c_tanh*/, const T* dh, T* /*dc*/, T* dz_input, T* dz_recurrent, T* dh_prev) noexcept
+        static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            detail::for_each_register<T>(n, [&](const auto& l) {
+            const T* gates_row = rows.gates;
+            const T* recurrent = rows.recurrent;
+            const T* h = rows.h;
+            const T* dh = rows.dh;
+            T* dz_input = rows.dz_input;
+            T* dz_recurrent = rows.dz_recurrent;
+            T* dh_prev = rows.dh_prev;
+            kernels::for_each_register<T>(n, [&](const auto& l) {
                 const auto dz = l.load(dh) * Function::simd_derivative(l.load(gates_row) + l.load(recurrent), l.load(h));
                 l.store(dz_input, dz);
                 l.store(dz_recurrent, dz);

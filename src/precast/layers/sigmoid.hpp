@@ -8,6 +8,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/math.hpp>
 #include <precast/layers/activation.hpp>
 
 namespace precast
@@ -35,10 +36,7 @@ namespace precast
         template <class B>
         static B simd_value(const B& x) noexcept
         {
-            using T = typename B::value_type;
-            // Beyond +-120 (float) or +-800 (double) the result is 0 or 1 in working precision (e^-x over- or underflows).
-            const T limit = std::is_same_v<T, float> ? T(120) : T(800);
-            return detail::saturating(x, -limit, limit, [](const B& v) { return B(T(1)) / (B(T(1)) + xsimd::exp(-v)); });
+            return kernels::sigmoid_of(x);
         }
 
         template <class B>

@@ -1,6 +1,6 @@
-// What every optimizer's implementation shares: the elementwise update loop (xsimd registers, then the same
-// code on a zero-padded register for the tail) with the gradient's clipping and coupled weight decay, and the
-// hyper-parameter checks. (step_context.hpp has what the network passes to update() and the conventions.)
+// What every optimizer's implementation shares: the elementwise update loop (kernels/elementwise.hpp) with the
+// gradient's clipping and coupled weight decay, and the hyper-parameter checks. (step_context.hpp has what the
+// network passes to update() and the conventions.)
 //
 // An optimizer O (concepts.hpp, `optimizer`) has
 //   template <scalar T, std::size_t N> struct state;   plain fixed-size data: tensor_buffers and scalars, with
@@ -25,6 +25,7 @@
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/storage.hpp>
+#include <precast/kernels/elementwise.hpp>
 #include <precast/kernels/simd.hpp>
 #include <precast/optimizers/step_context.hpp>
 
@@ -94,54 +95,26 @@ namespace precast
         };
 
         // For i < N: p, g = the prepared gradient and the state registers go to update(p, g, state...), which
-        // changes p and the state in place; they are stored back. Full registers first, then the last
-        // N % width elements through zero-padded registers, so every element sees the same vector code.
+        // changes p and the state in place; they are stored back (kernels/elementwise.hpp: the tail through
+        // zero-padded registers, so every element sees the same vector code).
         template <scalar T, std::size_t N, class Update, class... State>
         inline void update_elementwise(std::span<T, N> parameters, std::span<const T, N> gradients, const step_context& context,
                                        double weight_decay, Update&& update, State*... state) noexcept
         {
             using batch = kernels::simd_batch<T>;
-            constexpr std::size_t width = batch::size;
             const auto clip = static_cast<T>(context.clip_value);
             const gradient_preparation<batch> prepare{batch(static_cast<T>(context.gradient_scale)), batch(-clip), batch(clip),
                                                       batch(static_cast<T>(weight_decay))};
             T* p = parameters.data();
             const T* g = gradients.data();
-            std::size_t i = 0;
-            for (; i + width <= N; i += width)
-            {
-                batch pv = batch::load_unaligned(p + i);
-                const batch gv = prepare(batch::load_unaligned(g + i), pv);
-                auto sv = std::make_tuple(batch::load_unaligned(state + i)...);
+            kernels::for_each_register<T>(N, [&](const auto& r) {
+                batch pv = r.load(p);
+                const batch gv = prepare(r.load(g), pv);
+                auto sv = std::make_tuple(r.load(state)...);
                 std::apply([&](auto&... s) { update(pv, gv, s...); }, sv);
-                pv.store_unaligned(p + i);
-                [&]<std::size_t... I>(std::index_sequence<I...>) { (std::get<I>(sv).store_unaligned(state + i), ...); }(std::index_sequence_for<State...>{});
-            }
-            if constexpr (N % width != 0)
-            {
-                constexpr std::size_t rest = N % width;
-                alignas(64) T padded_p[width] = {};
-                alignas(64) T padded_g[width] = {};
-                alignas(64) T padded_state[sizeof...(State) + 1][width] = {};
-                for (std::size_t k = 0; k < rest; ++k)
-                {
-                    padded_p[k] = p[i + k];
-                    padded_g[k] = g[i + k];
-                }
-                std::size_t which = 0;
-                ((std::copy_n(state + i, rest, padded_state[which++])), ...);
-                batch pv = batch::load_aligned(padded_p);
-                const batch gv = prepare(batch::load_aligned(padded_g), pv);
-                auto sv = [&]<std::size_t... I>(std::index_sequence<I...>) {
-                    return std::make_tuple(batch::load_aligned(padded_state[I])...);
-                }(std::index_sequence_for<State...>{});
-                std::apply([&](auto&... s) { update(pv, gv, s...); }, sv);
-                pv.store_aligned(padded_p);
-                std::copy_n(padded_p, rest, p + i);
-                [&]<std::size_t... I>(std::index_sequence<I...>) {
-                    ((std::get<I>(sv).store_aligned(padded_state[I]), std::copy_n(padded_state[I], rest, state + i)), ...);
-                }(std::index_sequence_for<State...>{});
-            }
+                r.store(p, pv);
+                [&]<std::size_t... I>(std::index_sequence<I...>) { (r.store(state, std::get<I>(sv)), ...); }(std::index_sequence_for<State...>{});
+            });
         }
 
         // x^0.5 and x^-0.5 exactly rounded (sqrt), other powers through xsimd::pow.

@@ -209,4 +209,43 @@ namespace precast
         std::size_t target_size_ = 0;
         std::size_t labels_per_sample_ = 1;
     };
+
+    namespace detail
+    {
+        // A data set against what a network and its loss take (a trainer checks before it reads a sample): the
+        // features per sample, the kind of targets, and per sample `target_values` values, or labels_per_sample
+        // labels of fewer than `classes` classes. Throws std::invalid_argument naming the mismatch.
+        template <scalar T>
+        void check_dataset_fits(const dataset<T>& data, std::size_t features, target_kind kind, const char* loss_name, std::size_t target_values,
+                                std::size_t classes, std::size_t labels_per_sample)
+        {
+            const auto kind_text = [](target_kind k) { return k == target_kind::labels ? "class labels" : "real-valued targets"; };
+            if (data.feature_size() != features)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.feature_size()) +
+                                            " features per sample, but the network's input takes " + std::to_string(features));
+            }
+            if (data.targets_kind() != kind)
+            {
+                throw std::invalid_argument(std::string("precast::trainer: the loss ") + loss_name + " takes " + kind_text(kind) + ", but the data set has " +
+                                            kind_text(data.targets_kind()));
+            }
+            if (kind == target_kind::values && data.target_size() != target_values)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) +
+                                            " target values per sample, but the network outputs " + std::to_string(target_values));
+            }
+            if (kind == target_kind::labels && data.target_size() > classes)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) + " classes, but the network outputs only " +
+                                            std::to_string(classes) + " values (one per class) on its last axis");
+            }
+            if (kind == target_kind::labels && data.labels_per_sample() != labels_per_sample)
+            {
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.labels_per_sample()) +
+                                            " labels per sample, but the network's output has " + std::to_string(labels_per_sample) +
+                                            (labels_per_sample == 1 ? " position (one label per sample)" : " positions (one label each)"));
+            }
+        }
+    }
 }

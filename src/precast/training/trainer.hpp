@@ -8,18 +8,8 @@
 // is allocated when the trainer is built; step() itself allocates nothing.
 //
 // Data-parallel training: with a gradient_reducer other than no_reduction (mpi_allreduce, precast/mpi.hpp) as the
-// fifth policy, each of P processes holds a replica of the network, and B is each process's share of a global
-// batch of B x P samples. Every process reads the whole data set and shuffles it with the same seed; process r
-// trains on rows r*B .. r*B+B-1 of each global batch, so the shards together are exactly the one-process batch of
-// B x P. The gradients of each process (the mean over its rows, weighted by its share of the global batch) are
-// summed over the processes before the same optimizer step on every replica: the result is the one-process
-// step's, up to the order of the sums. A partial last batch leaves the last processes with fewer rows or none (a
-// process without rows contributes zero gradients), which also covers a data set smaller than the number of
-// processes. Parameters and optimizer state are broadcast from process 0 when the trainer is built and when fit()
-// starts; every fit_options::check_replicas_every steps the processes compare checksums of their parameters.
-// Losses, accuracies and validation are reduced over the processes; observers are called on process 0 only. A
-// failure on one process during a step (an exception, such as the loss becoming NaN on its shard) is raised as
-// distributed_training_error on every process at that step.
+// fifth policy, each of P processes holds a replica of the network, B is each process's share of a global batch
+// of B x P samples, and the step is the one-process step's (training/data_parallel.hpp says how).
 #pragma once
 
 #include <algorithm>
@@ -46,7 +36,7 @@
 #include <precast/core/random.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
-#include <precast/io/checksums.hpp>
+#include <precast/training/data_parallel.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
@@ -118,39 +108,7 @@ namespace precast
         {
             if constexpr (!single_process)
             {
-                net_.for_each_layer([&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto& l) {
-                    if constexpr (positioned_layer<std::remove_cvref_t<decltype(l)>>)
-                    {
-                        std::uint64_t seed = l.seed();
-                        reducer_.broadcast(std::span<std::uint64_t>(&seed, 1), 0);
-                        l.seed(seed);
-                    }
-                });
-                if constexpr (Net::parameter_count > 0)
-                {
-                    reducer_.broadcast(std::span<T>(net_.parameters().data(), Net::parameter_count), 0);
-                    auto& values = state_->values();
-                    using state_type = std::remove_cvref_t<decltype(values)>;
-                    if constexpr (saveable_state<state_type>)
-                    {
-                        std::apply([&](auto&... t) { (reducer_.broadcast(std::span(t.data(), t.size), 0), ...); }, values.tensors());
-                        if constexpr (state_with_scalars<state_type>)
-                        {
-                            std::apply(
-                                [&](auto&... v) {
-                                    std::array<double, sizeof...(v)> numbers{static_cast<double>(v)...};
-                                    reducer_.broadcast(std::span<double>(numbers), 0);
-                                    std::size_t i = 0;
-                                    ((v = static_cast<std::remove_cvref_t<decltype(v)>>(numbers[i++])), ...);
-                                },
-                                values.scalars());
-                        }
-                    }
-                }
-                std::array<std::uint64_t, 2> counts{state_->steps(), steps_};
-                reducer_.broadcast(std::span<std::uint64_t>(counts), 0);
-                state_->restore_steps(counts[0]);
-                steps_ = counts[1];
+                detail::broadcast_replica(net_, *state_, steps_, reducer_);
             }
         }
 
@@ -160,22 +118,7 @@ namespace precast
         {
             if constexpr (!single_process)
             {
-                std::vector<std::uint64_t> sums(reducer_.size());
-                reducer_.all_gather(parameter_checksum(), std::span<std::uint64_t>(sums));
-                std::string differing;
-                for (std::size_t r = 1; r < sums.size(); ++r)
-                {
-                    if (sums[r] != sums[0])
-                    {
-                        differing += (differing.empty() ? "" : ", ") + std::to_string(r);
-                    }
-                }
-                if (!differing.empty())
-                {
-                    throw training_error("precast::trainer: the replicas diverged by step " + std::to_string(steps_) + ": the parameters of process(es) " +
-                                         differing + " differ from process 0's (of " + std::to_string(sums.size()) +
-                                         "); every process must run the same program on the same data with the same seed");
-                }
+                detail::compare_replicas(net_, steps_, reducer_);
             }
         }
 
@@ -413,19 +356,12 @@ namespace precast
         }
 
     private:
-        struct step_outcome
+        // A data-parallel step: this process's gradients (and loss and decisions, if asked), then the exchange
+        // (training/data_parallel.hpp) and the same update on every replica.
+        detail::global_step_result exchange_step(targets_type targets, std::size_t rows, bool count_decisions)
         {
-            double loss = 0.0;  // the global batch's
-            decision_count decisions;
-        };
-
-        // A data-parallel step: this process's gradients (and loss and decisions, if asked), a status exchange that
-        // raises any process's failure on every process, the weighted sum of the gradients, the update.
-        step_outcome exchange_step(targets_type targets, std::size_t rows, bool count_decisions)
-        {
-            std::string failure;
-            double local_loss = 0.0;
-            decision_count local;
+            detail::shard_result local;
+            local.rows = rows;
             try
             {
                 if (rows > B)
@@ -436,12 +372,12 @@ namespace precast
                 net_.position_batch(state_->steps(), reducer_.rank() * B);
                 if (rows > 0)
                 {
-                    local_loss = compute_gradients(targets, rows);
+                    local.loss = compute_gradients(targets, rows);
                     if constexpr (loss_with_decisions<Loss>)
                     {
                         if (count_decisions)
                         {
-                            local = loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), targets, rows * rows_per_sample);
+                            local.decisions = loss_.count_correct(loss_rows<targets_kind>(workspace_->output()), targets, rows * rows_per_sample);
                         }
                     }
                 }
@@ -456,83 +392,34 @@ namespace precast
             }
             catch (const std::exception& e)
             {
-                failure = e.what();
-                if (failure.empty())
+                local.failure = e.what();
+                if (local.failure.empty())
                 {
-                    failure = "an exception without a message";
+                    local.failure = "an exception without a message";
                 }
             }
-            std::array<double, 5> status{failure.empty() ? 0.0 : 1.0, local_loss * static_cast<double>(rows), static_cast<double>(rows),
-                                         static_cast<double>(local.correct), static_cast<double>(local.total)};
-            reducer_.sum(std::span<double>(status));
-            if (status[0] > 0.0)
-            {
-                raise_failure(failure);
-            }
-            const double samples = status[2];
-            if (samples == 0.0)
-            {
-                throw std::invalid_argument("precast::trainer::step: no process had a row to train on");
-            }
-            // Each process's gradients are the mean over its rows; weighted by its share, their sum is the mean
-            // over the global batch.
-            const T share = static_cast<T>(static_cast<double>(rows) / samples);
-            if constexpr (Net::parameter_count > 0)
-            {
-                auto& g = net_.gradients();
-                if (share != T(1))
-                {
-                    for (T& v : g.span())
-                    {
-                        v *= share;
-                    }
-                }
-                reducer_.sum(std::span<T>(g.data(), Net::parameter_count));
-            }
+            const auto result = detail::combine_shards(
+                local, all_gradients(), [&] { return std::to_string(steps_) + where_in_fit(); }, reducer_);
             net_.apply(optimizer_, *state_);
-            step_outcome outcome;
-            outcome.loss = status[1] / samples;
-            outcome.decisions.correct = static_cast<std::size_t>(status[3]);
-            outcome.decisions.total = static_cast<std::size_t>(status[4]);
-            return outcome;
+            return result;
         }
 
-        // Every process learns which processes failed and the first one's message, then throws. Collective.
-        [[noreturn]] void raise_failure(const std::string& local_failure)
+        [[nodiscard]] std::span<T, Net::parameter_count> all_gradients() noexcept
         {
-            std::vector<std::uint64_t> failed(reducer_.size());
-            reducer_.all_gather(local_failure.empty() ? 0 : 1, std::span<std::uint64_t>(failed));
-            std::size_t first = failed.size();
-            std::string ranks;
-            for (std::size_t r = 0; r < failed.size(); ++r)
+            if constexpr (Net::parameter_count > 0)
             {
-                if (failed[r] != 0)
-                {
-                    first = std::min(first, r);
-                    ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
-                }
+                return net_.gradients().span();
             }
-            std::string message = local_failure;
-            reducer_.broadcast_text(message, first);
-            throw distributed_training_error("precast::trainer: process " + ranks + " of " + std::to_string(failed.size()) + " failed at step " +
-                                                 std::to_string(steps_) + where_in_fit() + "; process " + std::to_string(first) + ": " + message,
-                                             first);
+            else
+            {
+                return {};
+            }
         }
 
         // " (epoch e, batch b of n)" inside fit(), for error messages; empty outside it.
         [[nodiscard]] std::string where_in_fit() const
         {
             return epoch_ == 0 ? "" : " (epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " + std::to_string(batches_) + ")";
-        }
-
-        // FNV-1a over the parameters' bytes, 8 at a time.
-        [[nodiscard]] std::uint64_t parameter_checksum() const noexcept
-        {
-            if constexpr (Net::parameter_count > 0)
-            {
-                return precast::detail::fnv1a_words(precast::detail::fnv_offset, net_.parameters().data(), Net::parameter_bytes);
-            }
-            return precast::detail::fnv_offset;
         }
 
         static void add(decision_count& sum, decision_count batch) noexcept
@@ -546,36 +433,9 @@ namespace precast
             return d.total == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(d.correct) / static_cast<double>(d.total);
         }
 
-        // Shapes and kinds of a data set against the network and the loss.
         void check_dataset(const dataset<T>& data) const
         {
-            if (data.feature_size() != In)
-            {
-                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.feature_size()) +
-                                            " features per sample, but the network's input takes " + std::to_string(In));
-            }
-            if (data.targets_kind() != targets_kind)
-            {
-                throw std::invalid_argument(std::string("precast::trainer: the loss ") + Loss::name + " takes " +
-                                            (targets_kind == target_kind::labels ? "class labels" : "real-valued targets") + ", but the data set has " +
-                                            (data.targets_kind() == target_kind::labels ? "class labels" : "real-valued targets"));
-            }
-            if (targets_kind == target_kind::values && data.target_size() != Out)
-            {
-                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) +
-                                            " target values per sample, but the network outputs " + std::to_string(Out));
-            }
-            if (targets_kind == target_kind::labels && data.target_size() > row_size)
-            {
-                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) + " classes, but the network outputs only " +
-                                            std::to_string(row_size) + " values (one per class) on its last axis");
-            }
-            if (targets_kind == target_kind::labels && data.labels_per_sample() != rows_per_sample)
-            {
-                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.labels_per_sample()) +
-                                            " labels per sample, but the network's output has " + std::to_string(rows_per_sample) +
-                                            (rows_per_sample == 1 ? " position (one label per sample)" : " positions (one label each)"));
-            }
+            detail::check_dataset_fits(data, In, targets_kind, Loss::name, Out, row_size, rows_per_sample);
         }
 
         // Copies samples index(0..rows-1) into the workspace input and the targets; zeroes the padding rows.
