@@ -63,7 +63,8 @@ namespace precast_bench
         if (with_peak_fraction)
         {
             // GFLOP/s divided by the peak GFLOP/s: a rate counter of flops / peak per iteration.
-            state.counters["of_peak"] = benchmark::Counter(flops_per_iteration * 1e-9 / measured_fma_peak_gflops(), benchmark::Counter::kIsIterationInvariantRate);
+            state.counters["of_peak"] =
+                benchmark::Counter(flops_per_iteration * 1e-9 / measured_fma_peak_gflops(), benchmark::Counter::kIsIterationInvariantRate);
         }
     }
 }

@@ -50,10 +50,8 @@ namespace
 #endif
 }
 
-#define PRECAST_GEMM_SHAPE(M, N, K)                                                                \
-    BENCHMARK_TEMPLATE(bm_gemm_precast, M, N, K)->Name("gemm/precast/" #M "x" #N "x" #K)->ArgName("threads")->Arg(1)->Arg(2);
-#define PRECAST_GEMM_SHAPE_EIGEN(M, N, K)                                                          \
-    BENCHMARK_TEMPLATE(bm_gemm_eigen, M, N, K)->Name("gemm/eigen/" #M "x" #N "x" #K)->ArgName("threads")->Arg(1);
+#define PRECAST_GEMM_SHAPE(M, N, K) BENCHMARK_TEMPLATE(bm_gemm_precast, M, N, K)->Name("gemm/precast/" #M "x" #N "x" #K)->ArgName("threads")->Arg(1)->Arg(2);
+#define PRECAST_GEMM_SHAPE_EIGEN(M, N, K) BENCHMARK_TEMPLATE(bm_gemm_eigen, M, N, K)->Name("gemm/eigen/" #M "x" #N "x" #K)->ArgName("threads")->Arg(1);
 
 PRECAST_GEMM_SHAPE(128, 256, 784)
 PRECAST_GEMM_SHAPE(32, 256, 784)

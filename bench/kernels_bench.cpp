@@ -35,8 +35,7 @@ namespace
 
     void set_flop_counters(benchmark::State& state, std::size_t flops_per_iteration)
     {
-        state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(flops_per_iteration) * 1e-9,
-                                                       benchmark::Counter::kIsIterationInvariantRate);
+        state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(flops_per_iteration) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
         state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * state.range(0)));
     }
 
@@ -87,4 +86,3 @@ BENCHMARK_TEMPLATE(bm_dot_precast, double)->Arg(67)->Arg(784)->Arg(4096);
 BENCHMARK_TEMPLATE(bm_dot_scalar_loop, double)->Arg(67)->Arg(784)->Arg(4096);
 BENCHMARK_TEMPLATE(bm_axpy_precast, float)->Arg(67)->Arg(784)->Arg(4096);
 BENCHMARK_TEMPLATE(bm_axpy_precast, double)->Arg(67)->Arg(784)->Arg(4096);
-

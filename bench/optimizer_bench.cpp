@@ -33,8 +33,8 @@ namespace
             }
             benchmark::ClobberMemory();
         }
-        state.counters["GB/s"] = benchmark::Counter(2.0 * static_cast<double>(n * sizeof(float)), benchmark::Counter::kIsIterationInvariantRate,
-                                                   benchmark::Counter::OneK::kIs1000);
+        state.counters["GB/s"] =
+            benchmark::Counter(2.0 * static_cast<double>(n * sizeof(float)), benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::OneK::kIs1000);
     }
     BENCHMARK(bm_copy_bandwidth)->Name("machine/copy_bandwidth")->Arg(1 << 20)->Arg(4 << 20)->Arg(256 << 20)->Unit(benchmark::kMicrosecond);
 
@@ -67,9 +67,9 @@ namespace
     template <class Optimizer>
     void add(const char* name, Optimizer optimizer, int states_touched)
     {
-        benchmark::RegisterBenchmark((std::string("optimizer_step/784-256-256-10/") + name).c_str(),
-                                     [=](benchmark::State& s) { bm_optimizer_step(s, optimizer, states_touched); })
-            ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark((std::string("optimizer_step/784-256-256-10/") + name).c_str(), [=](benchmark::State& s) {
+            bm_optimizer_step(s, optimizer, states_touched);
+        })->Unit(benchmark::kMicrosecond);
     }
 
     const bool registered = [] {

@@ -37,10 +37,22 @@ namespace
     }
 }
 
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM, torch::nn::LSTMOptions)->Name("recurrent_train/libtorch/lstm<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM, torch::nn::LSTMOptions)->Name("recurrent_train/libtorch/lstm<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU, torch::nn::GRUOptions)->Name("recurrent_train/libtorch/gru<64>/S=32,B=32")->Arg(64)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU, torch::nn::GRUOptions)->Name("recurrent_train/libtorch/gru<256>/S=32,B=32")->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM, torch::nn::LSTMOptions)
+    ->Name("recurrent_train/libtorch/lstm<64>/S=32,B=32")
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::LSTM, torch::nn::LSTMOptions)
+    ->Name("recurrent_train/libtorch/lstm<256>/S=32,B=32")
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU, torch::nn::GRUOptions)
+    ->Name("recurrent_train/libtorch/gru<64>/S=32,B=32")
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_torch_training_step, torch::nn::GRU, torch::nn::GRUOptions)
+    ->Name("recurrent_train/libtorch/gru<256>/S=32,B=32")
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond);
 
 // The MLP training step of training_bench.cpp in LibTorch: 784-256-256-10 ReLU, cross-entropy, one SGD step,
 // 1 or 2 threads. LibTorch's products go to OpenBLAS here: unset OPENBLAS_CORETYPE for its AVX-512 kernel.
@@ -51,8 +63,7 @@ namespace
         torch::set_num_threads(static_cast<int>(state.range(1)));
         torch::manual_seed(1);
         const int64_t batch = state.range(0);
-        torch::nn::Sequential mlp(torch::nn::Linear(784, 256), torch::nn::ReLU(), torch::nn::Linear(256, 256), torch::nn::ReLU(),
-                                  torch::nn::Linear(256, 10));
+        torch::nn::Sequential mlp(torch::nn::Linear(784, 256), torch::nn::ReLU(), torch::nn::Linear(256, 256), torch::nn::ReLU(), torch::nn::Linear(256, 10));
         torch::optim::SGD sgd(mlp->parameters(), torch::optim::SGDOptions(0.01));
         const torch::Tensor x = torch::rand({batch, 784});
         const torch::Tensor labels = torch::arange(batch) % 10;
@@ -69,4 +80,10 @@ namespace
     }
 }
 
-BENCHMARK(bm_torch_mlp_step)->Name("train_step/libtorch/784-256-256-10")->ArgNames({"B", "threads"})->Args({32, 1})->Args({128, 1})->Args({128, 2})->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_torch_mlp_step)
+    ->Name("train_step/libtorch/784-256-256-10")
+    ->ArgNames({"B", "threads"})
+    ->Args({32, 1})
+    ->Args({128, 1})
+    ->Args({128, 2})
+    ->Unit(benchmark::kMillisecond);

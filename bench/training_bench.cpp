@@ -16,7 +16,10 @@
 
 namespace
 {
-    constexpr double nominal_flops(std::size_t batch) { return 6.0 * static_cast<double>(batch) * (784.0 * 256 + 256.0 * 256 + 256.0 * 10); }
+    constexpr double nominal_flops(std::size_t batch)
+    {
+        return 6.0 * static_cast<double>(batch) * (784.0 * 256 + 256.0 * 256 + 256.0 * 10);
+    }
 
     using mlp = precast::network<precast::input<784>, precast::dense<256>, precast::relu, precast::dense<256>, precast::relu, precast::dense<10>>;
 
@@ -107,8 +110,18 @@ namespace
 #endif
 }
 
-BENCHMARK_TEMPLATE(bm_training_step_precast, 32)->Name("train_step/precast/784-256-256-10/B=32")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(bm_training_step_precast, 128)->Name("train_step/precast/784-256-256-10/B=128")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_training_step_precast, 32)
+    ->Name("train_step/precast/784-256-256-10/B=32")
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(bm_training_step_precast, 128)
+    ->Name("train_step/precast/784-256-256-10/B=128")
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
 #ifdef PRECAST_BENCH_WITH_EIGEN
 BENCHMARK_TEMPLATE(bm_training_step_eigen, 32)->Name("train_step/eigen/784-256-256-10/B=32")->ArgName("threads")->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(bm_training_step_eigen, 128)->Name("train_step/eigen/784-256-256-10/B=128")->ArgName("threads")->Arg(1)->Unit(benchmark::kMillisecond);

@@ -58,8 +58,8 @@ int main(int argc, char** argv)
                         train_ids.size(), validation_ids.size());
             std::printf("network<input_of<shape<64, %zu>>, lstm<256, stateful>, dense<%zu>>, %zu parameters; 32 streams, windows of 64 characters, "
                         "Adam %g (global norm clipped to 5), %zu epochs, seed %llu, %d thread(s)\n",
-                        lm::max_vocabulary, lm::max_vocabulary, lm::model::parameter_count, o.learning_rate, o.epochs,
-                        static_cast<unsigned long long>(o.seed), o.threads);
+                        lm::max_vocabulary, lm::max_vocabulary, lm::model::parameter_count, o.learning_rate, o.epochs, static_cast<unsigned long long>(o.seed),
+                        o.threads);
             lm::progress_printer progress;
             progress.terminal = ::isatty(::fileno(stdout)) != 0;
             progress.epochs = o.epochs;
@@ -72,7 +72,8 @@ int main(int argc, char** argv)
             }
             if (!o.plot.empty())
             {
-                examples::write_text(o.plot, precast::render_svg_plot(history, "char_lm: LSTM 256 on " + o.data.filename().string() + ", loss (nats per character) and accuracy"));
+                examples::write_text(o.plot, precast::render_svg_plot(history, "char_lm: LSTM 256 on " + o.data.filename().string() +
+                                                                                   ", loss (nats per character) and accuracy"));
                 std::printf("plot: %s\n", o.plot.c_str());
             }
             if (!o.save.empty())

@@ -259,8 +259,8 @@ namespace examples::char_lm
     struct options
     {
         std::filesystem::path data = "/usr/share/games/fortunes";
-        std::size_t limit = 0;         // use the first `limit` characters only (0: all)
-        double validation = 0.05;      // the last 5 % of the text
+        std::size_t limit = 0;     // use the first `limit` characters only (0: all)
+        double validation = 0.05;  // the last 5 % of the text
         std::size_t epochs = 2;
         double learning_rate = 0.004;  // Adam, gradients clipped to a global norm of 5
         std::uint64_t seed = 1;
@@ -268,10 +268,10 @@ namespace examples::char_lm
         std::filesystem::path log;
         std::filesystem::path plot;
         std::filesystem::path save;
-        std::filesystem::path load;    // sample from this model instead of training
-        std::size_t sample = 400;      // characters to sample after training (0: none)
+        std::filesystem::path load;  // sample from this model instead of training
+        std::size_t sample = 400;    // characters to sample after training (0: none)
         double temperature = 0.8;
-        std::string prime = "\n";      // the text the sample continues
+        std::string prime = "\n";  // the text the sample continues
         bool help = false;
     };
 
@@ -322,8 +322,8 @@ namespace examples::char_lm
                 flag = flag.substr(0, eq);
                 has_value = true;
             }
-            static constexpr std::array<std::string_view, 15> known{"--data", "--limit",  "--validation", "--epochs", "--lr",          "--seed",  "--threads",
-                                                                    "--log",  "--plot",   "--save",       "--load",   "--temperature", "--prime", "--sample"};
+            static constexpr std::array<std::string_view, 15> known{"--data", "--limit", "--validation", "--epochs", "--lr",          "--seed",  "--threads",
+                                                                    "--log",  "--plot",  "--save",       "--load",   "--temperature", "--prime", "--sample"};
             if (std::find(known.begin(), known.end(), flag) == known.end())
             {
                 throw usage_error("unknown option " + std::string(flag) + " (--help lists them)");
@@ -454,7 +454,10 @@ namespace examples::char_lm
         std::size_t windows_ = 0;
     };
 
-    inline double bits_per_character(double loss) noexcept { return loss / std::numbers::ln2; }
+    inline double bits_per_character(double loss) noexcept
+    {
+        return loss / std::numbers::ln2;
+    }
 
     // Loss and accuracy (next character right) of the model over a text, streams carried from window to window.
     template <class Net, std::size_t B>
@@ -495,8 +498,8 @@ namespace examples::char_lm
     };
 
     template <class Net, std::size_t B, class Observer>
-    std::vector<precast::epoch_report> train(Net& net, const std::vector<precast::label_type>& train_ids, const std::vector<precast::label_type>& validation_ids,
-                                             const options& o, Observer&& observer)
+    std::vector<precast::epoch_report> train(Net& net, const std::vector<precast::label_type>& train_ids,
+                                             const std::vector<precast::label_type>& validation_ids, const options& o, Observer&& observer)
     {
         constexpr std::size_t S = Net::input_shape::extents[0];
         constexpr std::size_t V = Net::input_shape::extents[1];
@@ -518,7 +521,8 @@ namespace examples::char_lm
                 const std::span<const precast::label_type, B * S> targets(labels);
                 const double value = t.step(targets);
                 sum += value;
-                const auto d = precast::softmax_cross_entropy{}.count_correct(precast::loss_rows<precast::target_kind::labels>(t.workspace().output()), targets, B * S);
+                const auto d =
+                    precast::softmax_cross_entropy{}.count_correct(precast::loss_rows<precast::target_kind::labels>(t.workspace().output()), targets, B * S);
                 decisions.correct += d.correct;
                 decisions.total += d.total;
                 observer.on_batch(batch_progress{epoch, k + 1, batches.windows(), value});
@@ -571,7 +575,8 @@ namespace examples::char_lm
         }
         void on_epoch(const precast::epoch_report& e)
         {
-            std::fprintf(out, "%sepoch %zu/%zu  train %.3f bits/char  validation %.3f bits/char (loss %.4f), next character right %.1f %%  %.0f chars/s  %.1f s\n",
+            std::fprintf(out,
+                         "%sepoch %zu/%zu  train %.3f bits/char  validation %.3f bits/char (loss %.4f), next character right %.1f %%  %.0f chars/s  %.1f s\n",
                          terminal ? "\r" : "", e.epoch, epochs, bits_per_character(e.train.loss), bits_per_character(e.validation.loss), e.validation.loss,
                          100 * e.validation.accuracy, static_cast<double>(characters_per_epoch) / e.seconds, e.seconds);
             std::fflush(out);
@@ -651,7 +656,10 @@ namespace examples::char_lm
 
     // ---- saving ------------------------------------------------------------------------------------------------------
 
-    inline std::filesystem::path vocabulary_path(const std::filesystem::path& model_path) { return model_path.string() + ".vocabulary"; }
+    inline std::filesystem::path vocabulary_path(const std::filesystem::path& model_path)
+    {
+        return model_path.string() + ".vocabulary";
+    }
 
     template <class Net>
     void save(const std::filesystem::path& path, const Net& net, const vocabulary& v)

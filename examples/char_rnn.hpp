@@ -37,7 +37,7 @@ namespace examples
 
     struct char_rnn_result
     {
-        std::string prediction;          // after training
+        std::string prediction;           // after training
         std::size_t learned_at_step = 0;  // the step from which the prediction read "ello" for good; 0 = never
         double final_loss = 0;
     };

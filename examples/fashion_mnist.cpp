@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <stdexcept>
 #include <numeric>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -65,16 +65,17 @@ namespace
                 },
             .test =
                 [&] {
-                    return precast::data::load_idx_dataset<float>(fashion::idx_file(o.data, "t10k-images-idx3-ubyte"), fashion::idx_file(o.data, "t10k-labels-idx1-ubyte"),
-                                                                  scaling)
+                    return precast::data::load_idx_dataset<float>(fashion::idx_file(o.data, "t10k-images-idx3-ubyte"),
+                                                                  fashion::idx_file(o.data, "t10k-labels-idx1-ubyte"), scaling)
                         .samples;
                 },
         };
         if (o.load.empty() && first_process)
         {
-            std::printf("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)", o.architecture.c_str(),
-                        o.initializer.c_str(), o.optimizer.c_str(), o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)), o.batch, o.epochs,
-                        static_cast<unsigned long long>(o.seed), o.threads);
+            std::printf("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)",
+                        o.architecture.c_str(), o.initializer.c_str(), o.optimizer.c_str(),
+                        o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)), o.batch, o.epochs, static_cast<unsigned long long>(o.seed),
+                        o.threads);
             if (o.distributed)
             {
                 std::printf(" per process; %zu processes, batch %zu each", processes, o.batch / processes);
@@ -96,7 +97,8 @@ namespace
             std::printf("exchanged %.2f MB per step by each process (the gradients and a 40-byte status), %.1f %% of process 0's time in the "
                         "exchange (%.3f ms per step)\n",
                         r.exchanged_bytes_per_step / 1e6,
-                        100 * r.exchange_seconds / std::accumulate(r.history.begin(), r.history.end(), 0.0, [](double s, const precast::epoch_report& e) { return s + e.seconds; }),
+                        100 * r.exchange_seconds /
+                            std::accumulate(r.history.begin(), r.history.end(), 0.0, [](double s, const precast::epoch_report& e) { return s + e.seconds; }),
                         1e3 * r.exchange_seconds / static_cast<double>(r.steps));
         }
         std::printf("test accuracy %.2f %% on %zu images, test loss %.4f\n%s", 100 * r.test.accuracy, r.test.samples, r.test.loss,

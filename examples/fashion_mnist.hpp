@@ -61,47 +61,45 @@ namespace examples::fashion
         bool help = false;
     };
 
-    inline constexpr std::array<const char*, 5> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout",
-                                                              "256-residual-256"};
+    inline constexpr std::array<const char*, 5> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout", "256-residual-256"};
     inline constexpr std::array<std::size_t, 3> batch_sizes{32, 64, 128};
 
     inline std::string usage()
     {
-        std::string text =
-            "usage: fashion_mnist [options]\n"
-            "Trains an MLP on Fashion-MNIST, prints the loss, validation accuracy and speed per epoch, then the test\n"
-            "accuracy and the confusion matrix.\n\n"
-            "  --data DIR           the IDX files (default /usr/share/datasets/fashion-mnist)\n"
-            "  --arch NAME          hidden layers: 256-256 (default), 256-256-dropout, 512-512-512-512,\n"
-            "                       512-512-512-512-dropout (dropout 0.2 after each hidden layer),\n"
-            "                       256-residual-256 (a residual block of two 256-unit layers after the first)\n"
-            "  --optimizer NAME     one of: " +
-            precast::any_optimizer::names() +
-            " (default adam)\n"
-            "  --lr RATE            learning rate (default: the optimizer's usual one)\n"
-            "  --init NAME          normal (N(0, 1), as the teaching material), xavier (default), he\n"
-            "  --epochs N           default 10\n"
-            "  --batch N            32, 64 or 128 (default)\n"
-            "  --seed N             initialization, dropout and shuffling (default 1)\n"
-            "  --threads N          threads for the large products (default 1)\n"
-            "  --validation F       fraction of the training images held out (default 0.0833: 5000)\n"
-            "  --limit N            train on the first N training images only\n"
-            "  --log FILE.csv       write one line per epoch\n"
-            "  --plot FILE.svg      draw loss and accuracy per epoch\n"
-            "  --save FILE          save the trained model\n"
-            "  --load FILE          evaluate a saved model on the test set instead of training (give the\n"
-            "                       --arch it was trained with; another architecture is refused)\n"
-            "  --distributed        data-parallel training over the processes of `mpirun -np P`: --batch is the\n"
-            "                       global batch (32, 64 or 128 per process); only process 0 prints and writes\n"
-            "  --help               this text\n";
+        std::string text = "usage: fashion_mnist [options]\n"
+                           "Trains an MLP on Fashion-MNIST, prints the loss, validation accuracy and speed per epoch, then the test\n"
+                           "accuracy and the confusion matrix.\n\n"
+                           "  --data DIR           the IDX files (default /usr/share/datasets/fashion-mnist)\n"
+                           "  --arch NAME          hidden layers: 256-256 (default), 256-256-dropout, 512-512-512-512,\n"
+                           "                       512-512-512-512-dropout (dropout 0.2 after each hidden layer),\n"
+                           "                       256-residual-256 (a residual block of two 256-unit layers after the first)\n"
+                           "  --optimizer NAME     one of: " +
+                           precast::any_optimizer::names() +
+                           " (default adam)\n"
+                           "  --lr RATE            learning rate (default: the optimizer's usual one)\n"
+                           "  --init NAME          normal (N(0, 1), as the teaching material), xavier (default), he\n"
+                           "  --epochs N           default 10\n"
+                           "  --batch N            32, 64 or 128 (default)\n"
+                           "  --seed N             initialization, dropout and shuffling (default 1)\n"
+                           "  --threads N          threads for the large products (default 1)\n"
+                           "  --validation F       fraction of the training images held out (default 0.0833: 5000)\n"
+                           "  --limit N            train on the first N training images only\n"
+                           "  --log FILE.csv       write one line per epoch\n"
+                           "  --plot FILE.svg      draw loss and accuracy per epoch\n"
+                           "  --save FILE          save the trained model\n"
+                           "  --load FILE          evaluate a saved model on the test set instead of training (give the\n"
+                           "                       --arch it was trained with; another architecture is refused)\n"
+                           "  --distributed        data-parallel training over the processes of `mpirun -np P`: --batch is the\n"
+                           "                       global batch (32, 64 or 128 per process); only process 0 prints and writes\n"
+                           "  --help               this text\n";
         return text;
     }
 
     using examples::usage_error;
 
-    inline constexpr std::array<std::string_view, 17> flags{"--data",  "--arch",       "--optimizer", "--lr",   "--init", "--epochs",
-                                                            "--batch", "--seed",       "--threads",   "--limit", "--validation",
-                                                            "--log",   "--plot",       "--save",      "--load", "--help", "--distributed"};
+    inline constexpr std::array<std::string_view, 17> flags{"--data",  "--arch", "--optimizer", "--lr",    "--init",       "--epochs",
+                                                            "--batch", "--seed", "--threads",   "--limit", "--validation", "--log",
+                                                            "--plot",  "--save", "--load",      "--help",  "--distributed"};
 
     // Flags take their value as the next argument or after '=' (--epochs 5, --epochs=5); --help anywhere wins.
     inline options parse_command_line(std::span<const std::string_view> arguments)
@@ -292,7 +290,8 @@ namespace examples::fashion
                 return candidate;
             }
         }
-        throw std::runtime_error("no " + name + " or " + name + ".gz in " + directory.string() + " (--data names the directory of the Fashion-MNIST IDX files)");
+        throw std::runtime_error("no " + name + " or " + name + ".gz in " + directory.string() +
+                                 " (--data names the directory of the Fashion-MNIST IDX files)");
     }
 
     // The usual learning rate of each optimizer for this problem (what --lr overrides).
@@ -504,7 +503,8 @@ namespace examples::fashion
             }
             const auto y = net.forward(*ws);
             const auto predicted = precast::argmax<1>(y);
-            loss += static_cast<double>(precast::softmax_cross_entropy{}.value(y, std::span<const precast::label_type, B>(labels), rows)) * static_cast<double>(rows);
+            loss += static_cast<double>(precast::softmax_cross_entropy{}.value(y, std::span<const precast::label_type, B>(labels), rows)) *
+                    static_cast<double>(rows);
             for (std::size_t i = 0; i < rows; ++i)
             {
                 correct += predicted(i) == labels[i] ? std::size_t{1} : std::size_t{0};

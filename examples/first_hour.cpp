@@ -2,8 +2,8 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <span>
 #include <precast/precast.hpp>
+#include <span>
 
 using namespace precast;
 // Next to <cmath>, a bare `tanh` would also name std's ::tanh (ambiguous): write precast::tanh.

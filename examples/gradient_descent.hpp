@@ -22,8 +22,14 @@ namespace examples
     };
 
     // f(x) = x^4 - 12 x^2 - 12 x, f'(x) = 4 x^3 - 24 x - 12. Stops when |x_new - x_old| <= tolerance.
-    inline double quartic(double x) { return x * x * x * x - 12 * x * x - 12 * x; }
-    inline double quartic_derivative(double x) { return 4 * x * x * x - 24 * x - 12; }
+    inline double quartic(double x)
+    {
+        return x * x * x * x - 12 * x * x - 12 * x;
+    }
+    inline double quartic_derivative(double x)
+    {
+        return 4 * x * x * x - 24 * x - 12;
+    }
 
     template <precast::optimizer Optimizer>
     descent_result minimize_quartic(Optimizer optimizer_type, double x0, double tolerance = 1e-9, std::size_t max_steps = 100000)

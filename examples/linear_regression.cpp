@@ -13,12 +13,13 @@ int main()
 {
     std::printf("precast %d.%d.%d, SIMD target %s\n", precast::version.major, precast::version.minor, precast::version.patch,
                 precast::kernels::simd_arch_name().data());
-    const auto r = examples::fit_line([](std::size_t step, double loss, float w, float b) {
-        if (step % 20 == 0)
-        {
-            std::printf("step %3zu  loss %.3e  W %.6f  b %.6f\n", step, loss, w, b);
-        }
-    },
+    const auto r = examples::fit_line(
+        [](std::size_t step, double loss, float w, float b) {
+            if (step % 20 == 0)
+            {
+                std::printf("step %3zu  loss %.3e  W %.6f  b %.6f\n", step, loss, w, b);
+            }
+        },
         200, optimizer_type({.learning_rate = learning_rate}));
     std::printf("gradient check before training: %s\n", r.gradient_check.summary().c_str());
     const bool fitted = std::fabs(r.w - 0.1f) < 1e-3f && std::fabs(r.b - 0.3f) < 1e-3f;

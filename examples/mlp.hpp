@@ -11,8 +11,8 @@
 
 namespace examples
 {
-    using mlp_2432 = precast::network<precast::input<2>, precast::dense<4>, precast::sigmoid, precast::dense<3>, precast::sigmoid,
-                                      precast::dense<2>, precast::sigmoid>;
+    using mlp_2432 =
+        precast::network<precast::input<2>, precast::dense<4>, precast::sigmoid, precast::dense<3>, precast::sigmoid, precast::dense<2>, precast::sigmoid>;
 
     inline precast::dataset<float> make_circle_data(std::size_t count, std::uint64_t seed)
     {

@@ -65,27 +65,26 @@ namespace precast
     // batch of B, L::workspace_bytes<B> (buffers may live on the heap, where sizeof does not see them).
     PRECAST_EXPORT template <class L>
     concept layer_workspace = requires { typename L::template workspace<1>; } && std::default_initializable<typename L::template workspace<1>> &&
-                              (std::same_as<typename L::template workspace<1>, no_workspace> ||
-                               requires {
-                                   { L::template workspace_bytes<1> } -> std::convertible_to<std::size_t>;
-                               });
+                              (std::same_as<typename L::template workspace<1>, no_workspace> || requires {
+                                  { L::template workspace_bytes<1> } -> std::convertible_to<std::size_t>;
+                              });
 
     // layer_forward<L>: l.forward(x, y, ws, mode) writes y for a batch x.
     PRECAST_EXPORT template <class L>
-    concept layer_forward = layer_shapes<L> && layer_workspace<L> &&
-                            requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y, typename L::template workspace<1>& ws, mode m) { l.forward(x, y, ws, m); };
+    concept layer_forward =
+        layer_shapes<L> && layer_workspace<L> &&
+        requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y, typename L::template workspace<1>& ws, mode m) { l.forward(x, y, ws, m); };
 
     // layer_backward<L>: l.backward(x, y, dy, dx, ws) writes dx = dLoss/dx given dy = dLoss/dy, x and y from the
     // forward pass. It overwrites dx and the parameter gradients (never accumulates into them) and writes every
     // element, zeros included: the gradient checker fills them with NaN first. An empty dx (dx.empty()) means
     // the input gradient is not wanted: skip computing it.
     PRECAST_EXPORT template <class L>
-    concept layer_backward = layer_shapes<L> && layer_workspace<L> &&
-                             requires(L& l, layer_input<L, 1> x, batch_view<const typename L::value_type, 1, typename L::output_shape> y,
-                                      batch_view<const typename L::value_type, 1, typename L::output_shape> dy,
-                                      batch_view<typename L::value_type, 1, typename L::input_shape> dx, typename L::template workspace<1>& ws) {
-                                 l.backward(x, y, dy, dx, ws);
-                             };
+    concept layer_backward =
+        layer_shapes<L> && layer_workspace<L> &&
+        requires(L& l, layer_input<L, 1> x, batch_view<const typename L::value_type, 1, typename L::output_shape> y,
+                 batch_view<const typename L::value_type, 1, typename L::output_shape> dy, batch_view<typename L::value_type, 1, typename L::input_shape> dx,
+                 typename L::template workspace<1>& ws) { l.backward(x, y, dy, dx, ws); };
 
     // layer: a concrete layer with static shapes, forward and backward.
     PRECAST_EXPORT template <class L>
@@ -208,23 +207,23 @@ namespace precast
     // forward runs on each finished tile of y and backward on each tile of dx. The network passes a following
     // (forward) or preceding (backward) fusable_activation's epilogues, so the activation costs no extra pass.
     PRECAST_EXPORT template <class L>
-    concept epilogue_layer = layer<L> && requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y,
-                                                  batch_view<const typename L::value_type, 1, typename L::output_shape> cy,
-                                                  batch_view<typename L::value_type, 1, typename L::input_shape> dx,
-                                                  typename L::template workspace<1>& ws, const kernels::no_epilogue& e) {
-        l.forward(x, y, ws, mode::inference, e);
-        l.backward(x, cy, cy, dx, ws, e);
-    };
+    concept epilogue_layer =
+        layer<L> &&
+        requires(L& l, layer_input<L, 1> x, layer_output<L, 1> y, batch_view<const typename L::value_type, 1, typename L::output_shape> cy,
+                 batch_view<typename L::value_type, 1, typename L::input_shape> dx, typename L::template workspace<1>& ws, const kernels::no_epilogue& e) {
+            l.forward(x, y, ws, mode::inference, e);
+            l.backward(x, cy, cy, dx, ws, e);
+        };
 
     // fusable_activation<L>: an elementwise layer whose work can run inside a neighbour's GEMM:
     // L::value_epilogue(c, out) writes out = f(C) for the tiles of C, and
     // L::derivative_epilogue(c, x, y, dx) writes dx = C * f'(x, y), both gemm_epilogue objects indexed like C.
     PRECAST_EXPORT template <class L>
-    concept fusable_activation = layer<L> && std::same_as<typename L::input_shape, typename L::output_shape> &&
-                                 requires(const typename L::value_type* c, typename L::value_type* out) {
-                                     { L::value_epilogue(c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
-                                     { L::derivative_epilogue(c, c, c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
-                                 };
+    concept fusable_activation =
+        layer<L> && std::same_as<typename L::input_shape, typename L::output_shape> && requires(const typename L::value_type* c, typename L::value_type* out) {
+            { L::value_epilogue(c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
+            { L::derivative_epilogue(c, c, c, out) } -> kernels::gemm_epilogue<typename L::value_type>;
+        };
 
     // frozen_form<L>: L::frozen is the layer's own batch-1 inference form, for frozen_network: built from a
     // const L&, refresh(const L&) takes a new snapshot, run(in, out) maps one sample. Both buffers hold the sample
@@ -307,7 +306,9 @@ namespace precast
 
     // The targets of a batch, as a loss receives them: a [B][N] matrix of values, or B labels.
     PRECAST_EXPORT template <target_kind Kind, scalar T, std::size_t B, std::size_t N>
-    using target_batch = std::conditional_t<Kind == target_kind::values, matrix_view<const T, B, N>, std::span<const label_type, B>>;
+    using target_batch = std::conditional_t < Kind == target_kind::values,
+          matrix_view<const T, B, N>, std::span < const label_type, B >>
+        ;
 
     // A loss sees the network's output as a matrix y[R][N] (loss_rows in losses/loss_support.hpp does the folding):
     //   values: one row per sample, all of its values (N = the output's size), targets alike;
@@ -325,8 +326,9 @@ namespace precast
     // loss_gradient<L>: l.gradient(y, t, dy, rows) writes dy = d value / d y, every element (zero for padding
     // rows and ignored labels).
     PRECAST_EXPORT template <class L>
-    concept loss_gradient = requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t,
-                                     matrix_view<float, 1, 2> dy) { l.gradient(y, t, dy, std::size_t{1}); };
+    concept loss_gradient = requires(const L& l, matrix_view<const float, 1, 2> y, target_batch<L::targets, float, 1, 2> t, matrix_view<float, 1, 2> dy) {
+        l.gradient(y, t, dy, std::size_t{1});
+    };
 
     // loss: named, with a value and its gradient with respect to the network's output.
     PRECAST_EXPORT template <class L>
@@ -355,8 +357,8 @@ namespace precast
     // loss_for<L, OutputShape>: a loss that fits a network whose samples come out in OutputShape (its rows are as
     // wide as the loss needs). The trainer and compute_gradients require it.
     PRECAST_EXPORT template <class L, class OutputShape>
-    concept loss_for = loss<L> && static_shape<OutputShape> &&
-                       (L::targets == target_kind::labels ? last_extent<OutputShape> : OutputShape::size) >= minimum_row_size_of<L>;
+    concept loss_for =
+        loss<L> && static_shape<OutputShape> && (L::targets == target_kind::labels ? last_extent<OutputShape> : OutputShape::size) >= minimum_row_size_of<L>;
 
     // loss_with_decisions<L>: l.count_correct(y, t, rows) -> decision_count: how many decisions the batch holds
     // and how many are right (argmax against the label, a threshold against a binary target). The trainer
@@ -372,8 +374,7 @@ namespace precast
     // O::state<T, N> between steps (plain fixed-size data: moments, accumulators; empty for gradient descent):
     // o.initialize(state) before the first step, o.update(parameters, gradients, state, context) at each.
     PRECAST_EXPORT template <class O, class T, std::size_t N>
-    concept optimizer_for = requires(const O& o, std::span<T, N> p, std::span<const T, N> g, typename O::template state<T, N>& s,
-                                     const step_context& context) {
+    concept optimizer_for = requires(const O& o, std::span<T, N> p, std::span<const T, N> g, typename O::template state<T, N>& s, const step_context& context) {
         requires std::default_initializable<typename O::template state<T, N>>;
         o.initialize(s);
         o.update(p, g, s, context);
@@ -438,40 +439,41 @@ namespace precast
     // gradients() when it has any), optimizer_state<O> and apply, position_batch, and whether forward passes carry
     // state (has_recurrent_state; reset_state(ws) clears it).
     PRECAST_EXPORT template <class N>
-    concept neural_network = requires(N& n, const N& cn, typename N::template workspace<1>& ws,
-                                      batch_view<const typename N::value_type, 1, typename N::input_shape> x,
-                                      typename N::template optimizer_state<detail::probe_optimizer>& state) {
-        typename N::value_type;
-        typename N::input_shape;
-        typename N::output_shape;
-        typename N::layers_type;
-        typename N::template layer_type<0>;
-        typename N::template shape_at<0>;
-        { N::depth } -> std::convertible_to<std::size_t>;
-        { N::sizes[0] } -> std::convertible_to<std::size_t>;
-        { N::input_size } -> std::convertible_to<std::size_t>;
-        { N::output_size } -> std::convertible_to<std::size_t>;
-        { N::template is_trainable<0> } -> std::convertible_to<bool>;
-        { N::parameter_count } -> std::convertible_to<std::size_t>;
-        { N::parameter_bytes } -> std::convertible_to<std::size_t>;
-        { N::template parameter_offset<0> } -> std::convertible_to<std::size_t>;
-        { N::parameter_table.size() } -> std::convertible_to<std::size_t>;
-        { N::has_recurrent_state } -> std::convertible_to<bool>;
-        n.template at<0>();
-        cn.template at<0>();
-        n.forward(ws, mode::inference);
-        n.forward(x, ws, mode::inference);
-        n.backward(ws, true);
-        n.reset_state(ws);
-        n.position_batch(std::uint64_t{0}, std::size_t{0});
-        n.apply(detail::probe_optimizer{}, state);
-        cn.for_each_layer([](auto, const auto&) {});
-        requires N::parameter_count == 0 || requires {
-            n.parameters().data();
-            n.gradients().data();
-            cn.parameters().data();
-        };
-    } && scalar<typename N::value_type> && static_shape<typename N::input_shape> && static_shape<typename N::output_shape>;
+    concept neural_network =
+        requires(N& n, const N& cn, typename N::template workspace<1>& ws, batch_view<const typename N::value_type, 1, typename N::input_shape> x,
+                 typename N::template optimizer_state<detail::probe_optimizer>& state) {
+            typename N::value_type;
+            typename N::input_shape;
+            typename N::output_shape;
+            typename N::layers_type;
+            typename N::template layer_type<0>;
+            typename N::template shape_at<0>;
+            { N::depth } -> std::convertible_to<std::size_t>;
+            { N::sizes[0] } -> std::convertible_to<std::size_t>;
+            { N::input_size } -> std::convertible_to<std::size_t>;
+            { N::output_size } -> std::convertible_to<std::size_t>;
+            { N::template is_trainable<0> } -> std::convertible_to<bool>;
+            { N::parameter_count } -> std::convertible_to<std::size_t>;
+            { N::parameter_bytes } -> std::convertible_to<std::size_t>;
+            { N::template parameter_offset<0> } -> std::convertible_to<std::size_t>;
+            { N::parameter_table.size() } -> std::convertible_to<std::size_t>;
+            { N::has_recurrent_state } -> std::convertible_to<bool>;
+            n.template at<0>();
+            cn.template at<0>();
+            n.forward(ws, mode::inference);
+            n.forward(x, ws, mode::inference);
+            n.backward(ws, true);
+            n.reset_state(ws);
+            n.position_batch(std::uint64_t{0}, std::size_t{0});
+            n.apply(detail::probe_optimizer{}, state);
+            cn.for_each_layer([](auto, const auto&) {});
+            requires N::parameter_count == 0 || requires {
+                n.parameters().data();
+                n.gradients().data();
+                cn.parameters().data();
+            };
+        } &&
+        scalar<typename N::value_type> && static_shape<typename N::input_shape> && static_shape<typename N::output_shape>;
 
     // ---- initializers ---------------------------------------------------------------------------------------------
 

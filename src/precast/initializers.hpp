@@ -63,7 +63,8 @@ namespace precast
         {
             if (!(low < high))
             {
-                throw std::invalid_argument("precast::uniform: low (" + detail::number_text(low) + ") must be less than high (" + detail::number_text(high) + ")");
+                throw std::invalid_argument("precast::uniform: low (" + detail::number_text(low) + ") must be less than high (" + detail::number_text(high) +
+                                            ")");
             }
             for (T& v : values)
             {

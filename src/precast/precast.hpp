@@ -8,10 +8,9 @@
 
 #include <precast/config.hpp>
 
-#include <precast/core/denormals.hpp>
 #include <precast/core/batch_view.hpp>
+#include <precast/core/denormals.hpp>
 #include <precast/core/matrix_view.hpp>
-#include <precast/core/vocabulary.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
@@ -19,6 +18,7 @@
 #include <precast/core/tensor.hpp>
 #include <precast/core/tensor_ops.hpp>
 #include <precast/core/threads.hpp>
+#include <precast/core/vocabulary.hpp>
 
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/dot.hpp>
@@ -32,8 +32,8 @@
 #include <precast/layers/dense.hpp>
 #include <precast/layers/dropout.hpp>
 #include <precast/layers/elu.hpp>
-#include <precast/layers/identity.hpp>
 #include <precast/layers/gru.hpp>
+#include <precast/layers/identity.hpp>
 #include <precast/layers/leaky_relu.hpp>
 #include <precast/layers/lstm.hpp>
 #include <precast/layers/recurrent.hpp>
@@ -52,12 +52,12 @@
 #include <precast/losses/softmax_cross_entropy.hpp>
 
 #include <precast/optimizers/adadelta.hpp>
-#include <precast/optimizers/any_optimizer.hpp>
 #include <precast/optimizers/adagrad.hpp>
 #include <precast/optimizers/adagrad_da.hpp>
 #include <precast/optimizers/adam.hpp>
 #include <precast/optimizers/adamax.hpp>
 #include <precast/optimizers/adamw.hpp>
+#include <precast/optimizers/any_optimizer.hpp>
 #include <precast/optimizers/clipping.hpp>
 #include <precast/optimizers/ftrl.hpp>
 #include <precast/optimizers/gradient_descent.hpp>
@@ -76,10 +76,10 @@
 #include <precast/blocks/parallel.hpp>
 #include <precast/blocks/residual.hpp>
 #include <precast/blocks/sequential.hpp>
+#include <precast/gradcheck/gradient_check.hpp>
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
 #include <precast/network/streaming_network.hpp>
-#include <precast/gradcheck/gradient_check.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>

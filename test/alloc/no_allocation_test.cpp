@@ -1,13 +1,13 @@
 // A training step allocates nothing: global operator new is replaced by a counting one, and 100 steps of
 // forward + loss + backward + optimizer update must leave the count unchanged.
+#include <algorithm>
 #include <atomic>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <memory>
-#include <span>
-#include <algorithm>
 #include <new>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -15,7 +15,6 @@
 
 #include "support/counting_operator_new.hpp"
 #include "support/precast_under_test.hpp"
-
 
 namespace
 {

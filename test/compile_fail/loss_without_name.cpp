@@ -5,9 +5,14 @@ struct unnamed_loss
 {
     static constexpr precast::target_kind targets = precast::target_kind::values;
     template <class T, std::size_t B, std::size_t N>
-    T value(precast::matrix_view<const T, B, N>, precast::matrix_view<const T, B, N>, std::size_t) const noexcept { return T(0); }
+    T value(precast::matrix_view<const T, B, N>, precast::matrix_view<const T, B, N>, std::size_t) const noexcept
+    {
+        return T(0);
+    }
     template <class T, std::size_t B, std::size_t N>
-    void gradient(precast::matrix_view<const T, B, N>, precast::matrix_view<const T, B, N>, precast::matrix_view<T, B, N>, std::size_t) const noexcept {}
+    void gradient(precast::matrix_view<const T, B, N>, precast::matrix_view<const T, B, N>, precast::matrix_view<T, B, N>, std::size_t) const noexcept
+    {
+    }
 };
 int main()
 {

@@ -4,6 +4,8 @@
 
 int main()
 {
-    precast::network<precast::input_of<precast::shape<3, 4>>, precast::parallel<precast::concat<>, precast::dense<2>, precast::sequential<precast::flatten, precast::dense<2>>>> net;
+    precast::network<precast::input_of<precast::shape<3, 4>>,
+                     precast::parallel<precast::concat<>, precast::dense<2>, precast::sequential<precast::flatten, precast::dense<2>>>>
+        net;
     return static_cast<int>(net.depth);
 }

@@ -35,8 +35,8 @@ int main()
     });
 
     const auto arch = precast::kernels::simd_arch_name();
-    std::printf("consumer %s: precast %d.%d.%d arch=%.*s width=%zu dot=%g weights=%016llx\n", mode, precast::version.major,
-                precast::version.minor, precast::version.patch, static_cast<int>(arch.size()), arch.data(), precast::kernels::simd_width<float>,
-                d, static_cast<unsigned long long>(fingerprint));
+    std::printf("consumer %s: precast %d.%d.%d arch=%.*s width=%zu dot=%g weights=%016llx\n", mode, precast::version.major, precast::version.minor,
+                precast::version.patch, static_cast<int>(arch.size()), arch.data(), precast::kernels::simd_width<float>, d,
+                static_cast<unsigned long long>(fingerprint));
     return d == 100.0f ? 0 : 1;
 }

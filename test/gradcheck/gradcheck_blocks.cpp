@@ -45,6 +45,6 @@ namespace precast_gradcheck
         layer_case<residual_layer<double, precast::shape<6>, dense<6>, relu, dropout<0.3>, dense<6>>, 3>(s);
         network_case<network<input<6, double>, residual<dense<8>, relu, dropout<0.5>, dense<6>>, relu, dense<3>>, softmax_cross_entropy, 4>(s, {}, 24);
         network_case<network<input<6, double>, residual<dense<8>, relu, dropout<0.5>, dense<6>>, relu, dense<3>>, softmax_cross_entropy, 4>(s, {}, 24,
-                                                                                                                                          mode::inference);
+                                                                                                                                            mode::inference);
     }
 }

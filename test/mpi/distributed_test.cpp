@@ -55,7 +55,10 @@ namespace
         return dataset<T>::with_labels(std::move(features), 5, std::move(labels), 3);
     }
 
-    std::size_t processes() { return mpi_allreduce().size(); }
+    std::size_t processes()
+    {
+        return mpi_allreduce().size();
+    }
 
     // The parameters of every trainable layer, in order.
     template <class Net>
@@ -336,8 +339,14 @@ namespace
         EXPECT_LE(largest_difference(reference, parameters_of(net)), 1e-14);
     }
 
-    TEST(checkpoint, resume_on_one_process) { resume_on<1>(); }
-    TEST(checkpoint, resume_on_three_processes) { resume_on<3>(); }
+    TEST(checkpoint, resume_on_one_process)
+    {
+        resume_on<1>();
+    }
+    TEST(checkpoint, resume_on_three_processes)
+    {
+        resume_on<3>();
+    }
 
     // --fail-in-training: a step fails on the last process; mpi_session::run turns the error, raised on every
     // process, into exit code 1 everywhere, with the message printed once.

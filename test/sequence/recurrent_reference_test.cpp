@@ -132,8 +132,8 @@ namespace
         for (std::size_t w = 0; w < windows; ++w)
         {
             copy_into(c["x" + std::to_string(w)], std::span<T>(x));
-            layer.forward(precast::batch_view<const T, B, typename L::input_shape>(x.data()), precast::batch_view<T, B, typename L::output_shape>(y.data()),
-                          ws, precast::mode::training);
+            layer.forward(precast::batch_view<const T, B, typename L::input_shape>(x.data()), precast::batch_view<T, B, typename L::output_shape>(y.data()), ws,
+                          precast::mode::training);
         }
         expect_close(std::span<const T>(y), c["y"], "y");
 
@@ -209,8 +209,8 @@ namespace
         std::vector<double> y(2 * 4 * 5);
         for (int w = 0; w < 2; ++w)
         {
-            layer.forward(precast::batch_view<const double, 2, shape<4, 3>>(c["x" + std::to_string(w)].data()), precast::batch_view<double, 2, shape<4, 5>>(y.data()),
-                          ws, precast::mode::training);
+            layer.forward(precast::batch_view<const double, 2, shape<4, 3>>(c["x" + std::to_string(w)].data()),
+                          precast::batch_view<double, 2, shape<4, 5>>(y.data()), ws, precast::mode::training);
         }
         double difference = 0;
         for (std::size_t i = 0; i < y.size(); ++i)

@@ -46,7 +46,7 @@ namespace
         const auto x = random_vector<double>(2 * 15, 1);
         const std::array<label_type, 10> labels{0, 1, 2, 3, 3, 2, 1, 0, 1, 1};
         const auto r = check_network<net_t, softmax_cross_entropy, 2>(net, {}, batch_view<const double, 2, shape<5, 3>>(x.data()),
-                                                                       std::span<const label_type, 10>(labels));
+                                                                      std::span<const label_type, 10>(labels));
         EXPECT_TRUE(r.passed()) << r.subject << ": " << r.max_error();
     }
 
@@ -108,8 +108,8 @@ namespace
         const net_t net(glorot_uniform{}, 4);
         const auto x = random_vector<double>(3 * 14, 2);
         const std::array<label_type, 3> labels{1, 0, 1};
-        const auto r = check_network<net_t, softmax_cross_entropy, 3>(net, {}, batch_view<const double, 3, shape<7, 2>>(x.data()),
-                                                                       std::span<const label_type, 3>(labels));
+        const auto r =
+            check_network<net_t, softmax_cross_entropy, 3>(net, {}, batch_view<const double, 3, shape<7, 2>>(x.data()), std::span<const label_type, 3>(labels));
         EXPECT_TRUE(r.passed()) << r.subject << ": " << r.max_error();
     }
 

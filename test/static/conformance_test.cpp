@@ -39,7 +39,8 @@ namespace
     static_assert(frozen_form<dense_layer<float, s3, 7>> && !frozen_form<dense_layer<float, s45, 7>>);
 
     // Position-wise layers run a step at a time in streaming_network; reshaping is not position-wise.
-    static_assert(positionwise_layer<dense_layer<float, s45, 7>> && positionwise_layer<relu_layer<float, s45>> && positionwise_layer<softmax_layer<float, s45>>);
+    static_assert(positionwise_layer<dense_layer<float, s45, 7>> && positionwise_layer<relu_layer<float, s45>> &&
+                  positionwise_layer<softmax_layer<float, s45>>);
     static_assert(positionwise_layer<dropout_layer<double, s45, 0.5>> && !positionwise_layer<reshape_layer<float, s45, shape<20>>>);
 
     // Blocks: trainable when a layer inside is, with a cost, composite; position-wise when every layer inside is.
@@ -50,7 +51,8 @@ namespace
     static_assert(!seeded_layer<sequential_layer<float, s3, relu>>);
     static_assert(stateful_layer<sequential_layer<float, s45, lstm<3, stateful>>> && recurrent_state<sequential_layer<float, s45, lstm<3>>> &&
                   !stateful_layer<sequential_layer<float, s45, lstm<3>>>);
-    static_assert(!positionwise_layer<parallel_layer<float, s45, concat<0>, dense<2>, dense<2>>> && positionwise_layer<parallel_layer<float, s45, concat<>, dense<2>, dense<3>>>);
+    static_assert(!positionwise_layer<parallel_layer<float, s45, concat<0>, dense<2>, dense<2>>> &&
+                  positionwise_layer<parallel_layer<float, s45, concat<>, dense<2>, dense<3>>>);
     static_assert(layer_spec<residual<dense<4>>> && layer_spec<parallel<add, dense<4>>> && layer_spec<sequential<relu>>);
 
     // Networks: precast::network is a neural_network; a register form for every layer keeps a sample in registers.
@@ -112,7 +114,8 @@ namespace
     static_assert(!recurrent_cell<cell_without_backward> && !recurrent_cell<cell_with_backward_on_forward_rows>);
     static_assert(recurrent_cell<cell_of_named_rows> && recurrent_cell<cell_of_positional_rows>);
     static_assert(std::is_same_v<gru<6, reset_before>::bind<float, s45>::cell_type, gru_reset_before_cell>);
-    static_assert(std::is_same_v<lstm<6>::bind<float, s45>::output_shape, shape<4, 6>> && std::is_same_v<gru<6, last_step>::bind<float, s45>::output_shape, shape<6>>);
+    static_assert(std::is_same_v<lstm<6>::bind<float, s45>::output_shape, shape<4, 6>> &&
+                  std::is_same_v<gru<6, last_step>::bind<float, s45>::output_shape, shape<6>>);
     static_assert(lstm<6, stateful>::bind<float, s45>::is_stateful && !lstm<6>::bind<float, s45>::is_stateful);
     static_assert(lstm<6, forget_bias<1.0>>::bind<float, s45>::cell_type::forget_bias == 1.0);
     static_assert(std::is_same_v<rnn<6, relu>::bind<float, s45>::cell_type, rnn_cell<relu_function>>);
@@ -197,8 +200,8 @@ namespace
         {
         }
     };
-    static_assert(layer<good_layer> && named<good_layer> && !trainable_layer<good_layer> && !seeded_layer<good_layer> &&
-                  !layer_with_cost<good_layer> && !frozen_form<good_layer> && !fusable_activation<good_layer> && !epilogue_layer<good_layer>);
+    static_assert(layer<good_layer> && named<good_layer> && !trainable_layer<good_layer> && !seeded_layer<good_layer> && !layer_with_cost<good_layer> &&
+                  !frozen_form<good_layer> && !fusable_activation<good_layer> && !epilogue_layer<good_layer>);
 
     // Sizes instead of shapes (the contract before shapes): not layer_shapes.
     struct sized_not_shaped : good_layer

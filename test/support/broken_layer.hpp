@@ -45,8 +45,8 @@ namespace precast_test
         }
 
         template <std::size_t B>
-        void backward(precast::matrix_view<const double, B, In> x, precast::matrix_view<const double, B, Out> y,
-                      precast::matrix_view<const double, B, Out> dy, precast::matrix_view<double, B, In> dx, precast::no_workspace& ws) noexcept
+        void backward(precast::matrix_view<const double, B, In> x, precast::matrix_view<const double, B, Out> y, precast::matrix_view<const double, B, Out> dy,
+                      precast::matrix_view<double, B, In> dx, precast::no_workspace& ws) noexcept
         {
             base::backward(x, y, dy, dx, ws);
             this->gradients()[5] *= 1.1;

@@ -2,14 +2,14 @@
 #include <cstddef>
 #include <limits>
 #include <span>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "support/reference.hpp"
 #include "support/precast_under_test.hpp"
+#include "support/reference.hpp"
 
 namespace
 {
@@ -52,8 +52,7 @@ namespace
                     const long double ax = static_cast<long double>(alpha) * x[offset + i];
                     const long double exact = ax + y_before[offset + i];
                     const long double bound = 2 * u * (std::fabs(ax) + std::fabs(static_cast<long double>(y_before[offset + i])));
-                    EXPECT_LE(std::fabs(static_cast<long double>(y[offset + i]) - exact), bound)
-                        << "n=" << n << " offset=" << offset << " i=" << i;
+                    EXPECT_LE(std::fabs(static_cast<long double>(y[offset + i]) - exact), bound) << "n=" << n << " offset=" << offset << " i=" << i;
                 }
                 for (std::size_t i = 0; i < offset; ++i)
                 {

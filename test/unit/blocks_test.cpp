@@ -6,12 +6,12 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <sstream>
-#include <stdexcept>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <span>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -125,14 +125,19 @@ namespace
     // Names nest as PyTorch's state_dict nests module names.
     TEST(blocks, parameter_names_nest_as_pytorch_state_dict_names)
     {
-        using net_t = network<input<4>, dense<8>, residual<dense<8>, relu, dense<8>>, relu,
-                              parallel<concat<>, dense<3>, sequential<dense<2>, tanh>>, dense<2>>;
-        const std::vector<std::string> expected{"0.weights",          "0.bias",
-                                                "1.body.0.weights",   "1.body.0.bias",
-                                                "1.body.2.weights",   "1.body.2.bias",
-                                                "3.branches.0.weights", "3.branches.0.bias",
-                                                "3.branches.1.0.weights", "3.branches.1.0.bias",
-                                                "4.weights",          "4.bias"};
+        using net_t = network<input<4>, dense<8>, residual<dense<8>, relu, dense<8>>, relu, parallel<concat<>, dense<3>, sequential<dense<2>, tanh>>, dense<2>>;
+        const std::vector<std::string> expected{"0.weights",
+                                                "0.bias",
+                                                "1.body.0.weights",
+                                                "1.body.0.bias",
+                                                "1.body.2.weights",
+                                                "1.body.2.bias",
+                                                "3.branches.0.weights",
+                                                "3.branches.0.bias",
+                                                "3.branches.1.0.weights",
+                                                "3.branches.1.0.bias",
+                                                "4.weights",
+                                                "4.bias"};
         EXPECT_EQ(names_of<net_t>(), expected);
         // Offsets: each tensor right after the one before, in order.
         std::size_t next = 0;

@@ -88,7 +88,6 @@ namespace user
                 }
             }
         }
-
     };
 
     // A loss with only what precast::loss requires: a name, the kind of targets, a value and its gradient.

@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/reference.hpp"
 #include "support/precast_under_test.hpp"
+#include "support/reference.hpp"
 
 namespace
 {
@@ -39,8 +39,7 @@ namespace
                 const auto b = random_vector<T>(n + offset, 2000 + n);
                 const auto ref = reference_dot(a.data() + offset, b.data() + offset, n);
                 const T got = pk::dot(a.data() + offset, b.data() + offset, n);
-                EXPECT_LE(std::fabs(static_cast<long double>(got) - ref.value), dot_error_bound<T>(n, ref.abs_sum))
-                    << "n=" << n << " offset=" << offset;
+                EXPECT_LE(std::fabs(static_cast<long double>(got) - ref.value), dot_error_bound<T>(n, ref.abs_sum)) << "n=" << n << " offset=" << offset;
             }
         }
     }

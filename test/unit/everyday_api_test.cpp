@@ -194,9 +194,8 @@ namespace
         EXPECT_NEAR(half, 1.25 * 1.25, 1e-15);
         EXPECT_NEAR(net.at<0>().weight_gradients()(0, 0), 2 * -1.25 * 1, 1e-15);
 
-        EXPECT_EQ(precast_test::error_of([&] {
-                      (void)precast::compute_gradients(net, ws, precast::mean_squared_error{}, precast::matrix_view<const double, 2, 1>(targets), 3);
-                  }),
+        EXPECT_EQ(precast_test::error_of(
+                      [&] { (void)precast::compute_gradients(net, ws, precast::mean_squared_error{}, precast::matrix_view<const double, 2, 1>(targets), 3); }),
                   "precast::compute_gradients: rows is 3; it counts the real samples at the top of the batch, from 1 to the batch size 2");
     }
 
@@ -293,9 +292,7 @@ namespace
         adam.initialize(state);
         std::array<double, 2> p{1, 2};
         const std::array<double, 2> g{0.5, 0.5};
-        EXPECT_EQ(precast_test::error_of([&] {
-                      adam.update(std::span<double, 2>(p), std::span<const double, 2>(g), state, precast::step_context{.step = 0});
-                  }),
+        EXPECT_EQ(precast_test::error_of([&] { adam.update(std::span<double, 2>(p), std::span<const double, 2>(g), state, precast::step_context{.step = 0}); }),
                   "precast::adam: step_context.step is 0, but steps count from 1 (the first update after the state was initialized is step 1); "
                   "increment the count before each update");
         EXPECT_EQ(p[0], 1.0);  // untouched, not NaN
@@ -303,7 +300,8 @@ namespace
         const precast::nadam nadam;
         precast::nadam::state<double, 2> nadam_state;
         nadam.initialize(nadam_state);
-        EXPECT_THROW(nadam.update(std::span<double, 2>(p), std::span<const double, 2>(g), nadam_state, precast::step_context{.step = 0}), std::invalid_argument);
+        EXPECT_THROW(nadam.update(std::span<double, 2>(p), std::span<const double, 2>(g), nadam_state, precast::step_context{.step = 0}),
+                     std::invalid_argument);
         const precast::scheduled<precast::gradient_descent, precast::cosine_decay> schedule(precast::gradient_descent(0.1), precast::cosine_decay(10));
         precast::step_context zero{.step = 0};
         EXPECT_THROW(schedule.adjust(zero, 0.0), std::invalid_argument);

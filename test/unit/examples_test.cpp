@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include "char_rnn.hpp"
 #include "gradient_descent.hpp"
 #include "linear_regression.hpp"
 #include "mlp.hpp"
 #include "xor.hpp"
-#include "char_rnn.hpp"
 
 namespace
 {

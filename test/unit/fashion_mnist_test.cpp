@@ -18,7 +18,10 @@ namespace
 {
     namespace fashion = examples::fashion;
 
-    fashion::options parse(std::vector<std::string_view> arguments) { return fashion::parse_command_line(arguments); }
+    fashion::options parse(std::vector<std::string_view> arguments)
+    {
+        return fashion::parse_command_line(arguments);
+    }
 
     std::string usage_error_of(std::vector<std::string_view> arguments)
     {
@@ -40,9 +43,19 @@ namespace
         EXPECT_EQ(defaults.optimizer, "adam");
         EXPECT_EQ(defaults.batch, 128u);
         EXPECT_FALSE(defaults.learning_rate.has_value());
-        const auto o = parse({"--arch", "512-512-512-512-dropout", "--optimizer", "nesterov_momentum", "--lr", "0.05", "--init", "he", "--epochs", "3", "--batch",
-                              "32", "--seed", "7", "--threads", "2", "--validation", "0.2", "--limit", "1000", "--log", "a.csv", "--plot", "b.svg", "--save",
-                              "m.precast"});
+        const auto o = parse({"--arch",       "512-512-512-512-dropout",
+                              "--optimizer",  "nesterov_momentum",
+                              "--lr",         "0.05",
+                              "--init",       "he",
+                              "--epochs",     "3",
+                              "--batch",      "32",
+                              "--seed",       "7",
+                              "--threads",    "2",
+                              "--validation", "0.2",
+                              "--limit",      "1000",
+                              "--log",        "a.csv",
+                              "--plot",       "b.svg",
+                              "--save",       "m.precast"});
         EXPECT_EQ(o.architecture, "512-512-512-512-dropout");
         EXPECT_EQ(o.optimizer, "nesterov_momentum");
         EXPECT_EQ(o.learning_rate.value_or(0), 0.05);

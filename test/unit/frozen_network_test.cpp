@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
-#include <span>
 #include <iterator>
 #include <limits>
-#include <cstddef>
 #include <memory>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -49,8 +49,9 @@ namespace
     {
         check_frozen_matches<precast::network<precast::input<8>, precast::dense<16>, precast::tanh, precast::dense<16>, precast::tanh, precast::dense<1>>>(1);
         check_frozen_matches<precast::network<precast::input<2>, precast::dense<8>, precast::tanh, precast::dense<8>, precast::tanh, precast::dense<1>>>(2);
-        check_frozen_matches<precast::network<precast::input<33, double>, precast::dense<17>, precast::relu, precast::dropout<0.5>, precast::dense<7, precast::no_bias>,
-                                              precast::sigmoid, precast::dense<5>, precast::leaky_relu<>, precast::dense<3>, precast::elu<>, precast::dense<3>, precast::softmax>>(3);
+        check_frozen_matches<precast::network<precast::input<33, double>, precast::dense<17>, precast::relu, precast::dropout<0.5>,
+                                              precast::dense<7, precast::no_bias>, precast::sigmoid, precast::dense<5>, precast::leaky_relu<>,
+                                              precast::dense<3>, precast::elu<>, precast::dense<3>, precast::softmax>>(3);
         check_frozen_matches<precast::network<precast::input<1>, precast::dense<1>>>(4);
     }
 

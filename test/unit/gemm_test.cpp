@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/reference.hpp"
 #include "support/precast_under_test.hpp"
+#include "support/reference.hpp"
 
 namespace
 {
@@ -51,14 +51,16 @@ namespace
                     exact += p;
                     magnitude += std::fabs(p);
                 }
-                for (const long double extra : {with_bias ? static_cast<long double>(bias[j]) : 0.0L, accumulate ? static_cast<long double>(c_before[i * ldc + j]) : 0.0L})
+                for (const long double extra :
+                     {with_bias ? static_cast<long double>(bias[j]) : 0.0L, accumulate ? static_cast<long double>(c_before[i * ldc + j]) : 0.0L})
                 {
                     exact += extra;
                     magnitude += std::fabs(extra);
                 }
                 const long double terms = static_cast<long double>(K + 2);
                 const long double bound = terms * u / (1 - terms * u) * magnitude;
-                ASSERT_LE(std::fabs(static_cast<long double>(c[i * ldc + j]) - exact), bound) << "M=" << M << " N=" << N << " K=" << K << " at " << i << "," << j;
+                ASSERT_LE(std::fabs(static_cast<long double>(c[i * ldc + j]) - exact), bound)
+                    << "M=" << M << " N=" << N << " K=" << K << " at " << i << "," << j;
             }
         }
     }

@@ -31,8 +31,8 @@ namespace
     // A dense layer whose weight gradient is off in one element must be caught at that element.
     TEST(gradient_check, names_the_tensor_and_index_of_the_worst_error)
     {
-        const auto bad = check_layer<precast_test::dense_with_one_wrong_weight_gradient<3, 4, 5>, 2>(
-            precast_test::dense_with_one_wrong_weight_gradient<3, 4, 5>{});
+        const auto bad =
+            check_layer<precast_test::dense_with_one_wrong_weight_gradient<3, 4, 5>, 2>(precast_test::dense_with_one_wrong_weight_gradient<3, 4, 5>{});
         EXPECT_FALSE(bad.passed());
         EXPECT_EQ(bad.worst()->name, "weights");
         EXPECT_EQ(bad.worst()->worst_index, 5u);

@@ -138,8 +138,8 @@ namespace
         const auto images = with_values(header(8, {3, 2, 2}), 12, 51);
         const auto labels = std::vector<std::uint8_t>{0, 0, 8, 1, 0, 0, 0, 3, 2, 0, 9};
         const auto plain = precast::data::load_idx_dataset<double>(write("i", images), write("l", labels), precast::data::pixel_scaling::unit_interval);
-        const auto zipped = precast::data::load_idx_dataset<double>(write("i.gz", gzip(images)), write("l.gz", gzip(labels)),
-                                                                    precast::data::pixel_scaling::unit_interval);
+        const auto zipped =
+            precast::data::load_idx_dataset<double>(write("i.gz", gzip(images)), write("l.gz", gzip(labels)), precast::data::pixel_scaling::unit_interval);
         ASSERT_EQ(plain.samples.size(), 3u);
         EXPECT_EQ(plain.samples.features(1)[3], 0.2);  // 51 / 255
         EXPECT_EQ(plain.samples.label(0), 2u);
@@ -169,7 +169,8 @@ namespace
         EXPECT_EQ(images("truncated", with_values(header(8, {3, 2, 2}), 10)),
                   "precast::data: " + d + "truncated: is truncated: its header declares 12 values but 10 follow");
         EXPECT_EQ(images("long", with_values(header(8, {3, 2, 2}), 13)), "precast::data: " + d + "long: has 1 bytes after the 12 values its header declares");
-        EXPECT_EQ(images("flat", with_values(header(8, {12}), 12)), "precast::data: " + d + "flat: has 1 dimensions; an image file has 3 (count, rows, columns)");
+        EXPECT_EQ(images("flat", with_values(header(8, {12}), 12)),
+                  "precast::data: " + d + "flat: has 1 dimensions; an image file has 3 (count, rows, columns)");
         EXPECT_EQ(images("four", with_values(header(8, {4, 2, 2}), 16)), "precast::data: " + d + "labels: has 3 labels but " + d + "four has 4 images");
         EXPECT_EQ(error_of(write("ok", with_values(header(8, {3, 2, 2}), 12)), write("big_label", with_values(header(8, {3}), 3, 10))),
                   "precast::data: " + d + "big_label: label 10 of sample 0 is out of range: there are 10 classes (0 to 9)");

@@ -222,7 +222,8 @@ namespace
         TEST(recurrent_layers, an_lstm_step_matches_its_equations_and_names_its_tensors_as_pytorch)
         {
             using cell_layer = lstm_layer<double, shape<1, 1>, 1, sequence_output::last_step>;
-            static_assert(cell_layer::parameter_tensors[0].name == std::string_view("weight_ih") && cell_layer::parameter_tensors[3].name == std::string_view("bias_hh"));
+            static_assert(cell_layer::parameter_tensors[0].name == std::string_view("weight_ih") &&
+                          cell_layer::parameter_tensors[3].name == std::string_view("bias_hh"));
             static_assert(cell_layer::parameter_count == 4 + 4 + 4 + 4);
             cell_layer l;
             const double w[4] = {0.3, -0.2, 0.9, 0.5};  // i, f, g, o

@@ -64,8 +64,25 @@ namespace
         // Version 1: name, input size, output size, parameter count.
         EXPECT_EQ((architecture_fingerprint_v1<network<input<2>, dense<1>>>), fnv{}.text("dense").u64(2).u64(1).u64(3).h);
         // A shape of rank 2 enters as its rank and both extents: [3, 2] -> dense<1> -> [3, 1].
-        const auto rank2 =
-            fnv{}.text("dense").u64(2).u64(3).u64(2).u64(2).u64(3).u64(1).text("weights").u64(0).u64(2).u64(1).u64(2).text("bias").u64(2).u64(1).u64(1).u64(3).h;
+        const auto rank2 = fnv{}
+                               .text("dense")
+                               .u64(2)
+                               .u64(3)
+                               .u64(2)
+                               .u64(2)
+                               .u64(3)
+                               .u64(1)
+                               .text("weights")
+                               .u64(0)
+                               .u64(2)
+                               .u64(1)
+                               .u64(2)
+                               .text("bias")
+                               .u64(2)
+                               .u64(1)
+                               .u64(1)
+                               .u64(3)
+                               .h;
         EXPECT_EQ((architecture_fingerprint<network<input_of<shape<3, 2>>, dense<1>>>), rank2);
     }
 
@@ -194,10 +211,10 @@ namespace
         }
 
         network<input<3>, dense<4>, relu, dense<2>> other;
-        EXPECT_EQ(load_error(file, other),
-                  "precast::load_model: " + file.string() + ": was saved from another architecture (26 parameters, fingerprint " +
-                      std::to_string(architecture_fingerprint_v1<network<input<3>, dense<4>, precast::tanh, dense<2>>>) +
-                      "; this network has 26, fingerprint " + std::to_string(architecture_fingerprint_v1<decltype(other)>) + " in format version 1)");
+        EXPECT_EQ(load_error(file, other), "precast::load_model: " + file.string() + ": was saved from another architecture (26 parameters, fingerprint " +
+                                               std::to_string(architecture_fingerprint_v1<network<input<3>, dense<4>, precast::tanh, dense<2>>>) +
+                                               "; this network has 26, fingerprint " + std::to_string(architecture_fingerprint_v1<decltype(other)>) +
+                                               " in format version 1)");
     }
 
     TEST_F(model_files, every_bad_file_is_a_clear_error_and_leaves_the_network_unchanged)
@@ -220,21 +237,22 @@ namespace
         auto version = good;
         version[8] = 7;
         write_bytes(dir_ / "version", version);
-        EXPECT_EQ(load_error(dir_ / "version", net), "precast::load_model: " + d + "version: has format version 7; this precast reads versions 1 to 2 (the file is from a newer precast)");
+        EXPECT_EQ(load_error(dir_ / "version", net),
+                  "precast::load_model: " + d + "version: has format version 7; this precast reads versions 1 to 2 (the file is from a newer precast)");
         auto cut = good;
         cut.resize(cut.size() - 10);
         write_bytes(dir_ / "cut", cut);
-        EXPECT_EQ(load_error(dir_ / "cut", net), "precast::load_model: " + d + "cut: is truncated (" + std::to_string(cut.size()) + " of " +
-                                                     std::to_string(good.size()) + " bytes)");
+        EXPECT_EQ(load_error(dir_ / "cut", net),
+                  "precast::load_model: " + d + "cut: is truncated (" + std::to_string(cut.size()) + " of " + std::to_string(good.size()) + " bytes)");
         auto flipped = good;
         flipped[60] = static_cast<char>(flipped[60] ^ 0x10);
         write_bytes(dir_ / "flipped", flipped);
         EXPECT_EQ(load_error(dir_ / "flipped", net), "precast::load_model: " + d + "flipped: is corrupt (checksum mismatch)");
 
         wider_net wider;
-        EXPECT_NE(load_error(dir_ / "good", wider).find("good: was saved from another architecture (" + std::to_string(small_net::parameter_count) +
-                                                        " parameters"),
-                  std::string::npos);
+        EXPECT_NE(
+            load_error(dir_ / "good", wider).find("good: was saved from another architecture (" + std::to_string(small_net::parameter_count) + " parameters"),
+            std::string::npos);
         small_double_net in_double;
         EXPECT_EQ(load_error(dir_ / "good", in_double), "precast::load_model: " + d + "good: holds float parameters; this network's are double");
         EXPECT_EQ(all_parameters(net), before);

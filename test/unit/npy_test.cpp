@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <span>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -174,7 +174,8 @@ namespace
         }
         catch (const npy_error& e)
         {
-            EXPECT_EQ(std::string(e.what()), "precast: " + (dir_ / "nan.npz").string() + ": array 0.weights holds NaN at flat index 3; a network's parameters must be finite");
+            EXPECT_EQ(std::string(e.what()),
+                      "precast: " + (dir_ / "nan.npz").string() + ": array 0.weights holds NaN at flat index 3; a network's parameters must be finite");
         }
         EXPECT_EQ(net.at<0>().parameters()[3], before);
     }

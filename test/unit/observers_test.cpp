@@ -28,8 +28,8 @@ namespace
     struct fixture
     {
         net_t net{precast::glorot_uniform{}, 1};
-        precast::dataset<float> training = precast::dataset<float>::with_labels({0, 0, 1, 1, 0, 1, 1, 0, 0.5f, 0.5f, -1, -1, 2, 2, -1, 0, 0, -1, 1, 2}, 2,
-                                                                               {0, 1, 0, 1, 1, 0, 1, 0, 1, 0}, 2);
+        precast::dataset<float> training =
+            precast::dataset<float>::with_labels({0, 0, 1, 1, 0, 1, 1, 0, 0.5f, 0.5f, -1, -1, 2, 2, -1, 0, 0, -1, 1, 2}, 2, {0, 1, 0, 1, 1, 0, 1, 0, 1, 0}, 2);
         precast::dataset<float> validation = precast::dataset<float>::with_labels({0, 1, 1, 0, 2, 2, -1, -1}, 2, {0, 1, 1, 0}, 2);
         template <class Observer>
         std::vector<precast::epoch_report> fit(Observer&& observer, std::size_t epochs = 2)
@@ -120,8 +120,8 @@ namespace
         EXPECT_EQ(output.find('['), std::string::npos) << output;
         EXPECT_EQ(count_of(output, "\n"), 3u) << output;
         char expected[128];
-        std::snprintf(expected, sizeof expected, "epoch 3/3  train loss %.4f  accuracy %.2f %%  validation loss %.4f  accuracy %.2f %%  ", history[2].train.loss,
-                      100 * history[2].train.accuracy, history[2].validation.loss, 100 * history[2].validation.accuracy);
+        std::snprintf(expected, sizeof expected, "epoch 3/3  train loss %.4f  accuracy %.2f %%  validation loss %.4f  accuracy %.2f %%  ",
+                      history[2].train.loss, 100 * history[2].train.accuracy, history[2].validation.loss, 100 * history[2].validation.accuracy);
         EXPECT_NE(output.find(expected), std::string::npos) << output << "\nexpected: " << expected;
     }
 
@@ -187,7 +187,8 @@ namespace
                 log.on_epoch(e);
             }
         }
-        EXPECT_EQ(read_file(csv), "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n1,0.5,0.75,0.625,0.7,1.5\n2,0.25,0.875,0.375,0.8,1.25\n");
+        EXPECT_EQ(read_file(csv),
+                  "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n1,0.5,0.75,0.625,0.7,1.5\n2,0.25,0.875,0.375,0.8,1.25\n");
 
         const std::string svg = precast::render_svg_plot(two_epochs(), "a <b> & c");
         EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
@@ -221,7 +222,8 @@ namespace
                   "precast::svg_plot: cannot write " + (missing / "plot.svg").string() + ": the directory " + missing.string() + " does not exist");
         const auto directory = scratch("a_directory");
         std::filesystem::create_directories(directory);
-        EXPECT_EQ(precast_test::error_of([&] { precast::csv_log log(directory); }), "precast::csv_log: cannot write " + directory.string() + ": it is a directory");
+        EXPECT_EQ(precast_test::error_of([&] { precast::csv_log log(directory); }),
+                  "precast::csv_log: cannot write " + directory.string() + ": it is a directory");
 
         // Model files name the file asked for, not the temporary file written first.
         net_t net;

@@ -42,7 +42,10 @@ namespace
         return g;
     }
 
-    real sgn(real x) { return x > 0 ? 1.0L : (x < 0 ? -1.0L : 0.0L); }
+    real sgn(real x)
+    {
+        return x > 0 ? 1.0L : (x < 0 ? -1.0L : 0.0L);
+    }
 
     // A reference: called once per step with p, g and the step number t (1, 2, 3); keeps its own state.
     using reference = std::function<void(vec& p, const vec& g, int t)>;
@@ -298,41 +301,44 @@ namespace
         check_optimizer(gradient_descent(0.1), [] { return sgd(0.1L, 0); }, "gradient_descent");
         check_optimizer(gradient_descent({.learning_rate = 0.05, .weight_decay = 0.01}), [] { return sgd(0.05L, 0.01L); }, "gradient_descent + weight decay");
         check_optimizer(momentum(), [] { return sgd_momentum(0.01L, 0.9L, 0, 0, false); }, "momentum");
-        check_optimizer(momentum({.learning_rate = 0.1, .momentum = 0.8, .dampening = 0.25, .weight_decay = 0.02}),
-                        [] { return sgd_momentum(0.1L, 0.8L, 0.25L, 0.02L, false); }, "momentum + dampening + weight decay");
-        check_optimizer(nesterov_momentum({.learning_rate = 0.1, .momentum = 0.9, .weight_decay = 0.01}),
-                        [] { return sgd_momentum(0.1L, 0.9L, 0, 0.01L, true); }, "nesterov_momentum");
+        check_optimizer(
+            momentum({.learning_rate = 0.1, .momentum = 0.8, .dampening = 0.25, .weight_decay = 0.02}),
+            [] { return sgd_momentum(0.1L, 0.8L, 0.25L, 0.02L, false); }, "momentum + dampening + weight decay");
+        check_optimizer(
+            nesterov_momentum({.learning_rate = 0.1, .momentum = 0.9, .weight_decay = 0.01}), [] { return sgd_momentum(0.1L, 0.9L, 0, 0.01L, true); },
+            "nesterov_momentum");
     }
 
     TEST(optimizers, adagrad_adadelta_and_rmsprop_follow_both_conventions)
     {
         check_optimizer(adagrad(), [] { return adagrad_reference(0.01L, 0, 1e-10L, 0, 0); }, "adagrad (pytorch)");
-        check_optimizer(adagrad({.learning_rate = 0.1, .initial_accumulator = 0.0, .epsilon = 1e-10, .learning_rate_decay = 0.5, .weight_decay = 0.01}),
-                        [] { return adagrad_reference(0.1L, 0, 1e-10L, 0.5L, 0.01L); }, "adagrad (pytorch, decay)");
+        check_optimizer(
+            adagrad({.learning_rate = 0.1, .initial_accumulator = 0.0, .epsilon = 1e-10, .learning_rate_decay = 0.5, .weight_decay = 0.01}),
+            [] { return adagrad_reference(0.1L, 0, 1e-10L, 0.5L, 0.01L); }, "adagrad (pytorch, decay)");
         check_optimizer(adagrad(adagrad::options::tensorflow1()), [] { return adagrad_reference(0.001L, 0.1L, 0, 0, 0); }, "adagrad (tensorflow1)");
         check_optimizer(adadelta(), [] { return adadelta_reference(1.0L, 0.9L, 1e-6L); }, "adadelta (pytorch)", 5e-6L);
-        check_optimizer(adadelta(adadelta::options::tensorflow1()), [] { return adadelta_reference(0.001L, 0.95L, 1e-8L); }, "adadelta (tensorflow1)",
-                        5e-6L);
+        check_optimizer(adadelta(adadelta::options::tensorflow1()), [] { return adadelta_reference(0.001L, 0.95L, 1e-8L); }, "adadelta (tensorflow1)", 5e-6L);
         check_optimizer(rmsprop(), [] { return rmsprop_reference(0.01L, 0.99L, 1e-8L, 0, false, 0, false); }, "rmsprop (pytorch)");
         auto centered = rmsprop::options::pytorch();
         centered.centered = true;
         centered.momentum = 0.5;
-        check_optimizer(rmsprop(centered), [] { return rmsprop_reference(0.01L, 0.99L, 1e-8L, 0.5L, true, 0, false); }, "rmsprop (pytorch, centered, momentum)",
-                        2e-5L);
-        check_optimizer(rmsprop(rmsprop::options::tensorflow1()), [] { return rmsprop_reference(0.001L, 0.9L, 1e-10L, 0, false, 1, true); },
-                        "rmsprop (tensorflow1)");
+        check_optimizer(
+            rmsprop(centered), [] { return rmsprop_reference(0.01L, 0.99L, 1e-8L, 0.5L, true, 0, false); }, "rmsprop (pytorch, centered, momentum)", 2e-5L);
+        check_optimizer(
+            rmsprop(rmsprop::options::tensorflow1()), [] { return rmsprop_reference(0.001L, 0.9L, 1e-10L, 0, false, 1, true); }, "rmsprop (tensorflow1)");
         auto tf_centered = rmsprop::options::tensorflow1();
         tf_centered.centered = true;
         tf_centered.momentum = 0.9;
-        check_optimizer(rmsprop(tf_centered), [] { return rmsprop_reference(0.001L, 0.9L, 1e-10L, 0.9L, true, 1, true); },
-                        "rmsprop (tensorflow1, centered, momentum)");
+        check_optimizer(
+            rmsprop(tf_centered), [] { return rmsprop_reference(0.001L, 0.9L, 1e-10L, 0.9L, true, 1, true); }, "rmsprop (tensorflow1, centered, momentum)");
         // With the default epsilons the placement of epsilon changes results by less than 1e-12; epsilon 0.5
         // tells the conventions apart.
         for (const auto convention : {convention::pytorch, convention::tensorflow1})
         {
             const bool tf = convention == convention::tensorflow1;
-            check_optimizer(rmsprop({.learning_rate = 0.1, .rho = 0.9, .epsilon = 0.5, .momentum = 0.5, .convention = convention}),
-                            [=] { return rmsprop_reference(0.1L, 0.9L, 0.5L, 0.5L, false, 0, tf); }, "rmsprop (epsilon 0.5)");
+            check_optimizer(
+                rmsprop({.learning_rate = 0.1, .rho = 0.9, .epsilon = 0.5, .momentum = 0.5, .convention = convention}),
+                [=] { return rmsprop_reference(0.1L, 0.9L, 0.5L, 0.5L, false, 0, tf); }, "rmsprop (epsilon 0.5)");
         }
     }
 
@@ -352,19 +358,22 @@ namespace
         for (const auto convention : {convention::pytorch, convention::tensorflow1})
         {
             const bool tf = convention == convention::tensorflow1;
-            check_optimizer(adam({.learning_rate = 0.1, .epsilon = 0.5, .convention = convention}),
-                            [=] { return adam_reference(0.1L, 0.9L, 0.999L, 0.5L, false, 0, 0, tf); }, "adam (epsilon 0.5)");
-            check_optimizer(adamax({.learning_rate = 0.1, .epsilon = 0.5, .convention = convention}),
-                            [=] { return adamax_reference(0.1L, 0.9L, 0.999L, 0.5L, tf); }, "adamax (epsilon 0.5)");
-            check_optimizer(nadam({.learning_rate = 0.1, .epsilon = 0.5, .convention = convention}),
-                            [=] { return nadam_reference(0.1L, 0.9L, 0.999L, 0.5L, 0.004L, tf); }, "nadam (epsilon 0.5)");
+            check_optimizer(
+                adam({.learning_rate = 0.1, .epsilon = 0.5, .convention = convention}),
+                [=] { return adam_reference(0.1L, 0.9L, 0.999L, 0.5L, false, 0, 0, tf); }, "adam (epsilon 0.5)");
+            check_optimizer(
+                adamax({.learning_rate = 0.1, .epsilon = 0.5, .convention = convention}), [=] { return adamax_reference(0.1L, 0.9L, 0.999L, 0.5L, tf); },
+                "adamax (epsilon 0.5)");
+            check_optimizer(
+                nadam({.learning_rate = 0.1, .epsilon = 0.5, .convention = convention}), [=] { return nadam_reference(0.1L, 0.9L, 0.999L, 0.5L, 0.004L, tf); },
+                "nadam (epsilon 0.5)");
         }
         auto decayed = adam::options::pytorch();
         decayed.weight_decay = 0.05;
         check_optimizer(adam(decayed), [] { return adam_reference(0.001L, 0.9L, 0.999L, 1e-8L, false, 0.05L, 0, false); }, "adam (coupled weight decay)");
         check_optimizer(adamw(), [] { return adam_reference(0.001L, 0.9L, 0.999L, 1e-8L, false, 0, 0.001L * 0.01L, false); }, "adamw (pytorch)");
-        check_optimizer(adamw(adamw::options::tensorflow1()), [] { return adam_reference(0.001L, 0.9L, 0.999L, 1e-8L, false, 0, 1e-5L, true); },
-                        "adamw (tensorflow1)");
+        check_optimizer(
+            adamw(adamw::options::tensorflow1()), [] { return adam_reference(0.001L, 0.9L, 0.999L, 1e-8L, false, 0, 1e-5L, true); }, "adamw (tensorflow1)");
         check_optimizer(adamax(), [] { return adamax_reference(0.002L, 0.9L, 0.999L, 1e-8L, false); }, "adamax (pytorch)");
         check_optimizer(adamax(adamax::options::tensorflow1()), [] { return adamax_reference(0.001L, 0.9L, 0.999L, 1e-8L, true); }, "adamax (tensorflow1)");
         check_optimizer(nadam(), [] { return nadam_reference(0.002L, 0.9L, 0.999L, 1e-8L, 0.004L, false); }, "nadam (pytorch)");
@@ -374,17 +383,22 @@ namespace
     TEST(optimizers, ftrl_and_the_proximal_optimizers_follow_tensorflow)
     {
         check_optimizer(ftrl(), [] { return ftrl_reference(0.1L, -0.5L, 0.1L, 0, 0, 0); }, "ftrl");
-        check_optimizer(ftrl({.learning_rate = 0.5, .learning_rate_power = -0.5, .initial_accumulator = 0.2, .l1 = 0.05, .l2 = 0.3, .l2_shrinkage = 0.1}),
-                        [] { return ftrl_reference(0.5L, -0.5L, 0.2L, 0.05L, 0.3L, 0.1L); }, "ftrl (l1, l2, shrinkage)");
+        check_optimizer(
+            ftrl({.learning_rate = 0.5, .learning_rate_power = -0.5, .initial_accumulator = 0.2, .l1 = 0.05, .l2 = 0.3, .l2_shrinkage = 0.1}),
+            [] { return ftrl_reference(0.5L, -0.5L, 0.2L, 0.05L, 0.3L, 0.1L); }, "ftrl (l1, l2, shrinkage)");
         // A power other than -1/2 goes through xsimd's pow, which is not correctly rounded: 1e-10 in double.
-        check_optimizer(ftrl({.learning_rate = 0.5, .learning_rate_power = -0.7, .initial_accumulator = 0.2, .l1 = 0.05, .l2 = 0.3, .l2_shrinkage = 0.0}),
-                        [] { return ftrl_reference(0.5L, -0.7L, 0.2L, 0.05L, 0.3L, 0); }, "ftrl (power -0.7)", 2e-6L, 1e-10L);
-        check_optimizer(proximal_gradient_descent({.learning_rate = 0.1, .l1 = 0.5, .l2 = 0.2}), [] { return proximal_sgd_reference(0.1L, 0.5L, 0.2L); },
-                        "proximal_gradient_descent");
-        check_optimizer(proximal_adagrad({.learning_rate = 0.1, .initial_accumulator = 0.1, .l1 = 0.5, .l2 = 0.2}),
-                        [] { return proximal_adagrad_reference(0.1L, 0.1L, 0.5L, 0.2L); }, "proximal_adagrad");
-        check_optimizer(adagrad_da({.learning_rate = 0.5, .initial_squared_accumulator = 0.1, .l1 = 0.01, .l2 = 0.2}),
-                        [] { return adagrad_da_reference(0.5L, 0.1L, 0.01L, 0.2L); }, "adagrad_da");
+        check_optimizer(
+            ftrl({.learning_rate = 0.5, .learning_rate_power = -0.7, .initial_accumulator = 0.2, .l1 = 0.05, .l2 = 0.3, .l2_shrinkage = 0.0}),
+            [] { return ftrl_reference(0.5L, -0.7L, 0.2L, 0.05L, 0.3L, 0); }, "ftrl (power -0.7)", 2e-6L, 1e-10L);
+        check_optimizer(
+            proximal_gradient_descent({.learning_rate = 0.1, .l1 = 0.5, .l2 = 0.2}), [] { return proximal_sgd_reference(0.1L, 0.5L, 0.2L); },
+            "proximal_gradient_descent");
+        check_optimizer(
+            proximal_adagrad({.learning_rate = 0.1, .initial_accumulator = 0.1, .l1 = 0.5, .l2 = 0.2}),
+            [] { return proximal_adagrad_reference(0.1L, 0.1L, 0.5L, 0.2L); }, "proximal_adagrad");
+        check_optimizer(
+            adagrad_da({.learning_rate = 0.5, .initial_squared_accumulator = 0.1, .l1 = 0.01, .l2 = 0.2}),
+            [] { return adagrad_da_reference(0.5L, 0.1L, 0.01L, 0.2L); }, "adagrad_da");
     }
 
     // TensorFlow's ftrl_test.py (testFtrlwithoutRegularization) and adagrad_da_test.py (testAdagradDAWithoutRegularizationBasic1,
@@ -426,7 +440,10 @@ namespace
 
     // g++ 12 with AVX-512 built these options, {0.1, 0.1, 0, 0} passed by value, as {0.1, 0.1, 0.1, 0.1}; precast's
     // CMake target turns the culprit (-ftree-slp-vectorize) off for g++ < 13. This fails if that flag is lost.
-    [[gnu::noinline]] proximal_adagrad::options settings_passed_by_value(proximal_adagrad opt) { return opt.settings(); }
+    [[gnu::noinline]] proximal_adagrad::options settings_passed_by_value(proximal_adagrad opt)
+    {
+        return opt.settings();
+    }
 
     TEST(optimizers, options_built_from_constants_keep_their_values)
     {
@@ -581,12 +598,15 @@ namespace
 
     TEST(network_optimizer_state, any_optimizer_steps_like_the_type_it_holds)
     {
-        check_network_steps(any_optimizer::named("adam", 0.1), adam_reference(0.1L, 0.9L, 0.999L, 1e-8L, false, 0, 0, false),
-                            [](const vec& g) { return g; }, "any_optimizer named adam");
-        check_network_steps(any_optimizer(rmsprop(rmsprop::options::tensorflow1())), rmsprop_reference(0.001L, 0.9L, 1e-10L, 0, false, 1, true),
-                            [](const vec& g) { return g; }, "any_optimizer(rmsprop tensorflow1)");
-        check_network_steps(any_optimizer(proximal_gradient_descent({.learning_rate = 0.1, .l1 = 0.5, .l2 = 0.2})), proximal_sgd_reference(0.1L, 0.5L, 0.2L),
-                            [](const vec& g) { return g; }, "any_optimizer(proximal_gradient_descent)");
+        check_network_steps(
+            any_optimizer::named("adam", 0.1), adam_reference(0.1L, 0.9L, 0.999L, 1e-8L, false, 0, 0, false), [](const vec& g) { return g; },
+            "any_optimizer named adam");
+        check_network_steps(
+            any_optimizer(rmsprop(rmsprop::options::tensorflow1())), rmsprop_reference(0.001L, 0.9L, 1e-10L, 0, false, 1, true), [](const vec& g) { return g; },
+            "any_optimizer(rmsprop tensorflow1)");
+        check_network_steps(
+            any_optimizer(proximal_gradient_descent({.learning_rate = 0.1, .l1 = 0.5, .l2 = 0.2})), proximal_sgd_reference(0.1L, 0.5L, 0.2L),
+            [](const vec& g) { return g; }, "any_optimizer(proximal_gradient_descent)");
     }
 
     TEST(network_optimizer_state, schedules_scale_the_learning_rate_per_step)
@@ -624,33 +644,35 @@ namespace
     TEST(network_optimizer_state, clipping_by_value_and_by_global_norm_limits_the_gradient)
     {
         const clip_by_value<gradient_descent> by_value(gradient_descent(0.1), 1.0);
-        check_network_steps(by_value, sgd(0.1L, 0),
-                            [](const vec& g) {
-                                vec c{};
-                                for (std::size_t i = 0; i < n; ++i)
-                                {
-                                    c[i] = std::clamp(g[i], -1.0L, 1.0L);
-                                }
-                                return c;
-                            },
-                            "clip_by_value");
+        check_network_steps(
+            by_value, sgd(0.1L, 0),
+            [](const vec& g) {
+                vec c{};
+                for (std::size_t i = 0; i < n; ++i)
+                {
+                    c[i] = std::clamp(g[i], -1.0L, 1.0L);
+                }
+                return c;
+            },
+            "clip_by_value");
         const clip_by_global_norm<gradient_descent> by_norm(gradient_descent(0.1), 2.0);
-        check_network_steps(by_norm, sgd(0.1L, 0),
-                            [](const vec& g) {
-                                real sum = 0;
-                                for (const real v : g)
-                                {
-                                    sum += v * v;
-                                }
-                                const real norm = std::sqrt(sum);
-                                vec c = g;
-                                for (real& v : c)
-                                {
-                                    v *= 2.0L / std::max(norm, 2.0L);
-                                }
-                                return c;
-                            },
-                            "clip_by_global_norm");
+        check_network_steps(
+            by_norm, sgd(0.1L, 0),
+            [](const vec& g) {
+                real sum = 0;
+                for (const real v : g)
+                {
+                    sum += v * v;
+                }
+                const real norm = std::sqrt(sum);
+                vec c = g;
+                for (real& v : c)
+                {
+                    v *= 2.0L / std::max(norm, 2.0L);
+                }
+                return c;
+            },
+            "clip_by_global_norm");
         // A NaN gradient is not hidden by clipping: it reaches the parameter.
         tiny_net net;
         set_parameters(net);

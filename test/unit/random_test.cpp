@@ -1,10 +1,10 @@
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <utility>
-#include <algorithm>
-#include <span>
 #include <vector>
 
 #include <gtest/gtest.h>

@@ -2,10 +2,10 @@
 // the documented maximum relative errors (README, "Kernels"), in units of the type's epsilon.
 #include <algorithm>
 #include <bit>
-#include <cstdint>
-#include <cstdio>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <vector>
 
@@ -41,9 +41,18 @@ namespace
         return worst / std::numeric_limits<T>::epsilon();
     }
 
-    long double exact_sigmoid(long double x) { return 1.0L / (1.0L + std::exp(-x)); }
-    long double exact_tanh(long double x) { return std::tanh(x); }
-    long double exact_elu(long double x) { return x > 0 ? x : std::expm1(x); }
+    long double exact_sigmoid(long double x)
+    {
+        return 1.0L / (1.0L + std::exp(-x));
+    }
+    long double exact_tanh(long double x)
+    {
+        return std::tanh(x);
+    }
+    long double exact_elu(long double x)
+    {
+        return x > 0 ? x : std::expm1(x);
+    }
 
     template <class T>
     class simd_math : public ::testing::Test

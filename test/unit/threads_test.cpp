@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/reference.hpp"
 #include "support/precast_under_test.hpp"
+#include "support/reference.hpp"
 
 namespace
 {

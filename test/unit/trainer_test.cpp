@@ -133,8 +133,7 @@ namespace
         small_net net;
         trainer<4, small_net, softmax_cross_entropy, gradient_descent> t(net);
         const auto four_features = dataset<double>::with_labels(std::vector<double>(8, 0.0), 4, {0, 1}, 2);
-        EXPECT_EQ(error_of([&] { t.fit(four_features, {}); }),
-                  "precast::trainer: the data set has 4 features per sample, but the network's input takes 3");
+        EXPECT_EQ(error_of([&] { t.fit(four_features, {}); }), "precast::trainer: the data set has 4 features per sample, but the network's input takes 3");
         const auto values = dataset<double>::with_targets(std::vector<double>(6, 0.0), 3, std::vector<double>(4, 0.0), 2);
         EXPECT_EQ(error_of([&] { t.fit(values, {}); }),
                   "precast::trainer: the loss softmax_cross_entropy takes class labels, but the data set has real-valued targets");
@@ -165,20 +164,16 @@ namespace
     TEST(dataset, rejects_malformed_data_naming_the_problem)
     {
         using d = dataset<float>;
-        EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, 4, 5}, 2, {0, 1}, 2); }),
-                  "precast::dataset: 5 feature values do not divide into samples of 2");
+        EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, 4, 5}, 2, {0, 1}, 2); }), "precast::dataset: 5 feature values do not divide into samples of 2");
         EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, 4}, 2, {0}, 2); }), "precast::dataset: there are 2 samples but 1 labels");
         EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, 4}, 2, {0, 7}, 3); }),
                   "precast::dataset: label 7 of sample 1 is out of range: the data set has 3 classes (0 to 2, or precast::ignore_label for a padded position)");
-        EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, std::nanf("")}, 2, {0, 1}, 2); }),
-                  "precast::dataset: feature 1 of sample 1 is NaN");
-        EXPECT_EQ(error_of([] { (void)d::with_targets({1, 2, 3, 4}, 2, {0, INFINITY}, 1); }),
-                  "precast::dataset: target 0 of sample 1 is infinite");
+        EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2, 3, std::nanf("")}, 2, {0, 1}, 2); }), "precast::dataset: feature 1 of sample 1 is NaN");
+        EXPECT_EQ(error_of([] { (void)d::with_targets({1, 2, 3, 4}, 2, {0, INFINITY}, 1); }), "precast::dataset: target 0 of sample 1 is infinite");
         EXPECT_EQ(error_of([] { (void)d::with_targets({1, 2, 3, 4}, 2, {0, 1, 2}, 1); }),
                   "precast::dataset: there are 2 samples but 3 target values (1 per sample would be 2)");
         EXPECT_EQ(error_of([] { (void)d::with_targets({}, 2, {}, 1); }), "precast::dataset: it has no samples");
-        EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2}, 2, {0}, 1); }),
-                  "precast::dataset: a classification data set needs at least 2 classes, not 1");
+        EXPECT_EQ(error_of([] { (void)d::with_labels({1, 2}, 2, {0}, 1); }), "precast::dataset: a classification data set needs at least 2 classes, not 1");
         const auto ok = d::with_labels({1, 2, 3, 4}, 2, {0, 1}, 2);
         EXPECT_EQ(error_of([&] { (void)ok.split(1.0, 1); }), "precast::dataset: split fraction must be between 0 and 1 (exclusive), not 1");
     }

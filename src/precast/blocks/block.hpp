@@ -22,9 +22,10 @@ namespace precast::detail
     };
 
     template <scalar T, class Layers>
-    using block_parameters = std::conditional_t<(parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0),
-                                                parameter_slot<T, (parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? parameter_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>,
-                                                no_parameters>;
+    using block_parameters = std::conditional_t<
+        (parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0),
+        parameter_slot<T, (parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? parameter_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>,
+        no_parameters>;
 
     template <scalar T, class Layers>
     class block_base : public block_parameters<T, Layers>

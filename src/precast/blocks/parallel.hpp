@@ -110,10 +110,11 @@ namespace precast
                         constexpr std::size_t bad = mismatch(static_cast<std::size_t>(axis));
                         if constexpr (bad != branches)
                         {
-                            static_assert(diagnostic::report<diagnostic::parallel_branches_cannot_be_concatenated<
-                                              diagnostic::in_block<Block>, diagnostic::on_axis<Join::axis>, diagnostic::first_branch_outputs<first>,
-                                              diagnostic::branch<bad>, diagnostic::this_branch_outputs<typename std::tuple_element_t<bad, Layers>::output_shape>,
-                                              diagnostic::fix<diagnostic::make_the_branches_agree_on_every_axis_but_the_concat_axis>>>());
+                            static_assert(
+                                diagnostic::report<diagnostic::parallel_branches_cannot_be_concatenated<
+                                    diagnostic::in_block<Block>, diagnostic::on_axis<Join::axis>, diagnostic::first_branch_outputs<first>,
+                                    diagnostic::branch<bad>, diagnostic::this_branch_outputs<typename std::tuple_element_t<bad, Layers>::output_shape>,
+                                    diagnostic::fix<diagnostic::make_the_branches_agree_on_every_axis_but_the_concat_axis>>>());
                             return std::type_identity<first>{};
                         }
                         else
@@ -160,13 +161,13 @@ namespace precast
         template <class T, class InputShape, class Join, class... Layers>
         struct parallel_per_position<true, T, InputShape, Join, std::tuple<Layers...>>
         {
-            using type = parallel_layer<T, shape<last_extent<InputShape>>, std::conditional_t<is_concat<Join>, concat<-1>, Join>, typename Layers::per_position...>;
+            using type =
+                parallel_layer<T, shape<last_extent<InputShape>>, std::conditional_t<is_concat<Join>, concat<-1>, Join>, typename Layers::per_position...>;
         };
     }
 
     template <scalar T, static_shape InputShape, class Join, class... Branches>
-    class parallel_layer
-        : public detail::block_base<T, typename detail::bound_branches<T, InputShape, std::index_sequence_for<Branches...>, Branches...>::type>
+    class parallel_layer : public detail::block_base<T, typename detail::bound_branches<T, InputShape, std::index_sequence_for<Branches...>, Branches...>::type>
     {
         static_assert(sizeof...(Branches) > 0, "precast::parallel<Join>: give it at least one branch, e.g. parallel<concat<>, dense<8>, dense<4>>");
         static_assert(detail::is_concat<Join> || std::is_same_v<Join, add>,
@@ -213,9 +214,8 @@ namespace precast
         template <std::size_t I>
         static constexpr std::size_t row_size = branch_shape<I>::size / rows;
         template <std::size_t I>
-        static constexpr std::size_t row_offset = []<std::size_t... J>(std::index_sequence<J...>) {
-            return (std::size_t{0} + ... + row_size<J>);
-        }(std::make_index_sequence<I>{});
+        static constexpr std::size_t row_offset =
+            []<std::size_t... J>(std::index_sequence<J...>) { return (std::size_t{0} + ... + row_size<J>); }(std::make_index_sequence<I>{});
 
         template <std::size_t B, std::size_t... I>
         static auto make_outputs(std::index_sequence<I...>) -> std::tuple<tensor_buffer<T, batched_shape<B, branch_shape<I>>>...>;
@@ -325,8 +325,9 @@ namespace precast
             requires(detail::all_positionwise<list> && joins_positions_alike)
         {
             per_position one;
-            detail::for_each_index([&](auto index) { one.template at<decltype(index)::value>() = this->template at<decltype(index)::value>().per_position_form(); },
-                                   std::index_sequence_for<Branches...>{});
+            detail::for_each_index(
+                [&](auto index) { one.template at<decltype(index)::value>() = this->template at<decltype(index)::value>().per_position_form(); },
+                std::index_sequence_for<Branches...>{});
             return one;
         }
     };

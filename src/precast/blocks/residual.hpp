@@ -125,8 +125,7 @@ namespace precast
         }
 
         // The same block on one position of the last axis, when the body is position-wise (streaming_network).
-        using per_position =
-            typename detail::residual_per_position<positionwise_layer<body_type>, T, InputShape, typename body_type::layers_type>::type;
+        using per_position = typename detail::residual_per_position<positionwise_layer<body_type>, T, InputShape, typename body_type::layers_type>::type;
         [[nodiscard]] per_position per_position_form() const
             requires positionwise_layer<body_type>
         {

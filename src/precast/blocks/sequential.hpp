@@ -81,7 +81,8 @@ namespace precast
         void backward(batch_view<const T, B, input_shape> x, batch_view<const T, B, output_shape> y, batch_view<const T, B, output_shape> dy,
                       batch_view<T, B, input_shape> dx, workspace<B>& ws)
         {
-            chain::backward(this->layers_, detail::chain_buffers<list, InputShape, B, const T>{.x = x.data(), .y = y.data(), .dy = dy.data(), .dx = dx.data(), .ws = &ws},
+            chain::backward(this->layers_,
+                            detail::chain_buffers<list, InputShape, B, const T>{.x = x.data(), .y = y.data(), .dy = dy.data(), .dx = dx.data(), .ws = &ws},
                             !dx.empty());
         }
 
@@ -92,8 +93,9 @@ namespace precast
             requires detail::all_positionwise<list>
         {
             per_position one;
-            detail::for_each_index([&](auto index) { one.template at<decltype(index)::value>() = this->template at<decltype(index)::value>().per_position_form(); },
-                                   std::make_index_sequence<depth>{});
+            detail::for_each_index(
+                [&](auto index) { one.template at<decltype(index)::value>() = this->template at<decltype(index)::value>().per_position_form(); },
+                std::make_index_sequence<depth>{});
             return one;
         }
     };

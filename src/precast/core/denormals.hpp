@@ -28,8 +28,14 @@ namespace precast
     }
 
     // Whether precast's computations flush subnormals to zero (default: yes).
-    PRECAST_EXPORT inline void set_flush_denormals(bool enabled) noexcept { detail::flush_denormals_setting().store(enabled, std::memory_order_relaxed); }
-    PRECAST_EXPORT [[nodiscard]] inline bool flush_denormals() noexcept { return detail::flush_denormals_setting().load(std::memory_order_relaxed); }
+    PRECAST_EXPORT inline void set_flush_denormals(bool enabled) noexcept
+    {
+        detail::flush_denormals_setting().store(enabled, std::memory_order_relaxed);
+    }
+    PRECAST_EXPORT [[nodiscard]] inline bool flush_denormals() noexcept
+    {
+        return detail::flush_denormals_setting().load(std::memory_order_relaxed);
+    }
 
     // For its lifetime, FTZ and DAZ are on (if flush_denormals()); the previous state comes back at the end.
     PRECAST_EXPORT class denormal_scope

@@ -46,10 +46,16 @@ namespace precast
 #endif
             return system_reason;
         }
-        inline std::string unwritable_reason(const std::filesystem::path& path, int error) { return unwritable_reason(path, std::string(std::strerror(error))); }
+        inline std::string unwritable_reason(const std::filesystem::path& path, int error)
+        {
+            return unwritable_reason(path, std::string(std::strerror(error)));
+        }
     }
 
     // Why path could not be written now (its directory is missing or not writable, or path is a directory), or
     // an empty string: what a program checks before hours of training that end in a save.
-    PRECAST_EXPORT [[nodiscard]] inline std::string why_not_writable(const std::filesystem::path& path) { return detail::unwritable_reason(path, std::string()); }
+    PRECAST_EXPORT [[nodiscard]] inline std::string why_not_writable(const std::filesystem::path& path)
+    {
+        return detail::unwritable_reason(path, std::string());
+    }
 }

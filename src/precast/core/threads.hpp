@@ -47,11 +47,17 @@ namespace precast
         detail::thread_setting().store(count, std::memory_order_relaxed);
     }
 
-    PRECAST_EXPORT [[nodiscard]] inline int threads() noexcept { return detail::thread_setting().load(std::memory_order_relaxed); }
+    PRECAST_EXPORT [[nodiscard]] inline int threads() noexcept
+    {
+        return detail::thread_setting().load(std::memory_order_relaxed);
+    }
 
     namespace detail
     {
         // Threads to use for a product of `work` multiply-adds.
-        [[nodiscard]] inline int threads_for(std::size_t work) noexcept { return threading_available() && work >= parallel_work_threshold ? threads() : 1; }
+        [[nodiscard]] inline int threads_for(std::size_t work) noexcept
+        {
+            return threading_available() && work >= parallel_work_threshold ? threads() : 1;
+        }
     }
 }

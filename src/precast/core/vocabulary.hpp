@@ -105,9 +105,9 @@ namespace precast
     // What the network tells an optimizer about the update in progress.
     PRECAST_EXPORT struct step_context
     {
-        std::uint64_t step = 1;            // 1 for the first update since the state was (re)initialized
-        double learning_rate_scale = 1.0;  // from a learning-rate schedule
-        double gradient_scale = 1.0;       // from clipping by global norm
+        std::uint64_t step = 1;                                       // 1 for the first update since the state was (re)initialized
+        double learning_rate_scale = 1.0;                             // from a learning-rate schedule
+        double gradient_scale = 1.0;                                  // from clipping by global norm
         double clip_value = std::numeric_limits<double>::infinity();  // from clipping by value: g in [-clip, clip]
     };
 

@@ -18,9 +18,9 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -61,7 +61,10 @@ namespace precast::data
             throw idx_error("precast::data: " + source + ": " + problem);
         }
 
-        inline bool is_gzip(std::span<const std::uint8_t> bytes) noexcept { return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
+        inline bool is_gzip(std::span<const std::uint8_t> bytes) noexcept
+        {
+            return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+        }
 
         // The total size an IDX file's header declares (header + values), or max_idx_bytes while the header is
         // incomplete or invalid (parse_idx reports those).
@@ -89,8 +92,9 @@ namespace precast::data
                 status = inflate(&stream, Z_NO_FLUSH);
                 if (status != Z_OK && status != Z_STREAM_END)
                 {
-                    const std::string reason = status == Z_BUF_ERROR ? "the gzip data ends early (truncated file)"
-                                                                      : std::string("the gzip data is corrupt (") + (stream.msg != nullptr ? stream.msg : "zlib error") + ")";
+                    const std::string reason = status == Z_BUF_ERROR
+                                                   ? "the gzip data ends early (truncated file)"
+                                                   : std::string("the gzip data is corrupt (") + (stream.msg != nullptr ? stream.msg : "zlib error") + ")";
                     inflateEnd(&stream);
                     fail(source, reason);
                 }
@@ -99,8 +103,9 @@ namespace precast::data
                 if (const std::size_t limit = declared_size(out); out.size() > limit)
                 {
                     inflateEnd(&stream);
-                    fail(source, limit == max_idx_bytes ? "decompresses to more than " + std::to_string(max_idx_bytes >> 20) + " MiB, more than any IDX data set"
-                                                        : "decompresses to more than the " + std::to_string(limit) + " bytes its header declares");
+                    fail(source, limit == max_idx_bytes
+                                     ? "decompresses to more than " + std::to_string(max_idx_bytes >> 20) + " MiB, more than any IDX data set"
+                                     : "decompresses to more than the " + std::to_string(limit) + " bytes its header declares");
                 }
                 if (status != Z_STREAM_END && produced == 0 && stream.avail_in == 0)
                 {
@@ -116,7 +121,6 @@ namespace precast::data
             }
             return out;
         }
-
 
         inline std::size_t declared_size(std::span<const std::uint8_t> bytes) noexcept
         {
@@ -202,7 +206,8 @@ namespace precast::data
         }
         if (available > expected)
         {
-            detail::fail(source, "has " + std::to_string(available - expected) + " bytes after the " + std::to_string(expected) + " values its header declares");
+            detail::fail(source,
+                         "has " + std::to_string(available - expected) + " bytes after the " + std::to_string(expected) + " values its header declares");
         }
         result.values.assign(file.begin() + static_cast<std::ptrdiff_t>(header), file.end());
         return result;
@@ -291,16 +296,17 @@ namespace precast::data
         const std::size_t count = images.dimensions[0];
         if (labels.dimensions[0] != count)
         {
-            detail::fail(labels_path.string(), "has " + std::to_string(labels.dimensions[0]) + " labels but " + images_path.string() + " has " +
-                                                   std::to_string(count) + " images");
+            detail::fail(labels_path.string(),
+                         "has " + std::to_string(labels.dimensions[0]) + " labels but " + images_path.string() + " has " + std::to_string(count) + " images");
         }
         std::vector<label_type> label_values(count);
         for (std::size_t i = 0; i < count; ++i)
         {
             if (labels.values[i] >= classes)
             {
-                detail::fail(labels_path.string(), "label " + std::to_string(labels.values[i]) + " of sample " + std::to_string(i) + " is out of range: there are " +
-                                                       std::to_string(classes) + " classes (0 to " + std::to_string(classes - 1) + ")");
+                detail::fail(labels_path.string(), "label " + std::to_string(labels.values[i]) + " of sample " + std::to_string(i) +
+                                                       " is out of range: there are " + std::to_string(classes) + " classes (0 to " +
+                                                       std::to_string(classes - 1) + ")");
             }
             label_values[i] = static_cast<label_type>(labels.values[i]);
         }

@@ -43,19 +43,19 @@ namespace precast
 {
     PRECAST_EXPORT struct gradcheck_options
     {
-        double step = 0.0;                         // h; 0 = the default for the element type
-        double tolerance = 0.0;                    // largest passing e; 0 = the default for the element type
-        double min_floor = 0.0;                    // 0 = the default for the element type
-        std::size_t max_elements_per_tensor = 0;   // 0 = check every element; else a seeded sample of this many
-        std::uint64_t seed = 1;                    // for generated inputs, r and the sample
-        mode forward_mode = mode::training;        // mode of the forward passes of a layer or network check
+        double step = 0.0;                        // h; 0 = the default for the element type
+        double tolerance = 0.0;                   // largest passing e; 0 = the default for the element type
+        double min_floor = 0.0;                   // 0 = the default for the element type
+        std::size_t max_elements_per_tensor = 0;  // 0 = check every element; else a seeded sample of this many
+        std::uint64_t seed = 1;                   // for generated inputs, r and the sample
+        mode forward_mode = mode::training;       // mode of the forward passes of a layer or network check
     };
 
     PRECAST_EXPORT struct gradcheck_tensor_result
     {
         std::string name;
-        std::size_t total = 0;      // elements in the tensor
-        std::size_t checked = 0;    // elements compared (all, or the sample)
+        std::size_t total = 0;    // elements in the tensor
+        std::size_t checked = 0;  // elements compared (all, or the sample)
         double max_error = 0.0;
         std::size_t worst_index = 0;
         double analytic_at_worst = 0.0;
@@ -118,13 +118,13 @@ namespace precast
             const auto* w = worst();
             char line[512];
             std::snprintf(line, sizeof line, "%s: %s  max rel. error %.2e (tolerance %.0e) at %s[%zu] (analytic %.6g, numeric %.6g); %zu elements checked",
-                          subject.c_str(), passed() ? "PASS" : "FAIL", max_error(), tolerance, w ? w->name.c_str() : "-",
-                          w ? w->worst_index : std::size_t{0}, w ? w->analytic_at_worst : 0.0, w ? w->numeric_at_worst : 0.0, elements_checked());
+                          subject.c_str(), passed() ? "PASS" : "FAIL", max_error(), tolerance, w ? w->name.c_str() : "-", w ? w->worst_index : std::size_t{0},
+                          w ? w->analytic_at_worst : 0.0, w ? w->numeric_at_worst : 0.0, elements_checked());
             std::string text = line;
             if (const auto* bad = not_overwritten())
             {
-                text += "; backward did not overwrite " + bad->name + "[" + std::to_string(bad->first_not_overwritten) +
-                        "] (left unwritten, or accumulated into)";
+                text +=
+                    "; backward did not overwrite " + bad->name + "[" + std::to_string(bad->first_not_overwritten) + "] (left unwritten, or accumulated into)";
             }
             return text;
         }
@@ -181,8 +181,8 @@ namespace precast
         // Compares an analytic gradient with central differences of objective(), perturbing values[i] in place.
         // objective() must read values; it returns J.
         template <scalar T, class Objective>
-        gradcheck_tensor_result compare(std::string name, std::span<T> values, std::span<const T> analytic, Objective&& objective,
-                                        const gradcheck_options& o, double floor, random_engine& rng)
+        gradcheck_tensor_result compare(std::string name, std::span<T> values, std::span<const T> analytic, Objective&& objective, const gradcheck_options& o,
+                                        double floor, random_engine& rng)
         {
             gradcheck_tensor_result r;
             r.name = std::move(name);
@@ -365,11 +365,9 @@ namespace precast
             {
                 const std::size_t count = t.size();
                 result.tensors.push_back(detail::compare<T>(t.name, std::span<T>(probe.parameters().data() + t.offset, count),
-                                                            std::span<const T>(gradients_after_nan.data() + t.offset, count), objective, o,
-                                                            result.floor, rng));
-                detail::mark_overwrite(result.tensors.back(),
-                                       detail::first_not_overwritten<T>(std::span<const T>(gradients_after_nan.data() + t.offset, count),
-                                                                        std::span<const T>(analytic.data() + t.offset, count)));
+                                                            std::span<const T>(gradients_after_nan.data() + t.offset, count), objective, o, result.floor, rng));
+                detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(std::span<const T>(gradients_after_nan.data() + t.offset, count),
+                                                                                               std::span<const T>(analytic.data() + t.offset, count)));
             }
         }
         return result;
@@ -402,8 +400,8 @@ namespace precast
         auto objective = [&] { return static_cast<double>(subject.value(matrix_view<const T, B, N>(y.data()), targets, rows)); };
 
         gradcheck_result result;
-        result.subject = std::string(Loss::name) + " N=" + std::to_string(N) + " B=" + std::to_string(B) +
-                         (rows != B ? " rows=" + std::to_string(rows) : "") + (std::is_same_v<T, double> ? " double" : " float");
+        result.subject = std::string(Loss::name) + " N=" + std::to_string(N) + " B=" + std::to_string(B) + (rows != B ? " rows=" + std::to_string(rows) : "") +
+                         (std::is_same_v<T, double> ? " double" : " float");
         result.tolerance = o.tolerance;
         result.step = o.step;
         result.floor = detail::noise_floor<T>(o, std::fabs(objective()));
@@ -415,8 +413,7 @@ namespace precast
     // Checks a whole network + loss: the input gradient and every trainable layer's parameter gradients. The targets
     // are what the trainer would give the loss (one label per position for an output of rank > 1).
     PRECAST_EXPORT template <neural_network Net, loss Loss, std::size_t B>
-    gradcheck_result check_network(const Net& subject, const Loss& loss_function,
-                                   batch_view<const typename Net::value_type, B, typename Net::input_shape> x_in,
+    gradcheck_result check_network(const Net& subject, const Loss& loss_function, batch_view<const typename Net::value_type, B, typename Net::input_shape> x_in,
                                    loss_targets<Loss, typename Net::output_shape, B, typename Net::value_type> targets, gradcheck_options options = {})
     {
         using T = typename Net::value_type;
@@ -477,7 +474,8 @@ namespace precast
         const auto add_tensor = [&](std::string name, std::span<T> values, std::size_t count) {
             const std::span<const T> analytic_values(after_nan.data() + offset, count);
             result.tensors.push_back(detail::compare<T>(std::move(name), values, analytic_values, objective, o, result.floor, rng));
-            detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(analytic_values, std::span<const T>(after_random.data() + offset, count)));
+            detail::mark_overwrite(result.tensors.back(),
+                                   detail::first_not_overwritten<T>(analytic_values, std::span<const T>(after_random.data() + offset, count)));
             offset += count;
         };
         add_tensor("input", std::span<T>(x), B * Net::input_size);

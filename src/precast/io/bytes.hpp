@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include <precast/core/file_errors.hpp>
-#include <precast/io/checksums.hpp>
 #include <precast/export.hpp>
+#include <precast/io/checksums.hpp>
 
 namespace precast
 {
@@ -80,8 +80,14 @@ namespace precast
             put16(out, static_cast<std::uint16_t>(v));
             put16(out, static_cast<std::uint16_t>(v >> 16));
         }
-        inline std::uint32_t get16(std::span<const std::uint8_t> b, std::size_t at) noexcept { return b[at] | (std::uint32_t{b[at + 1]} << 8); }
-        inline std::uint32_t get32(std::span<const std::uint8_t> b, std::size_t at) noexcept { return get16(b, at) | (get16(b, at + 2) << 16); }
+        inline std::uint32_t get16(std::span<const std::uint8_t> b, std::size_t at) noexcept
+        {
+            return b[at] | (std::uint32_t{b[at + 1]} << 8);
+        }
+        inline std::uint32_t get32(std::span<const std::uint8_t> b, std::size_t at) noexcept
+        {
+            return get16(b, at) | (get16(b, at + 2) << 16);
+        }
         // The big-endian fields of IDX headers.
         inline std::uint32_t big_endian_32(const std::uint8_t* p) noexcept
         {
@@ -138,7 +144,8 @@ namespace precast
                     out.close();
                     std::error_code ignored;
                     std::filesystem::remove(temporary, ignored);
-                    throw Error("precast: cannot write " + path.string() + ": " + (error != 0 ? std::string(std::strerror(error)) : "the write failed (disk full?)"));
+                    throw Error("precast: cannot write " + path.string() + ": " +
+                                (error != 0 ? std::string(std::strerror(error)) : "the write failed (disk full?)"));
                 }
             }
             std::error_code error;

@@ -80,5 +80,8 @@ namespace precast
     }
 
     // CRC-32 (IEEE 802.3, the one zlib and zip use) of a byte range: the checksum that ends a model file.
-    PRECAST_EXPORT [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept { return detail::crc32(bytes.data(), bytes.size()); }
+    PRECAST_EXPORT [[nodiscard]] inline std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept
+    {
+        return detail::crc32(bytes.data(), bytes.size());
+    }
 }

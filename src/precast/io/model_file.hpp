@@ -74,7 +74,6 @@ namespace precast
         inline constexpr std::uint32_t oldest_model_format_version = 1;
         inline constexpr std::size_t model_header_bytes = 40;
 
-
         template <class L>
         constexpr std::uint64_t layer_parameter_count() noexcept
         {
@@ -135,7 +134,8 @@ namespace precast
         void for_each_layer_slice(F&& f)
         {
             [&]<std::size_t... I>(std::index_sequence<I...>) {
-                ((Net::template is_trainable<I> ? f(Net::template parameter_offset<I>, parameter_count_of<typename Net::template layer_type<I>>) : void()), ...);
+                ((Net::template is_trainable<I> ? f(Net::template parameter_offset<I>, parameter_count_of<typename Net::template layer_type<I>>) : void()),
+                 ...);
             }(std::make_index_sequence<Net::depth>{});
         }
 
@@ -162,8 +162,9 @@ namespace precast
     PRECAST_EXPORT template <class Net>
     inline constexpr std::uint64_t architecture_fingerprint = [] {
         std::uint64_t h = detail::fnv_offset;
-        [&]<std::size_t... I>(std::index_sequence<I...>) { ((h = detail::fnv1a_layer<typename Net::template layer_type<I>>(h)), ...); }(
-            std::make_index_sequence<Net::depth>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((h = detail::fnv1a_layer<typename Net::template layer_type<I>>(h)), ...);
+        }(std::make_index_sequence<Net::depth>{});
         return h;
     }();
 
@@ -224,7 +225,10 @@ namespace precast
             throw model_file_error("precast::load_model: " + source + ": " + problem);
         }
 
-        inline const char* element_type_name(std::uint32_t size) noexcept { return size == 4 ? "float" : size == 8 ? "double" : "unknown"; }
+        inline const char* element_type_name(std::uint32_t size) noexcept
+        {
+            return size == 4 ? "float" : size == 8 ? "double" : "unknown";
+        }
 
         // Checks a model file's bytes: everything but the optimizer section's content. Returns that section's size.
         template <class Net>
@@ -259,8 +263,8 @@ namespace precast
             const std::uint64_t expected_fingerprint = version == 1 ? architecture_fingerprint_v1<Net> : architecture_fingerprint<Net>;
             if (fingerprint != expected_fingerprint || count != Net::parameter_count)
             {
-                reject_model(source, "was saved from another architecture (" + std::to_string(count) + " parameters, fingerprint " + std::to_string(fingerprint) +
-                                         "; this network has " + std::to_string(Net::parameter_count) + ", fingerprint " +
+                reject_model(source, "was saved from another architecture (" + std::to_string(count) + " parameters, fingerprint " +
+                                         std::to_string(fingerprint) + "; this network has " + std::to_string(Net::parameter_count) + ", fingerprint " +
                                          std::to_string(expected_fingerprint) + (version == 1 ? " in format version 1" : "") + ")");
             }
             const auto optimizer_section_bytes = r.get<std::uint64_t>();
@@ -290,8 +294,9 @@ namespace precast
                 std::memcpy(&v, values + i * sizeof(T), sizeof(T));
                 if (!std::isfinite(v))
                 {
-                    reject_model(source, "holds a non-finite parameter (" + std::string(std::isnan(v) ? "NaN" : "infinity") + ") at parameter " + std::to_string(i) +
-                                             " of " + std::to_string(Net::parameter_count) + "; the network it was saved from had diverged");
+                    reject_model(source, "holds a non-finite parameter (" + std::string(std::isnan(v) ? "NaN" : "infinity") + ") at parameter " +
+                                             std::to_string(i) + " of " + std::to_string(Net::parameter_count) +
+                                             "; the network it was saved from had diverged");
                 }
             }
             return optimizer_section_bytes;
@@ -301,9 +306,9 @@ namespace precast
         template <class Net>
         std::vector<std::uint8_t> read_model_file(const std::filesystem::path& path)
         {
-            return read_file_bytes(path, Net::parameter_bytes * 16 + (std::uint64_t{1} << 20),
-                                   [&](const std::string& problem) { reject_model(path.string(), problem); },
-                                   "far more than this network's parameters and optimizer state");
+            return read_file_bytes(
+                path, Net::parameter_bytes * 16 + (std::uint64_t{1} << 20), [&](const std::string& problem) { reject_model(path.string(), problem); },
+                "far more than this network's parameters and optimizer state");
         }
 
         template <class Net>

@@ -26,9 +26,9 @@
 #include <string_view>
 #include <vector>
 
+#include <precast/concepts.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
-#include <precast/concepts.hpp>
 #include <precast/io/bytes.hpp>
 
 namespace precast
@@ -68,8 +68,8 @@ namespace precast
             header.append((64 - unpadded % 64) % 64, ' ');
             header += '\n';
             // Sized once and filled in place (growing a vector from a short prefix trips g++ 12's -Warray-bounds).
-            const std::uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size() & 0xFF),
-                                             static_cast<std::uint8_t>(header.size() >> 8)};
+            const std::uint8_t prefix[10] = {
+                0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size() & 0xFF), static_cast<std::uint8_t>(header.size() >> 8)};
             std::vector<std::uint8_t> out(sizeof prefix + header.size() + values.size() * sizeof(T));
             std::memcpy(out.data(), prefix, sizeof prefix);
             std::memcpy(out.data() + sizeof prefix, header.data(), header.size());
@@ -228,8 +228,9 @@ namespace precast
         // A .npy or .npz file's bytes (at most 16 GiB), or an npy_error naming the file and the problem.
         inline std::vector<std::uint8_t> read_npy_file(const std::filesystem::path& path, const char* what)
         {
-            return read_file_bytes(path, std::uint64_t{1} << 34, [&](const std::string& problem) { reject_npy(path.string(), problem); },
-                                   std::string("more than precast reads as ") + what);
+            return read_file_bytes(
+                path, std::uint64_t{1} << 34, [&](const std::string& problem) { reject_npy(path.string(), problem); },
+                std::string("more than precast reads as ") + what);
         }
 
         // A zip archive of stored entries (what np.savez writes), for archives under 4 GiB.
@@ -244,9 +245,9 @@ namespace precast
                 const auto size = static_cast<std::uint32_t>(data.size());
                 put32(out, 0x04034b50);
                 put16(out, 20);
-                put16(out, 0);  // flags
-                put16(out, 0);  // stored
-                put16(out, 0);  // time
+                put16(out, 0);     // flags
+                put16(out, 0);     // stored
+                put16(out, 0);     // time
                 put16(out, 0x21);  // date: 1980-01-01
                 put32(out, crc);
                 put32(out, size);
@@ -379,7 +380,8 @@ namespace precast
         }
         if (count != values.size())
         {
-            throw npy_error("precast::save_npy: " + path.string() + ": the shape holds " + std::to_string(count) + " values, not " + std::to_string(values.size()));
+            throw npy_error("precast::save_npy: " + path.string() + ": the shape holds " + std::to_string(count) + " values, not " +
+                            std::to_string(values.size()));
         }
         detail::write_atomically_plain<npy_error>(path, detail::npy_bytes(values, shape));
     }

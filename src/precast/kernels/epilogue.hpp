@@ -53,8 +53,7 @@ namespace precast::kernels
         // own, for a row of few outputs): e.on_register(values, at, count) for the first count values of `values`,
         // stored at `at`. The dense layer's few-row path uses it where the epilogue has it.
         PRECAST_EXPORT template <class E, class B>
-        concept register_epilogue = requires(const E& e, const B& values, const typename B::value_type* at, std::size_t count) {
-            e.on_register(values, at, count);
-        };
+        concept register_epilogue =
+            requires(const E& e, const B& values, const typename B::value_type* at, std::size_t count) { e.on_register(values, at, count); };
     }
 }

@@ -178,8 +178,7 @@ namespace precast::kernels
                 constexpr std::size_t nr = NV * width;
 
                 batch acc[Rows][nv];
-                unroll([&](auto r) { unroll([&](auto v) { acc[r][v] = batch(T(0)); }, std::make_index_sequence<nv>{}); },
-                       std::make_index_sequence<Rows>{});
+                unroll([&](auto r) { unroll([&](auto v) { acc[r][v] = batch(T(0)); }, std::make_index_sequence<nv>{}); }, std::make_index_sequence<Rows>{});
                 for (std::size_t k = 0; k < KC; ++k)
                 {
                     batch bv[nv];
@@ -252,8 +251,8 @@ namespace precast::kernels
             // One K block of KC for the tiles of C in column panels [first_panel, end_panel).
             template <scalar T, std::size_t M, std::size_t N, std::size_t KC, std::size_t ARow, std::size_t ACol, std::size_t BRow, std::size_t BCol,
                       std::size_t LDC, class Epilogue>
-            inline void gemm_block(const T* a, const T* b, T* c, std::size_t k0, bool accumulate, const T* bias, std::size_t first_panel,
-                                   std::size_t end_panel, const Epilogue& epilogue) noexcept
+            inline void gemm_block(const T* a, const T* b, T* c, std::size_t k0, bool accumulate, const T* bias, std::size_t first_panel, std::size_t end_panel,
+                                   const Epilogue& epilogue) noexcept
             {
                 constexpr std::size_t mr = gemm_blocking<T>::mr;
                 constexpr std::size_t nr = gemm_blocking<T>::nr;
@@ -276,12 +275,12 @@ namespace precast::kernels
                     for (std::size_t tile = 0; tile < full_row_tiles; ++tile)
                     {
                         micro_kernel<T, mr, KC, ARow, ACol, nv, Columns, LDC>(a_block + tile * mr * ARow, panel, c + tile * mr * LDC + j0, accumulate,
-                                                                             panel_bias, epilogue);
+                                                                              panel_bias, epilogue);
                     }
                     if constexpr (tail_rows != 0)
                     {
                         micro_kernel<T, tail_rows, KC, ARow, ACol, nv, Columns, LDC>(a_block + full_row_tiles * mr * ARow, panel,
-                                                                                    c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias, epilogue);
+                                                                                     c + full_row_tiles * mr * LDC + j0, accumulate, panel_bias, epilogue);
                     }
                 };
                 auto panel_at = [&](std::size_t p) {
@@ -305,7 +304,7 @@ namespace precast::kernels
         // then the epilogue on each of them. A is M x K, B is K x N and C is M x N, each in its layout (C's rows
         // contiguous). Nothing outside those M x N elements of C is written.
         PRECAST_EXPORT template <scalar T, std::size_t M, std::size_t N, std::size_t K, gemm_layout ALayout = row_major<K>, gemm_layout BLayout = row_major<N>,
-                  gemm_layout CLayout = row_major<N>, class Epilogue = no_epilogue>
+                                 gemm_layout CLayout = row_major<N>, class Epilogue = no_epilogue>
             requires gemm_epilogue<Epilogue, T>
         inline void gemm(const T* a, const T* b, T* c, bool accumulate = false, const T* bias = nullptr, const Epilogue& epilogue = {}) noexcept
         {
@@ -331,13 +330,13 @@ namespace precast::kernels
                 for (std::size_t block = 0; block < blocks_before_last; ++block)
                 {
                     const bool first_block = block == 0;
-                    detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first_block,
-                                                                                first_block ? bias : nullptr, first, end, no_epilogue{});
+                    detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first_block, first_block ? bias : nullptr,
+                                                                                 first, end, no_epilogue{});
                 }
                 constexpr std::size_t last_kc = tail != 0 ? tail : kc;
                 constexpr bool last_is_first = blocks_before_last == 0;
                 detail::gemm_block<T, M, N, last_kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, blocks_before_last * kc, accumulate || !last_is_first,
-                                                                                 last_is_first ? bias : nullptr, first, end, epilogue);
+                                                                                  last_is_first ? bias : nullptr, first, end, epilogue);
             };
             const int threads = precast::detail::threads_for(M * N * K);
             if (threads > 1 && panels > 1)

@@ -38,7 +38,10 @@ namespace precast::kernels
         }
 
         // The instruction set the kernels were compiled for, e.g. "avx512bw" or "fma3+avx2".
-        PRECAST_EXPORT [[nodiscard]] constexpr std::string_view simd_arch_name() noexcept { return simd_arch::name(); }
+        PRECAST_EXPORT [[nodiscard]] constexpr std::string_view simd_arch_name() noexcept
+        {
+            return simd_arch::name();
+        }
 
         // a * b + c in one rounding (kernels/arch/: xsimd 8.1's AVX-512 fma rounds twice).
         template <scalar T>
@@ -70,8 +73,8 @@ namespace precast::kernels
             {
                 if (a.size() != b.size())
                 {
-                    throw std::invalid_argument(std::string(what) + ": the spans differ in length (" + std::to_string(a.size()) +
-                                                " and " + std::to_string(b.size()) + " elements)");
+                    throw std::invalid_argument(std::string(what) + ": the spans differ in length (" + std::to_string(a.size()) + " and " +
+                                                std::to_string(b.size()) + " elements)");
                 }
             }
         }

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <algorithm>
-#include <cstddef>
 #include <concepts>
+#include <cstddef>
 #include <utility>
 
 #include <precast/core/batch_view.hpp>
@@ -43,10 +43,7 @@ namespace precast
             const T* c;
             T* out;
 
-            void operator()(const kernels::simd_batch<T>& value, const T* at) const noexcept
-            {
-                Function::simd_value(value).store_unaligned(out + (at - c));
-            }
+            void operator()(const kernels::simd_batch<T>& value, const T* at) const noexcept { Function::simd_value(value).store_unaligned(out + (at - c)); }
             void partial(const T* at, std::size_t count) const noexcept
             {
                 kernels::elementwise(count, out + (at - c), [](const auto& v) { return Function::simd_value(v); }, at);
@@ -82,8 +79,8 @@ namespace precast
             {
                 const std::ptrdiff_t offset = at - c;
                 kernels::elementwise(
-                    count, dx + offset, [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, at,
-                    x + offset, y + offset);
+                    count, dx + offset, [](const auto& g, const auto& in, const auto& out) { return g * Function::simd_derivative(in, out); }, at, x + offset,
+                    y + offset);
             }
         };
     }
@@ -124,8 +121,8 @@ namespace precast
         }
 
         template <std::size_t B>
-        void backward(batch_view<const T, B, Shape> x, batch_view<const T, B, Shape> y, batch_view<const T, B, Shape> dy,
-                      batch_view<T, B, Shape> dx, no_workspace& /*ws*/) const noexcept
+        void backward(batch_view<const T, B, Shape> x, batch_view<const T, B, Shape> y, batch_view<const T, B, Shape> dy, batch_view<T, B, Shape> dx,
+                      no_workspace& /*ws*/) const noexcept
         {
             if (dx.empty())
             {

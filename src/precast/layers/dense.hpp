@@ -159,7 +159,8 @@ namespace precast
             if (!dx.empty())
             {
                 // dX = dY W.
-                kernels::gemm<T, M, In, Out, kernels::row_major<Out>, kernels::row_major<In>>(dy.data(), parameters().data(), dx.data(), false, nullptr, dx_epilogue);
+                kernels::gemm<T, M, In, Out, kernels::row_major<Out>, kernels::row_major<In>>(dy.data(), parameters().data(), dx.data(), false, nullptr,
+                                                                                              dx_epilogue);
             }
         }
 
@@ -228,8 +229,8 @@ namespace precast
 
             void run(const T* in, T* out) const noexcept
             {
-                kernels::broadcast_tiles<T, out_padded, 0, out_padded / kernels::simd_width<T>, In, 0>(weights_t_.data(), in, nullptr, nullptr,
-                                                                                                      bias_.data(), out);
+                kernels::broadcast_tiles<T, out_padded, 0, out_padded / kernels::simd_width<T>, In, 0>(weights_t_.data(), in, nullptr, nullptr, bias_.data(),
+                                                                                                       out);
             }
 
             // The same on a sample held in registers: bias + sum_k x_k W^T[k], or for one to three outputs dot

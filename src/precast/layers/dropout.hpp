@@ -98,8 +98,8 @@ namespace precast
         }
 
         template <std::size_t B>
-        void backward(batch_view<const T, B, Shape> /*x*/, batch_view<const T, B, Shape> /*y*/, batch_view<const T, B, Shape> dy,
-                      batch_view<T, B, Shape> dx, workspace<B>& ws) const noexcept
+        void backward(batch_view<const T, B, Shape> /*x*/, batch_view<const T, B, Shape> /*y*/, batch_view<const T, B, Shape> dy, batch_view<T, B, Shape> dx,
+                      workspace<B>& ws) const noexcept
         {
             if (dx.empty())
             {

@@ -191,6 +191,7 @@ namespace precast
                       "precast::gru<H, Options...>: every_step or last_step, not both");
 
         template <scalar T, static_shape In>
-        using bind = gru_layer<T, In, H, detail::output_option<Options...>, detail::has_option<stateful, Options...>, detail::has_option<reset_before, Options...>>;
+        using bind =
+            gru_layer<T, In, H, detail::output_option<Options...>, detail::has_option<stateful, Options...>, detail::has_option<reset_before, Options...>>;
     };
 }

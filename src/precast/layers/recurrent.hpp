@@ -90,11 +90,11 @@ namespace precast
         const T* c_prev;
         const T* h;
         const T* c_tanh;
-        const T* dh;       // dLoss/dh_t
-        T* dc;             // in: dLoss/dc_t from step t+1; out: the part of dLoss/dc_{t-1} through c_t
-        T* dz_input;       // out: dLoss/d(x W_ih^T + b_ih)
-        T* dz_recurrent;   // out: dLoss/d(h_{t-1} W_hh^T + b_hh)
-        T* dh_prev;        // out: the part of dLoss/dh_{t-1} that does not go through W_hh
+        const T* dh;      // dLoss/dh_t
+        T* dc;            // in: dLoss/dc_t from step t+1; out: the part of dLoss/dc_{t-1} through c_t
+        T* dz_input;      // out: dLoss/d(x W_ih^T + b_ih)
+        T* dz_recurrent;  // out: dLoss/d(h_{t-1} W_hh^T + b_hh)
+        T* dh_prev;       // out: the part of dLoss/dh_{t-1} that does not go through W_hh
     };
 
     namespace detail
@@ -269,29 +269,29 @@ namespace precast
             friend class recurrent_layer;
             static constexpr std::size_t cell_rows = Cell::has_cell_state ? 1 : 0;  // no c buffers without a cell state
 
-            tensor_buffer<T, shape<B * S, GH>> gates_;               // [b][t]: x W_ih^T + b_ih, then what the cell keeps
-            tensor_buffer<T, shape<S * B, GH>> recurrent_;           // [t][b]: h_{t-1} W_hh^T + b_hh
-            tensor_buffer<T, shape<S * B, H>> h_prev_;               // [t][b]: h_{t-1}
-            tensor_buffer<T, shape<cell_rows * S * B + 1, H>> c_prev_;    // [t][b]: c_{t-1}
-            tensor_buffer<T, shape<cell_rows * S * B + 1, H>> c_tanh_;    // [t][b]: tanh(c_t)
+            tensor_buffer<T, shape<B * S, GH>> gates_;                  // [b][t]: x W_ih^T + b_ih, then what the cell keeps
+            tensor_buffer<T, shape<S * B, GH>> recurrent_;              // [t][b]: h_{t-1} W_hh^T + b_hh
+            tensor_buffer<T, shape<S * B, H>> h_prev_;                  // [t][b]: h_{t-1}
+            tensor_buffer<T, shape<cell_rows * S * B + 1, H>> c_prev_;  // [t][b]: c_{t-1}
+            tensor_buffer<T, shape<cell_rows * S * B + 1, H>> c_tanh_;  // [t][b]: tanh(c_t)
             tensor_buffer<T, shape<B, H>> initial_h_;
             tensor_buffer<T, shape<cell_rows * B + 1, H>> initial_c_;
             tensor_buffer<T, shape<B, H>> final_h_;
             tensor_buffer<T, shape<cell_rows * B + 1, H>> final_c_;
             // backward
-            tensor_buffer<T, shape<B * S, GH>> dz_input_;            // [b][t]
-            tensor_buffer<T, shape<S * B, GH>> dz_recurrent_;        // [t][b]
+            tensor_buffer<T, shape<B * S, GH>> dz_input_;      // [b][t]
+            tensor_buffer<T, shape<S * B, GH>> dz_recurrent_;  // [t][b]
             tensor_buffer<T, shape<B, H>> dh_;
             tensor_buffer<T, shape<B, H>> dh_next_;
             tensor_buffer<T, shape<cell_rows * B + 1, H>> dc_;
             static constexpr std::size_t reset_rows = resets_before_product ? 1 : 0;
-            tensor_buffer<T, shape<reset_rows * S * B + 1, H>> reset_h_;   // [t][b]: r * h_{t-1}
+            tensor_buffer<T, shape<reset_rows * S * B + 1, H>> reset_h_;  // [t][b]: r * h_{t-1}
             tensor_buffer<T, shape<reset_rows * B + 1, H>> d_reset_h_;
             bool carry_ = false;  // a forward pass ran since the last reset: its final state is the next initial one
         };
         template <std::size_t B>
         static constexpr std::size_t workspace_bytes = sizeof(T) * (4 * B * S * GH + S * B * H + (Cell::has_cell_state ? 2 * S * B * H + 3 * B * H : 0) +
-                                                                           (resets_before_product ? S * B * H + B * H : 0) + 4 * B * H);
+                                                                    (resets_before_product ? S * B * H + B * H : 0) + 4 * B * H);
 
         // The parameter tensors, PyTorch's names: weight_ih() is [gates * H][features], and so on.
         [[nodiscard]] matrix_view<T, GH, F> weight_ih() noexcept { return matrix_view<T, GH, F>(parameters().data() + weight_ih_offset); }
@@ -303,8 +303,14 @@ namespace precast
         [[nodiscard]] std::span<T, GH> bias_hh() noexcept { return std::span<T, GH>(parameters().data() + bias_hh_offset, GH); }
         [[nodiscard]] std::span<const T, GH> bias_hh() const noexcept { return std::span<const T, GH>(parameters().data() + bias_hh_offset, GH); }
         // dLoss/d(each tensor) of the last backward pass, laid out as the tensor.
-        [[nodiscard]] matrix_view<const T, GH, F> weight_ih_gradients() const noexcept { return matrix_view<const T, GH, F>(gradients().data() + weight_ih_offset); }
-        [[nodiscard]] matrix_view<const T, GH, H> weight_hh_gradients() const noexcept { return matrix_view<const T, GH, H>(gradients().data() + weight_hh_offset); }
+        [[nodiscard]] matrix_view<const T, GH, F> weight_ih_gradients() const noexcept
+        {
+            return matrix_view<const T, GH, F>(gradients().data() + weight_ih_offset);
+        }
+        [[nodiscard]] matrix_view<const T, GH, H> weight_hh_gradients() const noexcept
+        {
+            return matrix_view<const T, GH, H>(gradients().data() + weight_hh_offset);
+        }
         [[nodiscard]] std::span<const T, GH> bias_ih_gradients() const noexcept { return std::span<const T, GH>(gradients().data() + bias_ih_offset, GH); }
         [[nodiscard]] std::span<const T, GH> bias_hh_gradients() const noexcept { return std::span<const T, GH>(gradients().data() + bias_hh_offset, GH); }
 
@@ -466,8 +472,8 @@ namespace precast
             // dW_ih = dZ_input^T x over all B * S rows; dW_hh = dZ_recurrent^T h_prev over all S * B rows (r * h_prev
             // for the reset blocks).
             kernels::gemm<T, GH, F, B * S, kernels::transposed<GH>, kernels::row_major<F>>(ws.dz_input_.data(), x.data(), g + weight_ih_offset, false);
-            kernels::gemm<T, HS, H, S * B, kernels::transposed<GH>, kernels::row_major<H>>(ws.dz_recurrent_.data(), ws.h_prev_.data(),
-                                                                                           g + weight_hh_offset, false);
+            kernels::gemm<T, HS, H, S * B, kernels::transposed<GH>, kernels::row_major<H>>(ws.dz_recurrent_.data(), ws.h_prev_.data(), g + weight_hh_offset,
+                                                                                           false);
             if constexpr (resets_before_product)
             {
                 kernels::gemm<T, GH - HS, H, S * B, kernels::transposed<GH>, kernels::row_major<H>>(ws.dz_recurrent_.data() + HS, ws.reset_h_.data(),
@@ -626,12 +632,12 @@ namespace precast
                 }
                 // In place: each lane of h and c is read before it is written. Padding lanes stay 0.
                 detail::cell_forward<Cell, T, false>(HP, cell_forward_rows<T>{.gates = gates_.data(),
-                                                                           .recurrent = recurrent_.data(),
-                                                                           .h_prev = h_.data(),
-                                                                           .c_prev = Cell::has_cell_state ? c_.data() : nullptr,
-                                                                           .h = h_.data(),
-                                                                           .c = Cell::has_cell_state ? c_.data() : nullptr,
-                                                                           .c_tanh = nullptr});
+                                                                              .recurrent = recurrent_.data(),
+                                                                              .h_prev = h_.data(),
+                                                                              .c_prev = Cell::has_cell_state ? c_.data() : nullptr,
+                                                                              .h = h_.data(),
+                                                                              .c = Cell::has_cell_state ? c_.data() : nullptr,
+                                                                              .c_tanh = nullptr});
                 std::copy_n(h_.data(), HP, out);
             }
 
@@ -652,8 +658,8 @@ namespace precast
                 kernels::broadcast_tiles<T, GP, R0, R1, KA, KB>(wa, a, wb, b, bias, out);
             }
 
-            tensor_buffer<T, shape<F, GP>> input_weights_;        // W_ih^T
-            tensor_buffer<T, shape<H, GP>> recurrent_weights_;    // W_hh^T
+            tensor_buffer<T, shape<F, GP>> input_weights_;      // W_ih^T
+            tensor_buffer<T, shape<H, GP>> recurrent_weights_;  // W_hh^T
             tensor_buffer<T, shape<GP>> bias_ih_;
             tensor_buffer<T, shape<GP>> bias_hh_;
             tensor_buffer<T, shape<GP>> combined_bias_;

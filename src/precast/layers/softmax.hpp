@@ -10,9 +10,9 @@
 #include <cstddef>
 
 #include <precast/core/batch_view.hpp>
+#include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
-#include <precast/core/scalar.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/softmax.hpp>
 

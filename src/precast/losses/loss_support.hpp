@@ -11,8 +11,8 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/batch_view.hpp>
-#include <precast/core/vocabulary.hpp>
 #include <precast/core/scalar.hpp>
+#include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/softmax.hpp>
 
@@ -125,8 +125,8 @@ namespace precast::detail
     template <std::size_t B>
     [[nodiscard]] std::size_t count_labelled(std::span<const label_type, B> labels, std::size_t rows) noexcept
     {
-        return static_cast<std::size_t>(std::count_if(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(rows),
-                                                      [](label_type l) { return l != ignore_label; }));
+        return static_cast<std::size_t>(
+            std::count_if(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(rows), [](label_type l) { return l != ignore_label; }));
     }
 
     // 1 / the number of terms a mean runs over; 0 when there are none, so that an empty batch adds nothing.

@@ -43,8 +43,7 @@ namespace precast
         }
 
         template <scalar T, std::size_t B, std::size_t N>
-        void gradient(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, matrix_view<T, B, N> dz,
-                      std::size_t rows) const noexcept
+        void gradient(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, matrix_view<T, B, N> dz, std::size_t rows) const noexcept
         {
             const double scale = detail::inverse_count(detail::count_labelled(labels, rows));
             for (std::size_t b = 0; b < rows; ++b)
@@ -63,8 +62,7 @@ namespace precast
         }
 
         template <scalar T, std::size_t B, std::size_t N>
-        [[nodiscard]] decision_count count_correct(matrix_view<const T, B, N> z, std::span<const label_type, B> labels,
-                                                   std::size_t rows) const noexcept
+        [[nodiscard]] decision_count count_correct(matrix_view<const T, B, N> z, std::span<const label_type, B> labels, std::size_t rows) const noexcept
         {
             decision_count count;
             for (std::size_t b = 0; b < rows; ++b)

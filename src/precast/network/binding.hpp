@@ -78,9 +78,9 @@ namespace precast
         {
             if constexpr (layer_spec<Element> && !requires { typename Element::template bind<T, In>; })
             {
-                static_assert(diagnostic::report<diagnostic::spec_does_not_take_this_shape<
-                                  diagnostic::at_position<Position>, diagnostic::this_element<Element>, diagnostic::previous_layer<Previous>,
-                                  diagnostic::outputs<In>, diagnostic::element_type<T>>>());
+                static_assert(diagnostic::report<diagnostic::spec_does_not_take_this_shape<diagnostic::at_position<Position>, diagnostic::this_element<Element>,
+                                                                                           diagnostic::previous_layer<Previous>, diagnostic::outputs<In>,
+                                                                                           diagnostic::element_type<T>>>());
                 return std::type_identity<identity_layer<T, In>>{};
             }
             else if constexpr (layer_spec<Element>)
@@ -121,8 +121,9 @@ namespace precast
             }
             else
             {
-                static_assert(diagnostic::report<diagnostic::not_a_layer<diagnostic::at_position<Position>, diagnostic::this_element<Element>,
-                                                                         diagnostic::fix<diagnostic::give_it_a_bind_template_or_make_it_satisfy_precast_layer>>>());
+                static_assert(
+                    diagnostic::report<diagnostic::not_a_layer<diagnostic::at_position<Position>, diagnostic::this_element<Element>,
+                                                               diagnostic::fix<diagnostic::give_it_a_bind_template_or_make_it_satisfy_precast_layer>>>());
                 return std::type_identity<identity_layer<T, In>>{};
             }
         }

@@ -222,8 +222,8 @@ namespace precast::detail
                         if constexpr (activation_fused_before<I>)
                         {
                             // Layer I - 1 is an activation, layer I consumes it: dLoss/d(its input) = dx * f'.
-                            const auto epilogue = layer_type<I - 1>::derivative_epilogue(dx.data(), b.template input<I - 1>().data(), b.template input<I>().data(),
-                                                                                         b.template input_gradient<I - 1>().data());
+                            const auto epilogue = layer_type<I - 1>::derivative_epilogue(
+                                dx.data(), b.template input<I - 1>().data(), b.template input<I>().data(), b.template input_gradient<I - 1>().data());
                             std::get<I>(layers).backward(b.template input<I>(), read_only(b.template output<I>()), b.template output_gradient<I>(), dx,
                                                          b.template workspace<I>(), epilogue);
                         }

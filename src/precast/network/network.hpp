@@ -41,9 +41,9 @@
 #include <precast/kernels/dot.hpp>
 #include <precast/network/binding.hpp>
 #include <precast/network/chain.hpp>
-#include <precast/optimizers/optimizer_state.hpp>
 #include <precast/network/parameter_table.hpp>
 #include <precast/network/workspace.hpp>
+#include <precast/optimizers/optimizer_state.hpp>
 
 namespace precast
 {
@@ -194,10 +194,7 @@ namespace precast
         // index (the trainer passes its step count) and the index of its first row in the global batch (a
         // process's shard offset in data-parallel training). A sample's dropout mask then depends on the seed,
         // the batch index and its global row only.
-        void position_batch(std::uint64_t batch, std::size_t first_row) noexcept
-        {
-            detail::position_each(layers_, batch, first_row);
-        }
+        void position_batch(std::uint64_t batch, std::size_t first_row) noexcept { detail::position_each(layers_, batch, first_row); }
 
         template <std::size_t I>
         [[nodiscard]] layer_type<I>& at() noexcept
@@ -367,6 +364,7 @@ namespace precast
         {
         };
         [[no_unique_address]] std::conditional_t<(parameter_count > 0), parameter_slot<T, (parameter_count > 0 ? parameter_count : 1)>, no_arena> arena_;
+
     private:
         layers_type layers_;
     };
@@ -376,7 +374,7 @@ namespace precast
 {
     // Before 0.2, the optimizer state kept one state per layer; it is now one state over the network's arena.
     PRECAST_EXPORT template <class Layers, optimizer O>
-    using network_optimizer_state [[deprecated("use network<...>::optimizer_state<O>: one state over the network's arena")]] =
-        parameter_optimizer_state<O, typename std::tuple_element_t<0, Layers>::value_type,
-                                  (detail::parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? detail::parameter_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>;
+    using network_optimizer_state [[deprecated("use network<...>::optimizer_state<O>: one state over the network's arena")]] = parameter_optimizer_state<
+        O, typename std::tuple_element_t<0, Layers>::value_type,
+        (detail::parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? detail::parameter_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>;
 }

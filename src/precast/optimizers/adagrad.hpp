@@ -52,8 +52,7 @@ namespace precast
             detail::require_non_negative(name, "weight_decay", o.weight_decay);
             if (o.epsilon == 0.0 && o.initial_accumulator == 0.0)
             {
-                detail::reject_hyper_parameter(name, "epsilon (with initial_accumulator 0, a zero gradient would divide 0 by 0)", o.epsilon,
-                                               "positive");
+                detail::reject_hyper_parameter(name, "epsilon (with initial_accumulator 0, a zero gradient would divide 0 by 0)", o.epsilon, "positive");
             }
         }
 

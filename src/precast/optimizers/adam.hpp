@@ -41,8 +41,8 @@ namespace precast
         // The Adam step shared by adam and adamw: `coupled_decay` is the weight decay added to the gradient,
         // `decoupled_decay` the fraction of p taken off before the step (p <- p - decoupled_decay * p).
         template <class Options, scalar T, std::size_t N>
-        inline void adam_update(const Options& o, double coupled_decay, double decoupled_decay, std::span<T, N> parameters,
-                                std::span<const T, N> gradients, adam_state<T, N>& s, const step_context& context)
+        inline void adam_update(const Options& o, double coupled_decay, double decoupled_decay, std::span<T, N> parameters, std::span<const T, N> gradients,
+                                adam_state<T, N>& s, const step_context& context)
         {
             using batch = kernels::simd_batch<T>;
             const double t = static_cast<double>(context.step);

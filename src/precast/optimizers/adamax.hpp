@@ -33,7 +33,8 @@ namespace precast
             [[nodiscard]] static options pytorch() { return {}; }
             [[nodiscard]] static options tensorflow1()
             {
-                return {.learning_rate = 0.001, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8, .weight_decay = 0.0, .convention = precast::convention::tensorflow1};
+                return {
+                    .learning_rate = 0.001, .beta1 = 0.9, .beta2 = 0.999, .epsilon = 1e-8, .weight_decay = 0.0, .convention = precast::convention::tensorflow1};
             }
         };
 

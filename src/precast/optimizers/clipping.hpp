@@ -16,8 +16,8 @@
 #include <string>
 #include <utility>
 
-#include <precast/core/number_text.hpp>
 #include <precast/concepts.hpp>
+#include <precast/core/number_text.hpp>
 #include <precast/export.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
 

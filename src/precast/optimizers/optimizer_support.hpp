@@ -35,8 +35,7 @@ namespace precast
     {
         [[noreturn]] inline void reject_hyper_parameter(const char* optimizer, const char* name, double value, const char* requirement)
         {
-            throw std::invalid_argument(std::string("precast::") + optimizer + ": " + name + " must be " + requirement + ", not " +
-                                        number_text(value));
+            throw std::invalid_argument(std::string("precast::") + optimizer + ": " + name + " must be " + requirement + ", not " + number_text(value));
         }
         inline void require_positive(const char* optimizer, const char* name, double value)
         {
@@ -98,8 +97,8 @@ namespace precast
         // changes p and the state in place; they are stored back (kernels/elementwise.hpp: the tail through
         // zero-padded registers, so every element sees the same vector code).
         template <scalar T, std::size_t N, class Update, class... State>
-        inline void update_elementwise(std::span<T, N> parameters, std::span<const T, N> gradients, const step_context& context,
-                                       double weight_decay, Update&& update, State*... state) noexcept
+        inline void update_elementwise(std::span<T, N> parameters, std::span<const T, N> gradients, const step_context& context, double weight_decay,
+                                       Update&& update, State*... state) noexcept
         {
             using batch = kernels::simd_batch<T>;
             const auto clip = static_cast<T>(context.clip_value);

@@ -23,8 +23,8 @@
 #include <string>
 #include <utility>
 
-#include <precast/core/number_text.hpp>
 #include <precast/concepts.hpp>
+#include <precast/core/number_text.hpp>
 #include <precast/export.hpp>
 #include <precast/optimizers/optimizer_support.hpp>
 #include <precast/optimizers/optimizer_wrapper.hpp>
@@ -94,7 +94,8 @@ namespace precast
         explicit cosine_decay(std::uint64_t steps, double alpha = 0.0) : steps_(steps), alpha_(alpha)
         {
             detail::require_schedule(steps > 0, "cosine_decay", "the decay steps must be at least 1");
-            detail::require_schedule(alpha >= 0.0 && alpha <= 1.0, "cosine_decay", "alpha (the final fraction) must be in [0, 1], not " + detail::number_text(alpha));
+            detail::require_schedule(alpha >= 0.0 && alpha <= 1.0, "cosine_decay",
+                                     "alpha (the final fraction) must be in [0, 1], not " + detail::number_text(alpha));
         }
         [[nodiscard]] double factor(std::uint64_t n) const noexcept
         {

@@ -64,16 +64,17 @@ namespace precast
             if (labels.size() != d.size() * labels_per_sample)
             {
                 fail("there are " + std::to_string(d.size()) + " samples but " + std::to_string(labels.size()) + " labels" +
-                     (labels_per_sample == 1 ? std::string() : " (" + std::to_string(labels_per_sample) + " per sample would be " +
-                                                                 std::to_string(d.size() * labels_per_sample) + ")"));
+                     (labels_per_sample == 1
+                          ? std::string()
+                          : " (" + std::to_string(labels_per_sample) + " per sample would be " + std::to_string(d.size() * labels_per_sample) + ")"));
             }
             for (std::size_t i = 0; i < labels.size(); ++i)
             {
                 if (labels[i] >= class_count && labels[i] != ignore_label)
                 {
-                    const std::string where = labels_per_sample == 1 ? "of sample " + std::to_string(i)
-                                                                     : "at position " + std::to_string(i % labels_per_sample) + " of sample " +
-                                                                           std::to_string(i / labels_per_sample);
+                    const std::string where =
+                        labels_per_sample == 1 ? "of sample " + std::to_string(i)
+                                               : "at position " + std::to_string(i % labels_per_sample) + " of sample " + std::to_string(i / labels_per_sample);
                     fail("label " + std::to_string(labels[i]) + " " + where + " is out of range: the data set has " + std::to_string(class_count) +
                          " classes (0 to " + std::to_string(class_count - 1) + ", or precast::ignore_label for a padded position)");
                 }
@@ -237,8 +238,8 @@ namespace precast
             }
             if (kind == target_kind::labels && data.target_size() > classes)
             {
-                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) + " classes, but the network outputs only " +
-                                            std::to_string(classes) + " values (one per class) on its last axis");
+                throw std::invalid_argument("precast::trainer: the data set has " + std::to_string(data.target_size()) +
+                                            " classes, but the network outputs only " + std::to_string(classes) + " values (one per class) on its last axis");
             }
             if (kind == target_kind::labels && data.labels_per_sample() != labels_per_sample)
             {

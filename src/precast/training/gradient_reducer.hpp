@@ -27,18 +27,18 @@ namespace precast
     //   r.all_gather(value, out)     every process's value, out[rank] (out.size() == size(): checksums, status)
     //   r.broadcast_text(text, root) root's text to every process (the message of a failure)
     PRECAST_EXPORT template <class R>
-    concept gradient_reducer = requires(R& r, std::span<float> f, std::span<double> d, std::span<std::uint64_t> u, std::uint64_t value,
-                                        std::string& text, std::size_t root) {
-        { r.rank() } -> std::convertible_to<std::size_t>;
-        { r.size() } -> std::convertible_to<std::size_t>;
-        r.sum(f);
-        r.sum(d);
-        r.broadcast(f, root);
-        r.broadcast(d, root);
-        r.broadcast(u, root);
-        r.all_gather(value, u);
-        r.broadcast_text(text, root);
-    };
+    concept gradient_reducer =
+        requires(R& r, std::span<float> f, std::span<double> d, std::span<std::uint64_t> u, std::uint64_t value, std::string& text, std::size_t root) {
+            { r.rank() } -> std::convertible_to<std::size_t>;
+            { r.size() } -> std::convertible_to<std::size_t>;
+            r.sum(f);
+            r.sum(d);
+            r.broadcast(f, root);
+            r.broadcast(d, root);
+            r.broadcast(u, root);
+            r.all_gather(value, u);
+            r.broadcast_text(text, root);
+        };
 
     // One process on its own: every collective is the identity.
     PRECAST_EXPORT struct no_reduction

@@ -50,8 +50,8 @@ namespace precast
         static_assert(detail::check_loss_fits_output<Loss, typename Net::output_shape>());
         if (rows == 0 || rows > B)
         {
-            throw std::invalid_argument("precast::compute_gradients: rows is " + std::to_string(rows) + "; it counts the real samples at the top of the batch, from 1 to the batch size " +
-                                        std::to_string(B));
+            throw std::invalid_argument("precast::compute_gradients: rows is " + std::to_string(rows) +
+                                        "; it counts the real samples at the top of the batch, from 1 to the batch size " + std::to_string(B));
         }
         constexpr target_kind kind = Loss::targets;
         constexpr std::size_t rows_per_sample = loss_rows_per_sample<kind, typename Net::output_shape>;

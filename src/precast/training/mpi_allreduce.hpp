@@ -128,8 +128,8 @@ namespace precast
         {
             if (out.size() != size_)
             {
-                throw std::invalid_argument("precast::mpi_allreduce::all_gather: out has " + std::to_string(out.size()) + " elements for " + std::to_string(size_) +
-                                            " processes");
+                throw std::invalid_argument("precast::mpi_allreduce::all_gather: out has " + std::to_string(out.size()) + " elements for " +
+                                            std::to_string(size_) + " processes");
             }
             detail::check_mpi(MPI_Allgather(&value, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, communicator_), "MPI_Allgather");
         }

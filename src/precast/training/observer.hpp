@@ -9,8 +9,8 @@
 #pragma once
 
 #include <concepts>
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <tuple>
 #include <type_traits>
@@ -27,7 +27,7 @@ namespace precast
         std::size_t batches = 0;  // in this epoch
         std::size_t rows = 0;     // real samples in this batch
         double loss = 0.0;
-        std::size_t epochs = 0;   // in this fit()
+        std::size_t epochs = 0;  // in this fit()
     };
 
     PRECAST_EXPORT struct evaluation

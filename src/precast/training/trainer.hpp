@@ -15,8 +15,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <concepts>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -32,10 +32,10 @@
 
 #include <precast/concepts.hpp>
 #include <precast/core/batch_view.hpp>
-#include <precast/losses/loss_support.hpp>
 #include <precast/core/random.hpp>
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
+#include <precast/losses/loss_support.hpp>
 #include <precast/training/data_parallel.hpp>
 #include <precast/training/dataset.hpp>
 #include <precast/training/gradient_reducer.hpp>
@@ -221,8 +221,7 @@ namespace precast
         // The observer (training/observer.hpp) is told of every batch and epoch: a callable taking a const
         // epoch_report& or const batch_report&, an object with on_epoch / on_batch, observers(a, b, ...), or nullptr.
         template <class Observer = std::nullptr_t>
-        std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr,
-                                      const dataset<T>* validation = nullptr)
+        std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr, const dataset<T>* validation = nullptr)
         {
             static_assert(fit_observer<Observer>,
                           "precast::trainer::fit: the observer is none of the forms fit() knows, so it would never be called: a callable "
@@ -398,8 +397,7 @@ namespace precast
                     local.failure = "an exception without a message";
                 }
             }
-            const auto result = detail::combine_shards(
-                local, all_gradients(), [&] { return std::to_string(steps_) + where_in_fit(); }, reducer_);
+            const auto result = detail::combine_shards(local, all_gradients(), [&] { return std::to_string(steps_) + where_in_fit(); }, reducer_);
             net_.apply(optimizer_, *state_);
             return result;
         }
@@ -433,10 +431,7 @@ namespace precast
             return d.total == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(d.correct) / static_cast<double>(d.total);
         }
 
-        void check_dataset(const dataset<T>& data) const
-        {
-            detail::check_dataset_fits(data, In, targets_kind, Loss::name, Out, row_size, rows_per_sample);
-        }
+        void check_dataset(const dataset<T>& data) const { detail::check_dataset_fits(data, In, targets_kind, Loss::name, Out, row_size, rows_per_sample); }
 
         // Copies samples index(0..rows-1) into the workspace input and the targets; zeroes the padding rows.
         template <class Index>

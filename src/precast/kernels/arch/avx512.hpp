@@ -107,8 +107,9 @@ namespace precast::kernels
             // a * b + c in one rounding. xsimd 8.1 has no AVX-512 override of fma and falls back to a multiply and an
             // add (half the throughput, two roundings), so AVX-512 calls the intrinsic directly.
             template <scalar T>
-            [[nodiscard]] inline xsimd::batch<T, xsimd::default_arch> fma(const xsimd::batch<T, xsimd::default_arch>& a, const xsimd::batch<T, xsimd::default_arch>& b,
-                                                                        const xsimd::batch<T, xsimd::default_arch>& c) noexcept
+            [[nodiscard]] inline xsimd::batch<T, xsimd::default_arch> fma(const xsimd::batch<T, xsimd::default_arch>& a,
+                                                                          const xsimd::batch<T, xsimd::default_arch>& b,
+                                                                          const xsimd::batch<T, xsimd::default_arch>& c) noexcept
             {
 #if XSIMD_WITH_AVX512F
                 if constexpr (std::is_same_v<T, float>)
