@@ -72,7 +72,7 @@ namespace
         net_t c = std::move(b);
         EXPECT_EQ(c.at<2>().body().at<0>().parameters().data(), c.parameters().data() + net_t::parameter_offset<2>);
         EXPECT_EQ(c.parameters()[0], a.parameters()[0] + 1.0f);
-        static_cast<void>(before);
+        EXPECT_EQ(c.parameters().data(), before);  // moved, not copied
         net_t d;
         const float* own = d.parameters().data();
         d = a;
