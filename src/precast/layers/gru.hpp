@@ -36,53 +36,42 @@ namespace precast
         template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            T* gates_row = rows.gates;
-            const T* recurrent = rows.recurrent;
-            const T* h_prev = rows.h_prev;
-            T* h = rows.h;
             kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
-                const batch r = kernels::gate_sigmoid(l.load(gates_row) + l.load(recurrent));
-                const batch z = kernels::gate_sigmoid(l.load(gates_row + n) + l.load(recurrent + n));
-                const batch candidate = kernels::tanh_of(l.load(gates_row + 2 * n) + r * l.load(recurrent + 2 * n));
-                const batch previous = l.load(h_prev);
+                const batch r = kernels::gate_sigmoid(l.load(rows.gates) + l.load(rows.recurrent));
+                const batch z = kernels::gate_sigmoid(l.load(rows.gates + n) + l.load(rows.recurrent + n));
+                const batch candidate = kernels::tanh_of(l.load(rows.gates + 2 * n) + r * l.load(rows.recurrent + 2 * n));
+                const batch previous = l.load(rows.h_prev);
                 if constexpr (KeepGates)
                 {
-                    l.store(gates_row, r);
-                    l.store(gates_row + n, z);
-                    l.store(gates_row + 2 * n, candidate);
+                    l.store(rows.gates, r);
+                    l.store(rows.gates + n, z);
+                    l.store(rows.gates + 2 * n, candidate);
                 }
-                l.store(h, candidate + z * (previous - candidate));
+                l.store(rows.h, candidate + z * (previous - candidate));
             });
         }
 
         template <scalar T>
         static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            const T* gates_row = rows.gates;
-            const T* recurrent = rows.recurrent;
-            const T* h_prev = rows.h_prev;
-            const T* dh = rows.dh;
-            T* dz_input = rows.dz_input;
-            T* dz_recurrent = rows.dz_recurrent;
-            T* dh_prev = rows.dh_prev;
             kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
-                const batch r = l.load(gates_row);
-                const batch z = l.load(gates_row + n);
-                const batch candidate = l.load(gates_row + 2 * n);
-                const batch g = l.load(dh);
+                const batch r = l.load(rows.gates);
+                const batch z = l.load(rows.gates + n);
+                const batch candidate = l.load(rows.gates + 2 * n);
+                const batch g = l.load(rows.dh);
                 const batch d_candidate = g * (one - z) * (one - candidate * candidate);
-                const batch d_update = g * (l.load(h_prev) - candidate) * z * (one - z);
-                const batch d_reset = d_candidate * l.load(recurrent + 2 * n) * r * (one - r);
-                l.store(dz_input, d_reset);
-                l.store(dz_input + n, d_update);
-                l.store(dz_input + 2 * n, d_candidate);
-                l.store(dz_recurrent, d_reset);
-                l.store(dz_recurrent + n, d_update);
-                l.store(dz_recurrent + 2 * n, d_candidate * r);
-                l.store(dh_prev, g * z);
+                const batch d_update = g * (l.load(rows.h_prev) - candidate) * z * (one - z);
+                const batch d_reset = d_candidate * l.load(rows.recurrent + 2 * n) * r * (one - r);
+                l.store(rows.dz_input, d_reset);
+                l.store(rows.dz_input + n, d_update);
+                l.store(rows.dz_input + 2 * n, d_candidate);
+                l.store(rows.dz_recurrent, d_reset);
+                l.store(rows.dz_recurrent + n, d_update);
+                l.store(rows.dz_recurrent + 2 * n, d_candidate * r);
+                l.store(rows.dh_prev, g * z);
             });
         }
     };
@@ -109,21 +98,17 @@ namespace precast
         template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            T* gates_row = rows.gates;
-            const T* recurrent = rows.recurrent;
-            const T* h_prev = rows.h_prev;
-            T* h = rows.h;
             kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
-                const batch z = kernels::gate_sigmoid(l.load(gates_row + n) + l.load(recurrent + n));
-                const batch candidate = kernels::tanh_of(l.load(gates_row + 2 * n) + l.load(recurrent + 2 * n));
-                const batch previous = l.load(h_prev);
+                const batch z = kernels::gate_sigmoid(l.load(rows.gates + n) + l.load(rows.recurrent + n));
+                const batch candidate = kernels::tanh_of(l.load(rows.gates + 2 * n) + l.load(rows.recurrent + 2 * n));
+                const batch previous = l.load(rows.h_prev);
                 if constexpr (KeepGates)
                 {
-                    l.store(gates_row + n, z);
-                    l.store(gates_row + 2 * n, candidate);
+                    l.store(rows.gates + n, z);
+                    l.store(rows.gates + 2 * n, candidate);
                 }
-                l.store(h, candidate + z * (previous - candidate));
+                l.store(rows.h, candidate + z * (previous - candidate));
             });
         }
 
@@ -131,25 +116,19 @@ namespace precast
         template <scalar T>
         static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            const T* gates_row = rows.gates;
-            const T* h_prev = rows.h_prev;
-            const T* dh = rows.dh;
-            T* dz_input = rows.dz_input;
-            T* dz_recurrent = rows.dz_recurrent;
-            T* dh_prev = rows.dh_prev;
             kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
-                const batch z = l.load(gates_row + n);
-                const batch candidate = l.load(gates_row + 2 * n);
-                const batch g = l.load(dh);
+                const batch z = l.load(rows.gates + n);
+                const batch candidate = l.load(rows.gates + 2 * n);
+                const batch g = l.load(rows.dh);
                 const batch d_candidate = g * (one - z) * (one - candidate * candidate);
-                const batch d_update = g * (l.load(h_prev) - candidate) * z * (one - z);
-                l.store(dz_input + n, d_update);
-                l.store(dz_input + 2 * n, d_candidate);
-                l.store(dz_recurrent + n, d_update);
-                l.store(dz_recurrent + 2 * n, d_candidate);
-                l.store(dh_prev, g * z);
+                const batch d_update = g * (l.load(rows.h_prev) - candidate) * z * (one - z);
+                l.store(rows.dz_input + n, d_update);
+                l.store(rows.dz_input + 2 * n, d_candidate);
+                l.store(rows.dz_recurrent + n, d_update);
+                l.store(rows.dz_recurrent + 2 * n, d_candidate);
+                l.store(rows.dh_prev, g * z);
             });
         }
 

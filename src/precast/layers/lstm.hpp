@@ -58,68 +58,54 @@ namespace precast
         template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            T* gates_row = rows.gates;
-            const T* recurrent = rows.recurrent;
-            const T* c_prev = rows.c_prev;
-            T* h = rows.h;
-            T* c = rows.c;
-            T* c_tanh = rows.c_tanh;
             kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
-                const batch input = kernels::gate_sigmoid(l.load(gates_row) + l.load(recurrent));
-                const batch forget = kernels::gate_sigmoid(l.load(gates_row + n) + l.load(recurrent + n) + batch(static_cast<T>(ForgetBias)));
-                const batch candidate = kernels::tanh_of(l.load(gates_row + 2 * n) + l.load(recurrent + 2 * n));
-                const batch output = kernels::gate_sigmoid(l.load(gates_row + 3 * n) + l.load(recurrent + 3 * n));
-                const batch cell = forget * l.load(c_prev) + input * candidate;
+                const batch input = kernels::gate_sigmoid(l.load(rows.gates) + l.load(rows.recurrent));
+                const batch forget = kernels::gate_sigmoid(l.load(rows.gates + n) + l.load(rows.recurrent + n) + batch(static_cast<T>(ForgetBias)));
+                const batch candidate = kernels::tanh_of(l.load(rows.gates + 2 * n) + l.load(rows.recurrent + 2 * n));
+                const batch output = kernels::gate_sigmoid(l.load(rows.gates + 3 * n) + l.load(rows.recurrent + 3 * n));
+                const batch cell = forget * l.load(rows.c_prev) + input * candidate;
                 const batch cell_tanh = kernels::tanh_of(cell);
                 if constexpr (KeepGates)
                 {
-                    l.store(gates_row, input);
-                    l.store(gates_row + n, forget);
-                    l.store(gates_row + 2 * n, candidate);
-                    l.store(gates_row + 3 * n, output);
-                    l.store(c_tanh, cell_tanh);
+                    l.store(rows.gates, input);
+                    l.store(rows.gates + n, forget);
+                    l.store(rows.gates + 2 * n, candidate);
+                    l.store(rows.gates + 3 * n, output);
+                    l.store(rows.c_tanh, cell_tanh);
                 }
-                l.store(c, cell);
-                l.store(h, output * cell_tanh);
+                l.store(rows.c, cell);
+                l.store(rows.h, output * cell_tanh);
             });
         }
 
         template <scalar T>
         static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            const T* gates_row = rows.gates;
-            const T* c_prev = rows.c_prev;
-            const T* c_tanh = rows.c_tanh;
-            const T* dh = rows.dh;
-            T* dc = rows.dc;
-            T* dz_input = rows.dz_input;
-            T* dz_recurrent = rows.dz_recurrent;
-            T* dh_prev = rows.dh_prev;
             kernels::for_each_register<T>(n, [&](const auto& l) {
                 using batch = kernels::simd_batch<T>;
                 const batch one(T(1));
-                const batch input = l.load(gates_row);
-                const batch forget = l.load(gates_row + n);
-                const batch candidate = l.load(gates_row + 2 * n);
-                const batch output = l.load(gates_row + 3 * n);
-                const batch tc = l.load(c_tanh);
-                const batch g = l.load(dh);
-                const batch d_cell = l.load(dc) + g * output * (one - tc * tc);
+                const batch input = l.load(rows.gates);
+                const batch forget = l.load(rows.gates + n);
+                const batch candidate = l.load(rows.gates + 2 * n);
+                const batch output = l.load(rows.gates + 3 * n);
+                const batch tc = l.load(rows.c_tanh);
+                const batch g = l.load(rows.dh);
+                const batch d_cell = l.load(rows.dc) + g * output * (one - tc * tc);
                 const batch d_input = d_cell * candidate * input * (one - input);
-                const batch d_forget = d_cell * l.load(c_prev) * forget * (one - forget);
+                const batch d_forget = d_cell * l.load(rows.c_prev) * forget * (one - forget);
                 const batch d_candidate = d_cell * input * (one - candidate * candidate);
                 const batch d_output = g * tc * output * (one - output);
-                l.store(dz_input, d_input);
-                l.store(dz_input + n, d_forget);
-                l.store(dz_input + 2 * n, d_candidate);
-                l.store(dz_input + 3 * n, d_output);
-                l.store(dz_recurrent, d_input);
-                l.store(dz_recurrent + n, d_forget);
-                l.store(dz_recurrent + 2 * n, d_candidate);
-                l.store(dz_recurrent + 3 * n, d_output);
-                l.store(dc, d_cell * forget);
-                l.store(dh_prev, batch(T(0)));
+                l.store(rows.dz_input, d_input);
+                l.store(rows.dz_input + n, d_forget);
+                l.store(rows.dz_input + 2 * n, d_candidate);
+                l.store(rows.dz_input + 3 * n, d_output);
+                l.store(rows.dz_recurrent, d_input);
+                l.store(rows.dz_recurrent + n, d_forget);
+                l.store(rows.dz_recurrent + 2 * n, d_candidate);
+                l.store(rows.dz_recurrent + 3 * n, d_output);
+                l.store(rows.dc, d_cell * forget);
+                l.store(rows.dh_prev, batch(T(0)));
             });
         }
     };

@@ -622,13 +622,16 @@ namespace precast
                 constexpr std::size_t shared = combined_blocks * HP / width;
                 constexpr std::size_t from_h = (G - reset_blocks) * HP / width;
                 constexpr std::size_t all = GP / width;
-                tiles<0, shared, F, H>(input_weights_.data(), in, recurrent_weights_.data(), h_.data(), combined_bias_.data(), gates_.data());
-                tiles<shared, all, F, 0>(input_weights_.data(), in, nullptr, nullptr, bias_ih_.data(), gates_.data());
-                tiles<shared, from_h, H, 0>(recurrent_weights_.data(), h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
+                kernels::broadcast_tiles<T, GP, 0, shared, F, H>(input_weights_.data(), in, recurrent_weights_.data(), h_.data(), combined_bias_.data(),
+                                                                 gates_.data());
+                kernels::broadcast_tiles<T, GP, shared, all, F, 0>(input_weights_.data(), in, nullptr, nullptr, bias_ih_.data(), gates_.data());
+                kernels::broadcast_tiles<T, GP, shared, from_h, H, 0>(recurrent_weights_.data(), h_.data(), nullptr, nullptr, bias_hh_.data(),
+                                                                      recurrent_.data());
                 if constexpr (reset_blocks > 0)
                 {
                     Cell::reset_row(HP, gates_.data(), recurrent_.data(), h_.data(), reset_h_.data());
-                    tiles<from_h, all, H, 0>(recurrent_weights_.data(), reset_h_.data(), nullptr, nullptr, bias_hh_.data(), recurrent_.data());
+                    kernels::broadcast_tiles<T, GP, from_h, all, H, 0>(recurrent_weights_.data(), reset_h_.data(), nullptr, nullptr, bias_hh_.data(),
+                                                                       recurrent_.data());
                 }
                 // In place: each lane of h and c is read before it is written. Padding lanes stay 0.
                 detail::cell_forward<Cell, T, false>(HP, cell_forward_rows<T>{.gates = gates_.data(),
@@ -651,12 +654,6 @@ namespace precast
                 }
                 return G - reset_blocks;
             }();
-
-            template <std::size_t R0, std::size_t R1, std::size_t KA, std::size_t KB>
-            static void tiles(const T* wa, const T* a, const T* wb, const T* b, const T* bias, T* out) noexcept
-            {
-                kernels::broadcast_tiles<T, GP, R0, R1, KA, KB>(wa, a, wb, b, bias, out);
-            }
 
             tensor_buffer<T, shape<F, GP>> input_weights_;      // W_ih^T
             tensor_buffer<T, shape<H, GP>> recurrent_weights_;  // W_hh^T

@@ -31,18 +31,15 @@ namespace precast
         template <scalar T, bool KeepGates = true>
         [[gnu::always_inline]] static void forward_row(std::size_t n, const cell_forward_rows<T>& rows) noexcept
         {
-            T* gates_row = rows.gates;
-            const T* recurrent = rows.recurrent;
-            T* h = rows.h;
             kernels::for_each_register<T>(n, [&](const auto& l) {
-                const auto z = l.load(gates_row) + l.load(recurrent);
+                const auto z = l.load(rows.gates) + l.load(rows.recurrent);
                 if constexpr (std::is_same_v<Function, tanh_function>)
                 {
-                    l.store(h, kernels::tanh_of(z));  // the gates' tanh (kernels/math.hpp)
+                    l.store(rows.h, kernels::tanh_of(z));  // the gates' tanh (kernels/math.hpp)
                 }
                 else
                 {
-                    l.store(h, Function::simd_value(z));
+                    l.store(rows.h, Function::simd_value(z));
                 }
             });
         }
@@ -50,18 +47,11 @@ namespace precast
         template <scalar T>
         static void backward_row(std::size_t n, const cell_backward_rows<T>& rows) noexcept
         {
-            const T* gates_row = rows.gates;
-            const T* recurrent = rows.recurrent;
-            const T* h = rows.h;
-            const T* dh = rows.dh;
-            T* dz_input = rows.dz_input;
-            T* dz_recurrent = rows.dz_recurrent;
-            T* dh_prev = rows.dh_prev;
             kernels::for_each_register<T>(n, [&](const auto& l) {
-                const auto dz = l.load(dh) * Function::simd_derivative(l.load(gates_row) + l.load(recurrent), l.load(h));
-                l.store(dz_input, dz);
-                l.store(dz_recurrent, dz);
-                l.store(dh_prev, decltype(dz)(T(0)));
+                const auto dz = l.load(rows.dh) * Function::simd_derivative(l.load(rows.gates) + l.load(rows.recurrent), l.load(rows.h));
+                l.store(rows.dz_input, dz);
+                l.store(rows.dz_recurrent, dz);
+                l.store(rows.dh_prev, decltype(dz)(T(0)));
             });
         }
     };
