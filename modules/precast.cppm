@@ -24,22 +24,29 @@ export namespace precast
 }
 
 // Clang drops global-module-fragment declarations that nothing in the purview uses, among them the intrinsics
-// xsimd's templates call. Instantiating each kernel here keeps them reachable for importers, which instantiate
-// the same templates at their own sizes.
-template float precast::kernels::dot<float>(const float*, const float*, std::size_t) noexcept;
-template double precast::kernels::dot<double>(const double*, const double*, std::size_t) noexcept;
-template void precast::kernels::axpy<float>(float, const float*, float*, std::size_t) noexcept;
-template void precast::kernels::axpy<double>(double, const double*, double*, std::size_t) noexcept;
-// GEMMs per element type, with full and partial tiles, cover the aligned loads and stores and the broadcasts; the
-// second, with a transposed B wider and deeper than a register, the in-register transpose of the packing.
-template void precast::kernels::gemm<float, 9, 33, 3, precast::kernels::row_major<3>, precast::kernels::row_major<33>, precast::kernels::row_major<33>>(const float*, const float*, float*, bool, const float*,
-                                                                        const precast::kernels::no_epilogue&) noexcept;
-template void precast::kernels::gemm<double, 9, 33, 3, precast::kernels::row_major<3>, precast::kernels::row_major<33>, precast::kernels::row_major<33>>(const double*, const double*, double*, bool, const double*,
-                                                                         const precast::kernels::no_epilogue&) noexcept;
-template void precast::kernels::gemm<float, 9, 33, 17, precast::kernels::row_major<17>, precast::kernels::transposed<17>, precast::kernels::row_major<33>>(const float*, const float*, float*, bool, const float*,
-                                                                          const precast::kernels::no_epilogue&) noexcept;
-template void precast::kernels::gemm<double, 9, 33, 17, precast::kernels::row_major<17>, precast::kernels::transposed<17>, precast::kernels::row_major<33>>(const double*, const double*, double*, bool, const double*,
-                                                                           const precast::kernels::no_epilogue&) noexcept;
+// xsimd's templates call. Running each kernel here keeps them reachable for importers, which instantiate the same
+// templates at their own sizes. Every use below sits inside a function of this unit, never in an explicit
+// instantiation of a kernel itself: an importer emits its own copy of each kernel, compiled with its own SIMD
+// flags, and so links against a package built for any other SIMD target (an explicitly instantiated kernel would
+// live only in the package's object file, under the package's instruction-set namespace).
+namespace precast::detail
+{
+    template <scalar T>
+    void keep_kernel_intrinsics_reachable()
+    {
+        T a[9 * 17] = {};
+        T b[33 * 17] = {};
+        T c[9 * 33] = {};
+        static_cast<void>(kernels::dot<T>(a, b, 17));
+        kernels::axpy<T>(T(1), a, b, 17);
+        // GEMMs with full and partial tiles cover the aligned loads and stores and the broadcasts; the second, with a
+        // transposed B wider and deeper than a register, the in-register transpose of the packing.
+        kernels::gemm<T, 9, 33, 3, kernels::row_major<3>, kernels::row_major<33>, kernels::row_major<33>>(a, b, c);
+        kernels::gemm<T, 9, 33, 17, kernels::row_major<17>, kernels::transposed<17>, kernels::row_major<33>>(a, b, c);
+    }
+    template void keep_kernel_intrinsics_reachable<float>();
+    template void keep_kernel_intrinsics_reachable<double>();
+}
 
 // The vectorized activations use many more intrinsics (through xsimd's exp, expm1, tanh, select, max): running
 // each activation layer once per element type, a full register plus a tail, keeps all of them reachable.

@@ -23,6 +23,7 @@ apt_packages=(
   dataset-fashion-mnist
   fortunes                                             # English text for the character-level language model (examples/char_lm)
   libopenmpi-dev openmpi-bin                           # precast::mpi (data-parallel training) and its tests
+  python3-torch                                        # tests only: the PyTorch round trip (python/precast_torch.py)
 )
 
 missing=()

@@ -18,6 +18,7 @@ function(run)
     message(FATAL_ERROR "FAILED (${rc}): ${ARGN}\n${out}\n${err}")
   endif()
   set(last_output "${out}" PARENT_SCOPE)
+  set(last_error "${err}" PARENT_SCOPE)
 endfunction()
 
 # A consumer built for AVX-512 can only run on a CPU that has it (some of the machines CI lands on do not).
@@ -42,7 +43,8 @@ function(build_and_run mode cxx expected_arch)
   set(build "${PRECAST_WORK_DIR}/${mode}-${variant}")
   run("${CONSUMER_CMAKE}" -S "${CONSUMER_SOURCE_DIR}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=Release
       "-DCMAKE_CXX_COMPILER=${cxx}" "-DCMAKE_PREFIX_PATH=${prefix}" "-DCONSUMER_MODE=${mode}" ${ARGN})
-  set(configure_output "${last_output}")
+  set(configure_output "${last_output}${last_error}")
+  string(REGEX REPLACE "[\n ]+" " " configure_output "${configure_output}")
   run("${CONSUMER_CMAKE}" --build "${build}")
   if(expected_arch STREQUAL "avx512bw" AND NOT cpu_has_avx512)
     message(STATUS "${mode} consumer (${cxx} ${ARGN}): built; not run, this CPU has no AVX-512")
@@ -55,6 +57,13 @@ function(build_and_run mode cxx expected_arch)
   if(NOT last_output MATCHES "arch=(${expected_arch}) ")
     message(FATAL_ERROR "${mode} consumer (${cxx} ${ARGN}) was compiled for another SIMD target than expected (${expected_arch}): ${last_output}")
   endif()
+  # What the configure said the kernels would get is what they got.
+  string(REGEX MATCH "arch=([^ ]+) " _ "${last_output}")
+  set(arch "${CMAKE_MATCH_1}")
+  string(REPLACE "+" "\\+" arch_regex "${arch}")
+  if(NOT configure_output MATCHES "precast: SIMD target ${arch_regex}, ")
+    message(FATAL_ERROR "${mode} consumer (${cxx} ${ARGN}) runs ${arch}, but its configure said otherwise:\n${configure_output}")
+  endif()
   message(STATUS "${mode} consumer (${CONSUMER_CMAKE} ${cxx} ${ARGN}): ${last_output}")
   # Every build must derive the same weights from the same seed.
   string(REGEX MATCH "weights=[0-9a-f]+" weights "${last_output}")
@@ -66,13 +75,40 @@ function(build_and_run mode cxx expected_arch)
   endif()
   set(first_weights "${weights}" PARENT_SCOPE)
   set(last_configure_output "${configure_output}" PARENT_SCOPE)
+  set(last_build "${build}" PARENT_SCOPE)
 endfunction()
 
 # The SIMD rule: the consumer's own flags decide, unless it sets PRECAST_ARCH. g++'s default is SSE2, whatever
 # target the package was built for.
 build_and_run(header "${HEADER_CXX}" "sse2")
-build_and_run(header "${HEADER_CXX}" "fma3\\+avx2" "-DCMAKE_CXX_FLAGS=-march=x86-64-v3")
+# A plain consumer asks for no component: precast looks for neither zlib nor MPI.
+file(READ "${last_build}/CMakeCache.txt" cache)
+if(cache MATCHES "(ZLIB_INCLUDE_DIR|MPI_CXX_[A-Z_]+):")
+  message(FATAL_ERROR "a consumer that asked for no component made precast look for ${CMAKE_MATCH_1}")
+endif()
+# The components it asks for, it gets (and links).
+set(components "")
+foreach(component data mpi)
+  string(TOUPPER "${component}" upper)
+  string(SUBSTRING "${upper}" 0 1 first)
+  string(SUBSTRING "${component}" 1 -1 rest)
+  if(EXISTS "${prefix}/lib/cmake/precast/precast${first}${rest}Targets.cmake")
+    list(APPEND components ${component})
+  endif()
+endforeach()
+list(JOIN components "," components_arg)
+build_and_run(header "${HEADER_CXX}" "fma3\\+avx2" "-DCMAKE_CXX_FLAGS=-march=x86-64-v3" "-DCONSUMER_COMPONENTS=${components_arg}")
+message(STATUS "components asked for and linked: ${components}")
 build_and_run(header "${HEADER_CXX}" "avx512bw" -DPRECAST_ARCH=x86-64-v4)
+# A component that does not exist is refused by name.
+execute_process(
+  COMMAND "${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE_DIR}" -B "${PRECAST_WORK_DIR}/no-such-component" -G Ninja
+          "-DCMAKE_CXX_COMPILER=${HEADER_CXX}" "-DCMAKE_PREFIX_PATH=${prefix}" -DCONSUMER_COMPONENTS=tensorboard
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(REGEX REPLACE "[\n ]+" " " err_flat "${err}")
+if(rc EQUAL 0 OR NOT err_flat MATCHES "precast has no component 'tensorboard'; its components are: headers, module, data, mpi")
+  message(FATAL_ERROR "an unknown component was not refused by name (${rc}):\n${err}")
+endif()
 
 # Debian's own CMake (3.25: no C++ modules) with g++-12 in header mode, against a package that may also ship the
 # module: the module's targets must stay out of its way.
@@ -95,9 +131,16 @@ if(MODULE_CXX AND EXISTS /usr/lib/llvm-19/include/c++/v1)
   build_and_run(header "${MODULE_CXX}" ".+" ${arch_args} -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++)
 endif()
 if(MODULE_CXX)
-  # With the compiler's default (-std=gnu++20) and with extensions off (-std=c++20): the BMI follows the consumer.
-  build_and_run(module "${MODULE_CXX}" ".+" ${arch_args})
-  build_and_run(module "${MODULE_CXX}" ".+" ${arch_args} -DCMAKE_CXX_EXTENSIONS=OFF)
+  # One installed package (built for PRECAST_ARCH), three importers: the compiler's default (SSE2), native and
+  # x86-64-v3. Each must link: the kernels an importer runs are compiled with its own flags. The first is also a
+  # project written for CMake 3.25 (CMP0155 OLD) with the compiler's default -std=gnu++20; the second turns
+  # extensions off (-std=c++20): the BMI follows the consumer.
+  build_and_run(module "${MODULE_CXX}" "sse2" -DCONSUMER_OLD_POLICIES=ON)
+  if(NOT last_configure_output MATCHES "precast turned scanning on for 'consumer'")
+    message(FATAL_ERROR "a CMake 3.25-style project that imports precast was not told about CMP0155:\n${last_configure_output}")
+  endif()
+  build_and_run(module "${MODULE_CXX}" ".+" -DPRECAST_ARCH=native -DCMAKE_CXX_EXTENSIONS=OFF)
+  build_and_run(module "${MODULE_CXX}" "fma3\\+avx2" -DPRECAST_ARCH=x86-64-v3)
 else()
   message(STATUS "module consumer skipped: this precast build has no module")
 endif()

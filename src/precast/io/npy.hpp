@@ -4,6 +4,10 @@
 //   precast::save_npz("mlp.npz", net);      // "0.weights" [out][in], "0.bias" [out], "2.weights", ... (layer index)
 //   precast::load_npz("mlp.npz", net);      // names, shapes and element type checked; net unchanged on error
 //   np.load("mlp.npz")["0.weights"]         # == torch.nn.Linear.weight of the same layer: [out][in], row-major
+//   precast::save_npz<float>("data.npz", {{"x", {{2, 3}, values}}});   // named arrays; load_npz_arrays<T> reads them
+//
+// A PyTorch model's state_dict has other names (fc.weight, lstm.weight_ih_l1): python/precast_torch.py converts
+// in both directions and prints the matching network type.
 //
 // .npy files are format 1.0: "\x93NUMPY", 1, 0, a little-endian u16 header length, the header dict
 // {'descr': '<f4' or '<f8', 'fortran_order': False, 'shape': (...), } padded with spaces and '\n' to a multiple of
@@ -396,6 +400,53 @@ namespace precast
     npy_array<T> load_npy(std::span<const std::uint8_t> bytes, const std::string& source = "npy bytes")
     {
         return detail::parse_npy<T>(bytes, source);
+    }
+
+    // Named arrays in an uncompressed .npz, as np.savez(path, **arrays) writes them (np.load reads them back):
+    //   precast::save_npz<float>("reference.npz", {{"x", {{2, 3}, {1, 2, 3, 4, 5, 6}}}});
+    // Each array's shape must hold exactly its values, and names must not be empty.
+    PRECAST_EXPORT template <scalar T>
+    void save_npz(const std::filesystem::path& path, const std::map<std::string, npy_array<T>>& arrays)
+    {
+        std::vector<std::pair<std::string, std::vector<std::uint8_t>>> entries;
+        for (const auto& [name, array] : arrays)
+        {
+            std::size_t count = 1;
+            for (const std::size_t s : array.shape)
+            {
+                count *= s;
+            }
+            if (name.empty() || count != array.values.size())
+            {
+                throw npy_error("precast::save_npz: " + path.string() + ": " +
+                                (name.empty() ? std::string("an array has an empty name")
+                                              : "array " + name + "'s shape holds " + std::to_string(count) + " values, not " + std::to_string(array.values.size())));
+            }
+            entries.emplace_back(name + ".npy", detail::npy_bytes(std::span<const T>(array.values), std::span<const std::size_t>(array.shape)));
+        }
+        detail::write_atomically_plain<npy_error>(path, detail::zip_stored(entries));
+    }
+
+    // Every array of an uncompressed .npz (np.savez's), by name, converted to T from float32 or float64.
+    PRECAST_EXPORT template <scalar T>
+    std::map<std::string, npy_array<T>> load_npz_arrays(std::span<const std::uint8_t> bytes, const std::string& source = "npz bytes")
+    {
+        std::map<std::string, npy_array<T>> arrays;
+        for (const auto& [entry, data] : detail::unzip_stored(bytes, source))
+        {
+            if (entry.size() <= 4 || !entry.ends_with(".npy"))
+            {
+                detail::reject_npy(source, "entry " + entry + " is not a .npy array (an .npz holds name.npy entries)");
+            }
+            const std::string name = entry.substr(0, entry.size() - 4);
+            arrays.emplace(name, detail::parse_npy<T>(data, source + ":" + name));
+        }
+        return arrays;
+    }
+    PRECAST_EXPORT template <scalar T>
+    std::map<std::string, npy_array<T>> load_npz_arrays(const std::filesystem::path& path)
+    {
+        return load_npz_arrays<T>(std::span<const std::uint8_t>(detail::read_npy_file(path, ".npz")), path.string());
     }
 
     // Every parameter tensor of net as "<layer index>.<tensor name>" in an uncompressed .npz (np.load reads it).

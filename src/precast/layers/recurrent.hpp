@@ -4,7 +4,8 @@
 // A recurrent layer reads samples [steps, features] and writes [steps, H] (every_step, the default) or [H]
 // (last_step). Conventions are torch.nn.RNN/GRU/LSTM's: G gate blocks of H rows (GRU r, z, n; LSTM i, f, g, o),
 // parameters weight_ih [G*H][features], weight_hh [G*H][H], bias_ih [G*H], bias_hh [G*H], in that order in one
-// flat vector, so an .npz of PyTorch's state_dict loads as is (io/npy.hpp).
+// flat vector: the values of PyTorch's state_dict, under precast's names ("0.weight_ih" for PyTorch's
+// "lstm.weight_ih_l0"; python/precast_torch.py renames them and splits a multi-layer module into layers).
 //
 // Forward: the input projections of all steps and all samples are one GEMM (B * steps rows); then each step
 // adds the recurrent projection h_{t-1} W_hh^T + b_hh (a GEMM of B rows) and applies the cell's gates a register

@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""PyTorch <-> precast round trip through python/precast_torch.py (ctest: torch.round_trip).
+
+Usage: round_trip.py <torch_round_trip program> <work dir>
+
+1. Three models are trained in PyTorch (an MLP with every activation the converter knows and a dropout, a stack
+   of a 2-layer LSTM, a GRU, a relu RNN and a per-step Linear, and a double-precision LSTM that keeps its last
+   step); precast_torch must print exactly the network types the C++ program is compiled with.
+2. precast loads the converted files and runs them: its outputs must equal PyTorch's (float 1e-6, double 1e-12,
+   relative to max(1, |y|)).
+3. precast trains the same architectures from its own seed and saves them; precast_torch loads those files into
+   fresh PyTorch models (load_state_dict, strict), whose outputs must equal precast's.
+4. What the converter must refuse, it refuses by name.
+"""
+import os
+import subprocess
+import sys
+
+import numpy
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import precast_torch  # noqa: E402
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("FAILED:", message)
+
+
+class Sequence(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(5, 12, num_layers=2, batch_first=True)
+        self.gru = torch.nn.GRU(12, 10, batch_first=True)
+        self.rnn = torch.nn.RNN(10, 8, nonlinearity="relu", batch_first=True)
+        self.head = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        y, _ = self.gru(y)
+        y, _ = self.rnn(y)
+        return self.head(y)
+
+
+class LastStep(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(3, 6, batch_first=True)
+        self.out = torch.nn.Sequential(torch.nn.Linear(6, 2), torch.nn.Tanh())
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.out(y[:, -1])
+
+
+def mlp():
+    nn = torch.nn
+    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 12), nn.LeakyReLU(0.2),
+                         nn.Sequential(nn.Linear(12, 8), nn.ELU()), nn.Linear(8, 5), nn.Sigmoid(), nn.Linear(5, 3),
+                         nn.Softmax(dim=-1))
+
+
+# name: (constructor, sample shape, dtype, last_step, tolerance)
+MODELS = {
+    "mlp": (mlp, (6,), torch.float32, False, 1e-6),
+    "sequence": (Sequence, (7, 5), torch.float32, False, 1e-6),
+    "last_step": (LastStep, (5, 3), torch.float64, True, 1e-12),
+}
+BATCH = 4
+
+
+def build(name, seed):
+    constructor, _, dtype, _, _ = MODELS[name]
+    torch.manual_seed(seed)
+    return constructor().to(dtype)
+
+
+def outputs(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x).numpy()
+
+
+def compare(what, got, expected, tolerance):
+    got = numpy.asarray(got, dtype=numpy.float64).reshape(expected.shape)
+    scale = numpy.maximum(1.0, numpy.abs(expected))
+    worst = float(numpy.max(numpy.abs(got - expected) / scale))
+    check(worst <= tolerance, f"{what}: differs by {worst:.3g} (relative to max(1, |y|)), more than {tolerance:g}")
+    print(f"{what}: largest difference {worst:.3g} (tolerance {tolerance:g})")
+
+
+def main(program, work):
+    os.makedirs(work, exist_ok=True)
+    types = dict(line.split(" ", 1) for line in subprocess.run([program, "types"], check=True, capture_output=True, text=True).stdout.splitlines())
+
+    # 1. Trained in PyTorch, converted.
+    expected = {}
+    for name, (_, shape, dtype, last_step, _) in MODELS.items():
+        model = build(name, seed=1)
+        generator = torch.Generator().manual_seed(2)
+        x = (torch.rand((BATCH, *shape), generator=generator, dtype=dtype) * 2 - 1)
+        target = torch.rand(model(x).shape, generator=generator, dtype=dtype) * 0.8 - 0.4
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        model.train()
+        for _ in range(30):
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), target).backward()
+            optimizer.step()
+        printed = precast_torch.save_npz(model, os.path.join(work, f"{name}.torch.npz"), shape, last_step=last_step)
+        check(printed == types[name], f"{name}: precast_torch printed\n  {printed}\nbut the program is compiled with\n  {types[name]}")
+        numpy.savez(os.path.join(work, f"{name}.input.npz"), x=x.numpy())
+        expected[name] = outputs(model, x)
+
+    # 2. precast runs them.
+    subprocess.run([program, "forward", work], check=True)
+    for name, (_, _, _, _, tolerance) in MODELS.items():
+        with numpy.load(os.path.join(work, f"{name}.precast_output.npz")) as out:
+            compare(f"{name}: PyTorch-trained model run by precast", out["y"], expected[name], tolerance)
+
+    # 3. Trained in precast, loaded into PyTorch.
+    subprocess.run([program, "train", work], check=True)
+    for name, (_, shape, dtype, last_step, tolerance) in MODELS.items():
+        model = build(name, seed=3)  # other initial weights: everything must come from the file
+        precast_torch.load_npz(model, os.path.join(work, f"{name}.precast.npz"), shape, last_step=last_step)
+        with numpy.load(os.path.join(work, f"{name}.input.npz")) as inputs:
+            x = torch.from_numpy(inputs["x"])
+        with numpy.load(os.path.join(work, f"{name}.trained_output.npz")) as out:
+            compare(f"{name}: precast-trained model run by PyTorch", outputs(model, x), out["y"].astype(numpy.float64), tolerance)
+        with numpy.load(os.path.join(work, f"{name}.torch.npz")) as before, numpy.load(os.path.join(work, f"{name}.precast.npz")) as after:
+            check(any(not numpy.array_equal(before[k], after[k]) for k in before.files), f"{name}: precast's training changed nothing")
+
+    # 4. Refusals.
+    def refused(what, action, needle):
+        try:
+            action()
+        except precast_torch.ConversionError as error:
+            check(needle in str(error), f"{what}: refused, but the message lacks '{needle}': {error}")
+            return
+        check(False, f"{what}: not refused")
+
+    class Skip(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Linear(4, 4)
+            self.b = torch.nn.Tanh()
+
+        def forward(self, x):
+            return x + self.b(self.a(x))
+
+    refused("a skip connection", lambda: precast_torch.network_type(Skip(), (4,)), "does not compute what its submodules compute")
+    refused("an LSTM without last_step whose forward keeps the last step", lambda: precast_torch.network_type(LastStep().double(), (5, 3)),
+            "pass last_step=True")
+    refused("a bidirectional LSTM", lambda: precast_torch.network_type(torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True), (5, 3)),
+            "is bidirectional")
+    refused("a convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3)), (1, 8)), "(Conv1d) has no precast layer")
+    refused("a Linear of the wrong width", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Linear(5, 2)), (4,)),
+            "takes 5 features, but the chain gives it shape (4,)")
+    refused("an MLP's file into the sequence model",
+            lambda: precast_torch.load_npz(build("sequence", 4), os.path.join(work, "mlp.precast.npz"), (7, 5)), "has no array 0.weight_ih")
+
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("round trip: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
