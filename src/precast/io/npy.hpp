@@ -419,8 +419,9 @@ namespace precast
             if (name.empty() || count != array.values.size())
             {
                 throw npy_error("precast::save_npz: " + path.string() + ": " +
-                                (name.empty() ? std::string("an array has an empty name")
-                                              : "array " + name + "'s shape holds " + std::to_string(count) + " values, not " + std::to_string(array.values.size())));
+                                (name.empty()
+                                     ? std::string("an array has an empty name")
+                                     : "array " + name + "'s shape holds " + std::to_string(count) + " values, not " + std::to_string(array.values.size())));
             }
             entries.emplace_back(name + ".npy", detail::npy_bytes(std::span<const T>(array.values), std::span<const std::size_t>(array.shape)));
         }
