@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -178,5 +179,46 @@ namespace
                       "precast: " + (dir_ / "nan.npz").string() + ": array 0.weights holds NaN at flat index 3; a network's parameters must be finite");
         }
         EXPECT_EQ(net.at<0>().parameters()[3], before);
+    }
+
+    // Named arrays: what np.savez(path, x=..., w=...) writes, in and out. The bytes of each entry are the .npy
+    // file save_npy writes, so NumPy reads them; the names come back as given.
+    TEST_F(npy_files, named_arrays_round_trip_through_npz)
+    {
+        const std::map<std::string, npy_array<double>> arrays{{"x", {{2, 3}, {1, 2, 3, 4, 5, 6}}}, {"scale", {{1}, {0.25}}}, {"empty", {{0}, {}}}};
+        save_npz(dir_ / "named.npz", arrays);
+        const auto back = load_npz_arrays<double>(dir_ / "named.npz");
+        ASSERT_EQ(back.size(), 3u);
+        EXPECT_EQ(back.at("x").shape, (std::vector<std::size_t>{2, 3}));
+        EXPECT_EQ(back.at("x").values, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+        EXPECT_EQ(back.at("scale").values, (std::vector<double>{0.25}));
+        EXPECT_TRUE(back.at("empty").values.empty());
+        // Each entry is the .npy file save_npy writes for the same array.
+        save_npy<double>(dir_ / "x.npy", std::span<const double>(arrays.at("x").values), std::span<const std::size_t>(arrays.at("x").shape));
+        const std::string archive = bytes_of(dir_ / "named.npz");
+        EXPECT_NE(archive.find(bytes_of(dir_ / "x.npy")), std::string::npos);
+        EXPECT_NE(archive.find("x.npy"), std::string::npos);
+        // float32 entries convert to float.
+        save_npz<float>(dir_ / "single.npz", {{"w", {{2}, {0.5f, -1.5f}}}});
+        EXPECT_EQ(load_npz_arrays<double>(dir_ / "single.npz").at("w").values, (std::vector<double>{0.5, -1.5}));
+    }
+
+    TEST_F(npy_files, named_arrays_that_do_not_fit_their_shape_or_have_no_name_are_refused)
+    {
+        const auto message = [&](const std::map<std::string, npy_array<float>>& arrays) {
+            try
+            {
+                save_npz(dir_ / "bad.npz", arrays);
+            }
+            catch (const npy_error& e)
+            {
+                return std::string(e.what());
+            }
+            return std::string("no error");
+        };
+        const std::string where = "precast::save_npz: " + (dir_ / "bad.npz").string() + ": ";
+        EXPECT_EQ(message({{"x", {{2, 2}, {1, 2, 3}}}}), where + "array x's shape holds 4 values, not 3");
+        EXPECT_EQ(message({{"", {{1}, {1}}}}), where + "an array has an empty name");
+        EXPECT_FALSE(fs::exists(dir_ / "bad.npz"));
     }
 }
