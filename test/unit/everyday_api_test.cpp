@@ -146,6 +146,55 @@ namespace
         EXPECT_NEAR(class_means(3), (0.0f + 6.0f - 5.0f) / 3.0f, 1e-6);
     }
 
+    // A sample whose length is known only at run time: what dataset::features(i) and a std::vector give.
+    TEST(everyday_api, predict_and_classify_take_a_vector_or_a_dataset_sample_and_check_its_length)
+    {
+        auto net = make_classifier();
+        const std::vector<float> x{1, 2, 3};
+        EXPECT_FLOAT_EQ(net.predict(x)(2), 3.0f);
+        EXPECT_EQ(net.classify(x), 2u);
+        const auto data = precast::dataset<float>::with_labels({0, 4, 1, 1, 2, 3}, 3, {1, 2}, 4);
+        EXPECT_EQ(net.classify(data.features(0)), 1u);
+        EXPECT_EQ(net.classify(data.features(1)), 2u);
+        const std::vector<float> short_sample{1, 2};
+        EXPECT_EQ(precast_test::error_of([&] { (void)net.predict(short_sample); }),
+                  "precast::network::predict: the sample has 2 values; this network's input has 3");
+        using image_net = network<precast::input_of<precast::shape<2, 2>>, precast::flatten, dense<1>>;
+        image_net images;
+        EXPECT_EQ(precast_test::error_of([&] { (void)images.classify(std::vector<float>(5)); }),
+                  "precast::network::classify: the sample has 5 values; this network's input has 4 (shape [2, 2])");
+    }
+
+    // probabilities: softmax of logits over the last axis, sigmoid of one logit, the outputs of a network that
+    // already ends in softmax unchanged. Reference values worked by hand: softmax([1.5, 2, 3, -6]).
+    TEST(everyday_api, probabilities_apply_softmax_or_sigmoid_to_logits_once)
+    {
+        auto net = make_classifier();
+        const precast::tensor<float, precast::shape<3>> x{1, 2, 3};
+        const auto p = net.probabilities(x);
+        const double sum = std::exp(1.5) + std::exp(2.0) + std::exp(3.0) + std::exp(-6.0);
+        EXPECT_NEAR(p(0), std::exp(1.5) / sum, 1e-7);
+        EXPECT_NEAR(p(2), std::exp(3.0) / sum, 1e-7);
+        EXPECT_NEAR(p(3), std::exp(-6.0) / sum, 1e-9);
+        EXPECT_NEAR(p(0) + p(1) + p(2) + p(3), 1.0, 1e-6);
+
+        using yes_no = network<input<2>, dense<1>>;
+        yes_no binary;
+        binary.at<0>().weights()(0, 0) = 1.0f;
+        binary.at<0>().weights()(0, 1) = -1.0f;
+        binary.at<0>().bias()[0] = 0.5f;
+        EXPECT_NEAR(binary.probabilities(std::vector<float>{2, 1})(0), 1.0 / (1.0 + std::exp(-1.5)), 1e-7);
+
+        using with_softmax = network<input<3>, dense<4>, precast::softmax>;
+        with_softmax ends_in_softmax;
+        const auto through_softmax = ends_in_softmax.predict(x);
+        const auto probabilities = ends_in_softmax.probabilities(x);
+        for (std::size_t c = 0; c < 4; ++c)
+        {
+            EXPECT_EQ(probabilities(c), through_softmax(c)) << "softmax applied twice at class " << c;
+        }
+    }
+
     TEST(everyday_api, classify_gives_one_class_per_step_for_sequence_outputs)
     {
         using tagger = network<precast::input_of<precast::shape<2, 3>>, dense<4>>;

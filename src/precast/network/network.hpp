@@ -23,7 +23,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <ranges>
 #include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -47,6 +51,75 @@
 
 namespace precast
 {
+    namespace detail
+    {
+        // A sample whose length is known only at run time (a std::vector, a std::span<const T>); a sample whose type
+        // already says it holds N values takes the std::span<const T, N> overloads.
+        template <class Sample, class T, std::size_t N>
+        concept dynamic_sample_of =
+            std::same_as<std::remove_cv_t<std::ranges::range_value_t<Sample>>, T> && !std::convertible_to<const Sample&, std::span<const T, N>>;
+
+        template <class T, static_shape Shape, class Sample>
+        std::span<const T, Shape::size> checked_sample(const Sample& x, const char* function)
+        {
+            const std::size_t n = std::ranges::size(x);
+            if (n != Shape::size)
+            {
+                std::string text = "precast::network::" + std::string(function) + ": the sample has " + std::to_string(n) +
+                                   " values; this network's input has " + std::to_string(Shape::size);
+                if constexpr (Shape::rank > 1)
+                {
+                    text += " (shape [";
+                    for (std::size_t a = 0; a < Shape::rank; ++a)
+                    {
+                        text += std::to_string(Shape::extents[a]) + (a + 1 < Shape::rank ? ", " : "])");
+                    }
+                }
+                throw std::invalid_argument(text);
+            }
+            return std::span<const T, Shape::size>(std::ranges::data(x), Shape::size);
+        }
+
+        template <class Layer>
+        constexpr bool ends_in_probabilities = [] {
+            if constexpr (requires { Layer::name; })
+            {
+                return std::string_view(Layer::name) == "softmax" || std::string_view(Layer::name) == "sigmoid";
+            }
+            else
+            {
+                return false;
+            }
+        }();
+
+        // Softmax over each run of Classes values (sigmoid when Classes is 1), in place.
+        template <class T, std::size_t Classes, std::size_t N>
+        void to_probabilities(std::span<T, N> y)
+        {
+            for (std::size_t row = 0; row < N; row += Classes)
+            {
+                if constexpr (Classes == 1)
+                {
+                    y[row] = static_cast<T>(1.0 / (1.0 + std::exp(-static_cast<double>(y[row]))));
+                }
+                else
+                {
+                    const double largest = static_cast<double>(
+                        *std::max_element(y.begin() + static_cast<std::ptrdiff_t>(row), y.begin() + static_cast<std::ptrdiff_t>(row + Classes)));
+                    double sum = 0.0;
+                    for (std::size_t c = 0; c < Classes; ++c)
+                    {
+                        sum += std::exp(static_cast<double>(y[row + c]) - largest);
+                    }
+                    for (std::size_t c = 0; c < Classes; ++c)
+                    {
+                        y[row + c] = static_cast<T>(std::exp(static_cast<double>(y[row + c]) - largest) / sum);
+                    }
+                }
+            }
+        }
+    }
+
     PRECAST_EXPORT template <class Input, class... Elements>
     class network
     {
@@ -284,6 +357,15 @@ namespace precast
         }
         [[nodiscard]] tensor<T, output_shape> predict(const tensor<T, input_shape>& x) { return predict(std::span<const T, input_size>(x.data(), input_size)); }
 
+        // The same for a sample held in any contiguous run of values (a std::vector, a dataset's features(i), a
+        // std::span): its length is checked when it runs, and a wrong one is a std::invalid_argument naming both.
+        template <std::ranges::contiguous_range Sample>
+            requires detail::dynamic_sample_of<Sample, T, input_size>
+        [[nodiscard]] tensor<T, output_shape> predict(const Sample& x)
+        {
+            return predict(detail::checked_sample<T, input_shape>(x, "predict"));
+        }
+
         // The outputs for a batch of B samples, [B, output...].
         template <std::size_t B>
         [[nodiscard]] tensor_buffer<T, batched_shape<B, output_shape>> predict(batch_view<const T, B, input_shape> x)
@@ -310,6 +392,36 @@ namespace precast
             }
         }
         [[nodiscard]] auto classify(const tensor<T, input_shape>& x) { return classify(std::span<const T, input_size>(x.data(), input_size)); }
+        template <std::ranges::contiguous_range Sample>
+            requires detail::dynamic_sample_of<Sample, T, input_size>
+        [[nodiscard]] auto classify(const Sample& x)
+        {
+            return classify(detail::checked_sample<T, input_shape>(x, "classify"));
+        }
+
+        // Probabilities for one sample, whatever the last layer: predict gives what the last layer gives, which is
+        // logits when the network is trained with softmax_cross_entropy or binary_cross_entropy_with_logits. Over
+        // the last axis: softmax of the outputs (several classes) or sigmoid (one output, yes/no); the outputs as
+        // they are when the network already ends in softmax or sigmoid.
+        [[nodiscard]] tensor<T, output_shape> probabilities(std::span<const T, input_size> x)
+        {
+            auto y = predict(x);
+            if constexpr (!detail::ends_in_probabilities<layer_type<depth - 1>>)
+            {
+                detail::to_probabilities<T, last_extent<output_shape>>(std::span<T, output_size>(y.data(), output_size));
+            }
+            return y;
+        }
+        [[nodiscard]] tensor<T, output_shape> probabilities(const tensor<T, input_shape>& x)
+        {
+            return probabilities(std::span<const T, input_size>(x.data(), input_size));
+        }
+        template <std::ranges::contiguous_range Sample>
+            requires detail::dynamic_sample_of<Sample, T, input_size>
+        [[nodiscard]] tensor<T, output_shape> probabilities(const Sample& x)
+        {
+            return probabilities(detail::checked_sample<T, input_shape>(x, "probabilities"));
+        }
 
         // The class of each of B samples (for an output [steps, classes]: [B, steps] classes).
         template <std::size_t B>

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include <precast/concepts.hpp>
@@ -34,6 +35,38 @@ namespace precast
                           "for k classes end the network in dense<k>");
             return true;
         }
+
+        template <class Layer>
+        consteval bool layer_named(std::string_view name)
+        {
+            if constexpr (requires { Layer::name; })
+            {
+                return std::string_view(Layer::name) == name;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        // The loss fits the output, and does not apply again what the network's last layer already applied.
+        template <class Loss, class Net>
+        consteval bool check_loss_fits_network()
+        {
+            static_assert(check_loss_fits_output<Loss, typename Net::output_shape>());
+            using last_layer = typename Net::template layer_type<Net::depth - 1>;
+            constexpr std::string_view loss_name = Loss::name;
+            static_assert(!(layer_named<last_layer>("softmax") && (loss_name == "softmax_cross_entropy" || loss_name == "softmax_cross_entropy_one_hot")),
+                          "precast: softmax twice: the network ends in a softmax layer, and softmax_cross_entropy applies softmax itself "
+                          "(it takes logits), so training would learn from softmax(softmax(z)) and end in a worse model. Drop the final "
+                          "softmax layer (net.probabilities(x) gives probabilities from the logits), or keep it and train with "
+                          "categorical_cross_entropy, which takes probabilities");
+            static_assert(!(layer_named<last_layer>("sigmoid") && loss_name == "binary_cross_entropy_with_logits"),
+                          "precast: sigmoid twice: the network ends in a sigmoid layer, and binary_cross_entropy_with_logits applies "
+                          "sigmoid itself (it takes logits). Drop the final sigmoid layer (net.probabilities(x) gives probabilities from "
+                          "the logits), or keep it and train with binary_cross_entropy, which takes probabilities");
+            return true;
+        }
     }
 
     // Runs forward (in mode m) on ws.input(), the loss of the first `rows` samples against targets, and backward:
@@ -47,7 +80,7 @@ namespace precast
     {
         static_assert(std::is_same_v<network_workspace<Layers, InputShape, B>, typename Net::template workspace<B>>,
                       "precast::compute_gradients: the workspace belongs to another network type");
-        static_assert(detail::check_loss_fits_output<Loss, typename Net::output_shape>());
+        static_assert(detail::check_loss_fits_network<Loss, Net>());
         if (rows == 0 || rows > B)
         {
             throw std::invalid_argument("precast::compute_gradients: rows is " + std::to_string(rows) +

@@ -62,7 +62,7 @@ namespace precast
     class trainer
     {
         static_assert(B > 0, "precast::trainer<B, ...>: the batch size must be at least 1");
-        static_assert(detail::check_loss_fits_output<Loss, typename Net::output_shape>());
+        static_assert(detail::check_loss_fits_network<Loss, Net>());
 
     public:
         using value_type = typename Net::value_type;
