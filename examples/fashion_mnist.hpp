@@ -546,7 +546,7 @@ namespace examples::fashion
             {
                 observer.plot.emplace(o.plot, "Fashion-MNIST, MLP 784-" + o.architecture + "-10, " + o.optimizer + ", " + o.initializer + " init");
             }
-            r.history = t.fit(training, {.epochs = o.epochs, .seed = o.seed}, observer, &validation);
+            r.history = t.fit(training, {.epochs = o.epochs, .seed = o.seed, .validation = validation}, observer);
             r.trained = true;
             r.steps = t.steps();
 #if defined(PRECAST_EXAMPLE_WITH_MPI)

@@ -65,7 +65,7 @@ namespace examples
         // 400 samples in mini-batches of 16: 25 updates per epoch; 1000 epochs reach about 98 % test accuracy.
         precast::trainer<16, mlp_2432, precast::half_sum_squared_error, Optimizer> t(net, {}, optimizer);
         mlp_result r;
-        r.history = t.fit(train_set, {.epochs = epochs, .seed = 5}, observer, &test_set);
+        r.history = t.fit(train_set, {.epochs = epochs, .seed = 5, .validation = test_set}, observer);
         r.train_accuracy = argmax_accuracy(net, train_set);
         r.test_accuracy = argmax_accuracy(net, test_set);
         return r;

@@ -81,8 +81,10 @@
 #include <precast/network/network.hpp>
 #include <precast/network/streaming_network.hpp>
 #include <precast/training/dataset.hpp>
+#include <precast/training/epoch_judge.hpp>
 #include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
+#include <precast/training/metrics.hpp>
 #include <precast/training/observer.hpp>
 #include <precast/training/trainer.hpp>
 #include <precast/training/training_error.hpp>

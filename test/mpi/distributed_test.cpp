@@ -87,7 +87,12 @@ namespace
         {
             mlp<T> net(glorot_uniform{}, 7);
             trainer<global_batch, mlp<T>, softmax_cross_entropy, adam> t(net, {}, adam({.learning_rate = 0.01}));
-            auto history = t.fit(data, options, nullptr, validation);
+            fit_options with_validation = options;
+            if (validation != nullptr)
+            {
+                with_validation.validation = *validation;
+            }
+            auto history = t.fit(data, with_validation);
             return {parameters_of(net), history};
         }
         else
@@ -95,7 +100,12 @@ namespace
             const mpi_allreduce group;
             mlp<T> net(glorot_uniform{}, 7 + 1000 * group.rank());
             trainer<global_batch / P, mlp<T>, softmax_cross_entropy, adam, mpi_allreduce> t(net, {}, adam({.learning_rate = 0.01}), group);
-            auto history = t.fit(data, options, nullptr, validation);
+            fit_options with_validation = options;
+            if (validation != nullptr)
+            {
+                with_validation.validation = *validation;
+            }
+            auto history = t.fit(data, with_validation);
             return {parameters_of(net), history};
         }
     }

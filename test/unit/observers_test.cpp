@@ -35,7 +35,7 @@ namespace
         std::vector<precast::epoch_report> fit(Observer&& observer, std::size_t epochs = 2)
         {
             precast::trainer<4, net_t, precast::softmax_cross_entropy, precast::gradient_descent> t(net, {}, precast::gradient_descent(0.1));
-            return t.fit(training, {.epochs = epochs, .seed = 1}, std::forward<Observer>(observer), &validation);
+            return t.fit(training, {.epochs = epochs, .seed = 1, .validation = validation}, std::forward<Observer>(observer));
         }
     };
 

@@ -26,7 +26,15 @@ namespace precast
         // Updates since the state was created or reset.
         [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
         // The next update starts afresh: it initializes the state, and counts as step 1.
-        void reset() noexcept { steps_ = 0; }
+        void reset() noexcept
+        {
+            steps_ = 0;
+            learning_rate_scale_ = 1.0;
+        }
+        // A factor on the optimizer's learning rate for the steps to come (fit_options::on_plateau lowers it);
+        // a schedule wrapper multiplies its own factor on top.
+        void set_learning_rate_scale(double scale) noexcept { learning_rate_scale_ = scale; }
+        [[nodiscard]] double learning_rate_scale() const noexcept { return learning_rate_scale_; }
         // For load_model: the step count of a saved state whose tensors are being restored.
         void restore_steps(std::uint64_t steps) noexcept { steps_ = steps; }
 
@@ -45,7 +53,7 @@ namespace precast
                 opt.initialize(state_);
             }
             ++steps_;
-            step_context context{.step = steps_};
+            step_context context{.step = steps_, .learning_rate_scale = learning_rate_scale_};
             if constexpr (adjusts_step_context<O>)
             {
                 double norm = 0;
@@ -60,6 +68,7 @@ namespace precast
 
     private:
         std::uint64_t steps_ = 0;
+        double learning_rate_scale_ = 1.0;
         state_type state_{};
     };
 }

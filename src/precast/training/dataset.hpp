@@ -14,6 +14,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -249,4 +250,47 @@ namespace precast
             }
         }
     }
+
+    // A reference to a dataset<float> or dataset<double>, for fit_options::validation (fit_options serves trainers
+    // of both element types). It refers, it does not copy: the data set must outlive the fit() call, and a
+    // temporary cannot be bound to it.
+    PRECAST_EXPORT class dataset_ref
+    {
+    public:
+        dataset_ref() noexcept = default;
+        dataset_ref(const dataset<float>& data) noexcept : float_(&data) {}
+        dataset_ref(const dataset<double>& data) noexcept : double_(&data) {}
+        dataset_ref(const dataset<float>&&) = delete;
+        dataset_ref(const dataset<double>&&) = delete;
+
+        [[nodiscard]] bool empty() const noexcept { return float_ == nullptr && double_ == nullptr; }
+
+        // The data set, if it holds T values; nullptr if it is empty; std::invalid_argument if it holds the other type.
+        template <scalar T>
+        [[nodiscard]] const dataset<T>* get(const char* what) const
+        {
+            const dataset<T>* mine = nullptr;
+            bool other = false;
+            if constexpr (std::is_same_v<T, float>)
+            {
+                mine = float_;
+                other = double_ != nullptr;
+            }
+            else
+            {
+                mine = double_;
+                other = float_ != nullptr;
+            }
+            if (other)
+            {
+                throw std::invalid_argument(std::string(what) + " holds " + (std::is_same_v<T, float> ? "double" : "float") + " values; this network's are " +
+                                            (std::is_same_v<T, float> ? "float" : "double"));
+            }
+            return mine;
+        }
+
+    private:
+        const dataset<float>* float_ = nullptr;
+        const dataset<double>* double_ = nullptr;
+    };
 }

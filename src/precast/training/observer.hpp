@@ -44,6 +44,9 @@ namespace precast
         evaluation train;        // averaged over the epoch's batches, as they were trained (training mode)
         evaluation validation;   // samples == 0 when no validation set was given
         double seconds = 0.0;
+        double learning_rate_scale = 1.0;  // the factor on the learning rate during this epoch (fit_options::on_plateau)
+        bool best = false;                 // the monitored value is the best so far (fit_options::monitor)
+        bool stopping = false;             // the last epoch: fit_options::stop_early stops here
     };
 
     // epoch_observer<O>: o(report) or o.on_epoch(report) for a const epoch_report&.

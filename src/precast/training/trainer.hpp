@@ -1,7 +1,8 @@
 // trainer<B, Net, Loss, Optimizer>: mini-batch training of a network with a loss and an optimizer.
 //
 //   precast::trainer<32, mlp, precast::softmax_cross_entropy, precast::gradient_descent> t(net, {}, precast::gradient_descent(0.1));
-//   auto history = t.fit(train_set, {.epochs = 10, .seed = 1}, observer, &validation_set);
+//   auto history = t.fit(train_set, {.epochs = 10, .seed = 1, .validation = validation_set}, observer);
+//   t.fit(train_set, {.epochs = 100, .validation = validation_set, .stop_early = {.patience = 5}, .restore_best = true});
 //
 // Batches have the compile-time size B. The last, partial batch of an epoch is trained on (its missing rows
 // are padding that the loss ignores) unless fit_options::drop_last says to drop it. Everything a step needs
@@ -38,6 +39,7 @@
 #include <precast/losses/loss_support.hpp>
 #include <precast/training/data_parallel.hpp>
 #include <precast/training/dataset.hpp>
+#include <precast/training/epoch_judge.hpp>
 #include <precast/training/gradient_reducer.hpp>
 #include <precast/training/gradients.hpp>
 #include <precast/training/observer.hpp>
@@ -56,6 +58,14 @@ namespace precast
         std::size_t first_epoch = 1;
         // Data-parallel training: compare the replicas' parameter checksums every this many steps (0: never).
         std::size_t check_replicas_every = 100;
+        // Evaluated after every epoch (epoch_report::validation): {.validation = validation_set}.
+        dataset_ref validation = {};
+        // Which value decides the best epoch, early stopping and the plateau.
+        precast::monitor monitor = monitor::automatic;
+        early_stopping stop_early = {};
+        reduce_on_plateau on_plateau = {};
+        // End with the parameters of the best epoch (by monitor) instead of the last one's.
+        bool restore_best = false;
     };
 
     PRECAST_EXPORT template <std::size_t B, neural_network Net, loss Loss, optimizer Optimizer, gradient_reducer Reducer = no_reduction>
@@ -221,8 +231,9 @@ namespace precast
         // The observer (training/observer.hpp) is told of every batch and epoch: a callable taking a const
         // epoch_report& or const batch_report&, an object with on_epoch / on_batch, observers(a, b, ...), or nullptr.
         template <class Observer = std::nullptr_t>
-        std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr, const dataset<T>* validation = nullptr)
+        std::vector<epoch_report> fit(const dataset<T>& data, const fit_options& options, Observer&& observer = nullptr)
         {
+            const dataset<T>* validation = options.validation.template get<T>("precast::trainer::fit: the validation set (fit_options::validation)");
             static_assert(fit_observer<Observer>,
                           "precast::trainer::fit: the observer is none of the forms fit() knows, so it would never be called: a callable "
                           "taking a const precast::epoch_report& or a const precast::batch_report&, or an object with a member "
@@ -247,6 +258,7 @@ namespace precast
                                             "of batch k (row b of each batch is the next window of stream b); shuffling would break the streams: "
                                             "pass fit_options{.shuffle = false}");
             }
+            const epoch_judge judge(options.monitor, options.stop_early, options.on_plateau, validation != nullptr, loss_with_decisions<Loss>, Loss::name);
             const std::size_t global_batch = global_batch_size();
             const std::size_t full_batches = data.size() / global_batch;
             const std::size_t remainder = data.size() % global_batch;
@@ -278,6 +290,13 @@ namespace precast
             }
             std::vector<epoch_report> history;
             history.reserve(options.epochs - options.first_epoch + 1);
+            // The best epoch's parameters, for restore_best: copied when an epoch improves, put back at the end.
+            std::vector<T> best_parameters;
+            if (options.restore_best)
+            {
+                best_parameters.resize(Net::parameter_count);
+            }
+            epoch_judge::progress progress;
 
             for (std::size_t epoch = options.first_epoch; epoch <= options.epochs; ++epoch)
             {
@@ -344,14 +363,58 @@ namespace precast
                 {
                     report.validation = evaluate(*validation);
                 }
+                report.learning_rate_scale = state_->learning_rate_scale();
+                const auto verdict = judge.judge(report, progress);
+                report.best = verdict.best;
+                report.stopping = verdict.stop && epoch < options.epochs;
+                if constexpr (Net::parameter_count > 0)
+                {
+                    if (verdict.best && options.restore_best)
+                    {
+                        std::copy_n(net_.parameters().data(), Net::parameter_count, best_parameters.data());
+                    }
+                }
+                if (verdict.lower_learning_rate)
+                {
+                    state_->set_learning_rate_scale(std::max(state_->learning_rate_scale() * options.on_plateau.factor, options.on_plateau.min_scale));
+                }
                 report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 history.push_back(report);
                 if (reports)
                 {
                     detail::notify_epoch(observer, report);
                 }
+                if (report.stopping)
+                {
+                    break;
+                }
+            }
+            if constexpr (Net::parameter_count > 0)
+            {
+                if (options.restore_best && progress.has_best)
+                {
+                    std::copy_n(best_parameters.data(), Net::parameter_count, net_.parameters().data());
+                }
             }
             return history;
+        }
+
+        // The validation set as a fourth argument: write fit(data, {..., .validation = validation_set}, observer).
+        template <class Observer>
+        [[deprecated("pass the validation set as fit_options{.validation = validation_set}")]] std::vector<epoch_report> fit(const dataset<T>& data,
+                                                                                                                             fit_options options,
+                                                                                                                             Observer&& observer,
+                                                                                                                             const dataset<T>* validation)
+        {
+            if (validation != nullptr)
+            {
+                if (!options.validation.empty())
+                {
+                    throw std::invalid_argument("precast::trainer::fit: a validation set both in fit_options::validation and as the fourth argument");
+                }
+                options.validation = *validation;
+            }
+            return fit(data, options, std::forward<Observer>(observer));
         }
 
     private:

@@ -2,7 +2,7 @@
 // stopped half-way keeps its log). The file is created when the observer is, so a path that cannot be written
 // fails before training starts.
 //
-//   t.fit(data, {.epochs = 5}, precast::observers(precast::progress_bar(), precast::csv_log("run.csv")), &validation);
+//   t.fit(data, {.epochs = 5, .validation = validation}, precast::observers(precast::progress_bar(), precast::csv_log("run.csv")));
 //
 //   epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds
 //   1,0.514419,0.812345,0.386012,0.866812,0.5021

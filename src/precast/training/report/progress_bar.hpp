@@ -2,7 +2,7 @@
 // (redrawn at most ten times a second) and a line per finished epoch; anywhere else (a file, a pipe, a CI log)
 // only the line per epoch.
 //
-//   t.fit(data, {.epochs = 5}, precast::progress_bar(), &validation);
+//   t.fit(data, {.epochs = 5, .validation = validation}, precast::progress_bar());
 //
 //   epoch 2/5 [=============                 ] 190/430 batches  loss 0.3917  ETA 0.3 s
 //   epoch 1/5  train loss 0.5144  validation loss 0.3860  accuracy 86.68 %  112303 samples/s  0.5 s (total 0.5 s)

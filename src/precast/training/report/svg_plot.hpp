@@ -3,7 +3,7 @@
 // fit()'s history. The file is written when the observer is made (an empty plot), so a path that cannot be
 // written fails before training starts.
 //
-//   t.fit(data, {.epochs = 20}, precast::observers(precast::progress_bar(), precast::svg_plot("run.svg", "my model")), &validation);
+//   t.fit(data, {.epochs = 20, .validation = validation}, precast::observers(precast::progress_bar(), precast::svg_plot("run.svg", "my model")));
 //
 // Two panels: loss (train, and validation when there is a validation set) and accuracy (for losses that have
 // one). Each panel's axis runs from its data's range, rounded outwards.
