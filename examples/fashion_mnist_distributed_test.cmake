@@ -1,5 +1,6 @@
 # example.fashion_mnist_distributed: the same short run on 1 process and, with --distributed, on 2 (global batch
-# 128 = 2 x 64). Each epoch's line must appear once, and its losses and accuracies must be the one-process run's.
+# 128 = 2 x 64). Each epoch's line must appear once, and its losses and accuracies must be the one-process run's
+# up to float rounding.
 #   cmake -DMPIEXEC=mpirun -DPROGRAM=fashion_mnist -P fashion_mnist_distributed_test.cmake
 set(_arguments --epochs 2 --limit 6000 --arch 256-256-dropout)
 execute_process(COMMAND "${PROGRAM}" ${_arguments} RESULT_VARIABLE _result OUTPUT_VARIABLE _alone ERROR_VARIABLE _alone_err TIMEOUT 200)
@@ -12,17 +13,35 @@ message(STATUS "one process:\n${_alone}\ntwo processes:\n${_together}${_together
 if(NOT _result EQUAL 0)
   message(FATAL_ERROR "two processes: exit ${_result}")
 endif()
-foreach(_epoch 1 2)
-  # "epoch 1/2  train loss ...  accuracy ... %" up to the speed, which differs.
-  string(REGEX MATCHALL "epoch ${_epoch}/2  train loss [0-9.]+  accuracy [0-9.]+ %  validation loss [0-9.]+  accuracy [0-9.]+ %" _lines "${_together}")
+# Two processes add their rows' gradient sums; one process sums all rows in one run: the same numbers added in
+# another order, so the figures agree to float rounding, not to the last printed digit (63.13 % vs 63.16 % after
+# two epochs here, with some builds). Losses must agree within 0.002 and accuracies within 0.2 points.
+function(_precast_figures text epoch out_var)
+  string(REGEX MATCHALL "epoch ${epoch}/2  train loss ([0-9.]+)  accuracy ([0-9.]+) %  validation loss ([0-9.]+)  accuracy ([0-9.]+) %" _lines "${text}")
   list(LENGTH _lines _count)
   if(NOT _count EQUAL 1)
-    message(FATAL_ERROR "two processes printed epoch ${_epoch}'s line ${_count} times, not once")
+    message(FATAL_ERROR "epoch ${epoch}'s line appears ${_count} times, not once:\n${text}")
   endif()
-  string(FIND "${_alone}" "${_lines}" _at)
-  if(_at EQUAL -1)
-    message(FATAL_ERROR "two processes: \"${_lines}\" is not what one process printed for epoch ${_epoch}")
-  endif()
+  string(REGEX MATCH "train loss ([0-9]+)\\.([0-9]+)  accuracy ([0-9]+)\\.([0-9]+) %  validation loss ([0-9]+)\\.([0-9]+)  accuracy ([0-9]+)\\.([0-9]+)" _ "${_lines}")
+  # Fixed-point integers: losses in units of 0.0001 (printed with 4 decimals), accuracies of 0.01 points.
+  math(EXPR _train_loss "${CMAKE_MATCH_1} * 10000 + 1${CMAKE_MATCH_2} - 10000")
+  math(EXPR _train_accuracy "${CMAKE_MATCH_3} * 100 + 1${CMAKE_MATCH_4} - 100")
+  math(EXPR _validation_loss "${CMAKE_MATCH_5} * 10000 + 1${CMAKE_MATCH_6} - 10000")
+  math(EXPR _validation_accuracy "${CMAKE_MATCH_7} * 100 + 1${CMAKE_MATCH_8} - 100")
+  set(${out_var} ${_train_loss} ${_train_accuracy} ${_validation_loss} ${_validation_accuracy} PARENT_SCOPE)
+endfunction()
+foreach(_epoch 1 2)
+  _precast_figures("${_alone}" ${_epoch} _one)
+  _precast_figures("${_together}" ${_epoch} _two)
+  foreach(_i RANGE 3)
+    list(GET _one ${_i} _a)
+    list(GET _two ${_i} _b)
+    math(EXPR _difference "${_a} - ${_b}")
+    if(_difference LESS -20 OR _difference GREATER 20)
+      message(FATAL_ERROR "epoch ${_epoch}: two processes printed figures (${_two}) beyond rounding from one process's (${_one}), in units of 0.0001 for losses and 0.01 points for accuracies")
+    endif()
+  endforeach()
+  message(STATUS "epoch ${_epoch}: one process ${_one}, two ${_two} (losses x 10^4, accuracies x 100)")
 endforeach()
 foreach(_expected "1 thread(s) per process; 2 processes, batch 64 each" "exchanged 1.08 MB per step by each process" "test accuracy")
   string(FIND "${_together}" "${_expected}" _at)

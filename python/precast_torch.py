@@ -64,7 +64,7 @@ class _Layer:
         self.module_name = module_name
         self.module = module
         self.tensors = list(tensors)
-        self.missing_bias = list(missing_bias)  # (precast name, shape): PyTorch's bias=False, zeros in precast
+        self.missing_bias = list(missing_bias)  # (precast name, shape): a recurrent bias=False, zeros in precast
 
 
 def _leaves(module, prefix=""):
@@ -96,9 +96,12 @@ def _layers(model, input_shape, last_step):
         if isinstance(module, nn.Linear):
             if shape[-1] != module.in_features:
                 raise ConversionError(f"{where} takes {module.in_features} features, but the chain gives it shape {tuple(shape)}")
-            missing = [] if module.bias is not None else [("bias", (module.out_features,))]
-            tensors = [("weights", prefix + "weight")] + ([("bias", prefix + "bias")] if module.bias is not None else [])
-            layers.append(_Layer(f"precast::dense<{module.out_features}>", prefix, module, tensors, missing))
+            if module.bias is not None:
+                layers.append(_Layer(f"precast::dense<{module.out_features}>", prefix, module,
+                                     [("weights", prefix + "weight"), ("bias", prefix + "bias")]))
+            else:
+                layers.append(_Layer(f"precast::dense<{module.out_features}, precast::no_bias>", prefix, module,
+                                     [("weights", prefix + "weight")]))
             shape[-1] = module.out_features
         elif isinstance(module, _RECURRENT):
             if getattr(module, "bidirectional", False):

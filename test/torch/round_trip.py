@@ -60,7 +60,7 @@ class LastStep(torch.nn.Module):
 def mlp():
     nn = torch.nn
     return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 12), nn.LeakyReLU(0.2),
-                         nn.Sequential(nn.Linear(12, 8), nn.ELU()), nn.Linear(8, 5), nn.Sigmoid(), nn.Linear(5, 3),
+                         nn.Sequential(nn.Linear(12, 8), nn.ELU()), nn.Linear(8, 5, bias=False), nn.Sigmoid(), nn.Linear(5, 3),
                          nn.Softmax(dim=-1))
 
 

@@ -22,7 +22,7 @@
 // The types as text too (stringized), so the driver can check that the converter prints exactly these.
 #define MLP_NETWORK                                                                                                                                            \
     precast::network<precast::input<6>, precast::dense<16>, precast::relu, precast::dropout<0.1>, precast::dense<12>, precast::leaky_relu<0.2>,                \
-                     precast::dense<8>, precast::elu<>, precast::dense<5>, precast::sigmoid, precast::dense<3>, precast::softmax>
+                     precast::dense<8>, precast::elu<>, precast::dense<5, precast::no_bias>, precast::sigmoid, precast::dense<3>, precast::softmax>
 #define SEQUENCE_NETWORK                                                                                                                                       \
     precast::network<precast::input_of<precast::shape<7, 5>>, precast::lstm<12>, precast::lstm<12>, precast::gru<10>, precast::rnn<8, precast::relu>,          \
                      precast::dense<4>>

@@ -2,6 +2,7 @@
 // svg_plot (their files, and the errors for paths that cannot be written, before any training).
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -74,8 +75,16 @@ namespace
         return directory.path / name;
     }
 
+    // What an MPI launcher sets in its processes' environment (progress_bar::launched_by_mpi): cleared for the
+    // terminal test, which must see a plain pseudo-terminal whatever runs the tests.
+    constexpr const char* mpi_launcher_variables[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "SLURM_STEP_ID"};
+
     TEST(observers, progress_bar_draws_a_live_bar_on_a_terminal)
     {
+        for (const char* variable : mpi_launcher_variables)
+        {
+            ::unsetenv(variable);
+        }
         int master = -1;
         int slave = -1;
         ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
@@ -103,6 +112,27 @@ namespace
         EXPECT_EQ(count_of(output, "\repoch 1/2  train loss "), 1u) << output;
         EXPECT_EQ(count_of(output, "\repoch 2/2  train loss "), 1u) << output;
         EXPECT_NE(output.find("  validation loss "), std::string::npos);
+    }
+
+    // mpirun gives rank 0 a pseudo-terminal and copies it to its own output, often a pipe: no live bar there.
+    TEST(observers, progress_bar_draws_no_live_bar_in_a_process_mpirun_started)
+    {
+        for (const char* variable : mpi_launcher_variables)
+        {
+            ::unsetenv(variable);
+        }
+        int master = -1;
+        int slave = -1;
+        ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+        std::FILE* terminal = ::fdopen(slave, "w");
+        ASSERT_NE(terminal, nullptr);
+        EXPECT_TRUE(precast::progress_bar(terminal).draws_bar());
+        ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+        EXPECT_FALSE(precast::progress_bar(terminal).draws_bar());
+        EXPECT_TRUE(precast::progress_bar(terminal, true).draws_bar());  // asked for: drawn
+        ::unsetenv("OMPI_COMM_WORLD_SIZE");
+        std::fclose(terminal);
+        ::close(master);
     }
 
     TEST(observers, progress_bar_writes_one_line_per_epoch_elsewhere)

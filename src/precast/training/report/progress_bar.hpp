@@ -1,6 +1,6 @@
 // progress_bar: a fit() observer that shows training as it goes. On a terminal, a live bar for the current epoch
-// (redrawn at most ten times a second) and a line per finished epoch; anywhere else (a file, a pipe, a CI log)
-// only the line per epoch.
+// (redrawn at most ten times a second) and a line per finished epoch; anywhere else (a file, a pipe, a CI log,
+// a process started by mpirun) only the line per epoch.
 //
 //   t.fit(data, {.epochs = 5, .validation = validation}, precast::progress_bar());
 //
@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
+#include <initializer_list>
 #include <string>
 
 #if defined(_WIN32)
@@ -93,13 +95,33 @@ namespace precast
 
         [[nodiscard]] bool draws_bar() const noexcept { return terminal_; }
 
+        // A terminal, and not one that an MPI launcher made: mpirun gives its processes a pseudo-terminal and
+        // copies what they write to its own output, which is often a pipe or a log file, where the live bar's
+        // carriage-return frames would pile up. Under mpirun, pass `true` to the two-argument constructor to draw.
         [[nodiscard]] static bool is_terminal(std::FILE* out) noexcept
         {
+            if (launched_by_mpi())
+            {
+                return false;
+            }
 #if defined(_WIN32)
             return _isatty(_fileno(out)) != 0;
 #else
             return isatty(fileno(out)) != 0;
 #endif
+        }
+
+        // Whether this process was started by an MPI launcher (Open MPI's mpirun, MPICH's and Intel's mpiexec, Slurm's srun).
+        [[nodiscard]] static bool launched_by_mpi() noexcept
+        {
+            for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "SLURM_STEP_ID"})
+            {
+                if (std::getenv(variable) != nullptr)  // NOLINT(concurrency-mt-unsafe): read once per bar
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
     private:
