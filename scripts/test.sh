@@ -24,7 +24,8 @@ for preset in "${presets[@]}"; do
   echo "== preset $preset: configure"
   extra=()
   # A CPU without AVX2 cannot run x86-64-v3 code: the sanitizers then run at this machine's own width.
-  if [[ $preset == sanitize ]] && ! clang++-19 -march=native -dM -E -x c++ /dev/null | grep -q '__AVX2__'; then
+  # (The macros are read whole before grep looks: grep -q stopping early would fail the pipe under pipefail.)
+  if [[ $preset == sanitize ]] && ! grep -q '__AVX2__' <<<"$(clang++-19 -march=native -dM -E -x c++ /dev/null)"; then
     echo "== this CPU has no AVX2: preset sanitize builds for -march=native"
     extra=(-DPRECAST_ARCH=native)
   fi
