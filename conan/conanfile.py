@@ -35,7 +35,7 @@ class PrecastConan(ConanFile):
     def export_sources(self):
         root = os.path.join(self.recipe_folder, "..")
         copy(self, "CMakeLists.txt", root, self.export_sources_folder)
-        for folder in ("src", "modules", "cmake"):
+        for folder in ("src", "modules", "cmake", "python"):
             copy(self, "*", os.path.join(root, folder), os.path.join(self.export_sources_folder, folder))
 
     def configure(self):
