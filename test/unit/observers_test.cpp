@@ -79,16 +79,30 @@ namespace
     // terminal test, which must see a plain pseudo-terminal whatever runs the tests.
     constexpr const char* mpi_launcher_variables[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "SLURM_STEP_ID"};
 
-    TEST(observers, progress_bar_draws_a_live_bar_on_a_terminal)
+    // A pseudo-terminal (its master side, and its slave side to write to), with no MPI launcher in the environment.
+    struct pseudo_terminal
+    {
+        int master = -1;
+        std::FILE* terminal = nullptr;
+    };
+    pseudo_terminal open_pseudo_terminal()
     {
         for (const char* variable : mpi_launcher_variables)
         {
             ::unsetenv(variable);
         }
-        int master = -1;
+        pseudo_terminal pty;
         int slave = -1;
-        ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
-        std::FILE* terminal = ::fdopen(slave, "w");
+        if (::openpty(&pty.master, &slave, nullptr, nullptr, nullptr) == 0)
+        {
+            pty.terminal = ::fdopen(slave, "w");
+        }
+        return pty;
+    }
+
+    TEST(observers, progress_bar_draws_a_live_bar_on_a_terminal)
+    {
+        const auto [master, terminal] = open_pseudo_terminal();
         ASSERT_NE(terminal, nullptr);
         precast::progress_bar bar(terminal);
         EXPECT_TRUE(bar.draws_bar());  // found out by itself: the pty is a terminal
@@ -117,14 +131,7 @@ namespace
     // mpirun gives rank 0 a pseudo-terminal and copies it to its own output, often a pipe: no live bar there.
     TEST(observers, progress_bar_draws_no_live_bar_in_a_process_mpirun_started)
     {
-        for (const char* variable : mpi_launcher_variables)
-        {
-            ::unsetenv(variable);
-        }
-        int master = -1;
-        int slave = -1;
-        ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
-        std::FILE* terminal = ::fdopen(slave, "w");
+        const auto [master, terminal] = open_pseudo_terminal();
         ASSERT_NE(terminal, nullptr);
         EXPECT_TRUE(precast::progress_bar(terminal).draws_bar());
         ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);

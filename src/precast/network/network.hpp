@@ -43,6 +43,7 @@
 #include <precast/export.hpp>
 #include <precast/initializers.hpp>
 #include <precast/kernels/dot.hpp>
+#include <precast/kernels/softmax.hpp>
 #include <precast/network/binding.hpp>
 #include <precast/network/chain.hpp>
 #include <precast/network/parameter_table.hpp>
@@ -104,17 +105,7 @@ namespace precast
                 }
                 else
                 {
-                    const double largest = static_cast<double>(
-                        *std::max_element(y.begin() + static_cast<std::ptrdiff_t>(row), y.begin() + static_cast<std::ptrdiff_t>(row + Classes)));
-                    double sum = 0.0;
-                    for (std::size_t c = 0; c < Classes; ++c)
-                    {
-                        sum += std::exp(static_cast<double>(y[row + c]) - largest);
-                    }
-                    for (std::size_t c = 0; c < Classes; ++c)
-                    {
-                        y[row + c] = static_cast<T>(std::exp(static_cast<double>(y[row + c]) - largest) / sum);
-                    }
+                    kernels::softmax(y.data() + row, y.data() + row, Classes);
                 }
             }
         }
