@@ -29,6 +29,7 @@
 #include <precast/concepts.hpp>
 #include <precast/initializers.hpp>
 
+#include <precast/layers/convolution.hpp>
 #include <precast/layers/dense.hpp>
 #include <precast/layers/dropout.hpp>
 #include <precast/layers/elu.hpp>
@@ -36,6 +37,8 @@
 #include <precast/layers/identity.hpp>
 #include <precast/layers/leaky_relu.hpp>
 #include <precast/layers/lstm.hpp>
+#include <precast/layers/pooling.hpp>
+#include <precast/layers/prelu.hpp>
 #include <precast/layers/recurrent.hpp>
 #include <precast/layers/relu.hpp>
 #include <precast/layers/reshape.hpp>
@@ -43,6 +46,7 @@
 #include <precast/layers/sigmoid.hpp>
 #include <precast/layers/softmax.hpp>
 #include <precast/layers/tanh.hpp>
+#include <precast/layers/upsample.hpp>
 
 #include <precast/losses/binary_cross_entropy.hpp>
 #include <precast/losses/binary_cross_entropy_with_logits.hpp>

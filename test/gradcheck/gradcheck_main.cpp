@@ -52,6 +52,10 @@ int main(int argc, char** argv)
     s.begin_group("blocks, layers and networks");
     precast_gradcheck::check_blocks(s);
 #endif
+#if defined(PRECAST_GRADCHECK_CONVOLUTIONS)
+    s.begin_group("convolutions, pooling, PReLU, CNNs");
+    precast_gradcheck::check_convolutions(s);
+#endif
 #if defined(PRECAST_GRADCHECK_RECURRENT)
     s.begin_group("recurrent layers, networks");
     precast_gradcheck::check_recurrent(s);

@@ -307,4 +307,5 @@ namespace precast_gradcheck
     void check_networks_float(suite& s);
     void check_recurrent(suite& s);
     void check_blocks(suite& s);
+    void check_convolutions(suite& s);
 }

@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/reference_file.hpp"
+
 #include "support/precast_under_test.hpp"
 
 namespace
@@ -372,44 +374,6 @@ namespace
 
     // ---- against PyTorch (test/reference/blocks_reference.py wrote test/data/blocks_reference.txt) ----------------
 
-    std::map<std::string, std::vector<double>> read_reference(const std::string& file)
-    {
-        std::ifstream in(std::string(PRECAST_TEST_DATA_DIR) + "/" + file);
-        if (!in)
-        {
-            throw std::runtime_error("cannot open " + file);
-        }
-        std::map<std::string, std::vector<double>> arrays;
-        std::string line;
-        while (std::getline(in, line))
-        {
-            if (line.empty() || line[0] == '#')
-            {
-                continue;
-            }
-            std::istringstream header(line);
-            std::string name;
-            std::size_t count = 0;
-            header >> name >> count;
-            std::vector<double> values(count);
-            if (name != "batch")
-            {
-                std::getline(in, line);
-                std::istringstream numbers(line);
-                for (double& v : values)
-                {
-                    numbers >> v;
-                }
-            }
-            else
-            {
-                values = {static_cast<double>(count)};
-            }
-            arrays[name] = std::move(values);
-        }
-        return arrays;
-    }
-
     // PyTorch's state_dict name of a precast parameter: "weights" is PyTorch's "weight".
     std::string pytorch_name(std::string name)
     {
@@ -426,7 +390,7 @@ namespace
         using net_t = network<input_of<shape<3, 4>, double>, dense<5>, residual<dense<7>, tanh, dense<5>>, tanh,
                               parallel<concat<>, dense<2>, sequential<dense<3>, sigmoid>>, dense<2>>;
         constexpr std::size_t B = 2;
-        const auto ref = read_reference("blocks_reference.txt");
+        const auto ref = precast_test::read_reference(std::string(PRECAST_TEST_DATA_DIR) + "/blocks_reference.txt");
         ASSERT_EQ(ref.at("batch")[0], static_cast<double>(B));
         net_t net;
         for (const parameter_tensor& t : net_t::parameter_table)

@@ -31,6 +31,16 @@ namespace precast
         last_step
     };
 
+    // Options of a layer with a bias (dense, conv1d, conv2d): with_bias is the default, no_bias drops it.
+    PRECAST_EXPORT struct with_bias
+    {
+        static constexpr bool value = true;
+    };
+    PRECAST_EXPORT struct no_bias
+    {
+        static constexpr bool value = false;
+    };
+
     PRECAST_EXPORT struct no_workspace
     {
     };

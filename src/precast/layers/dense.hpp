@@ -28,15 +28,6 @@
 
 namespace precast
 {
-    PRECAST_EXPORT struct with_bias
-    {
-        static constexpr bool value = true;
-    };
-    PRECAST_EXPORT struct no_bias
-    {
-        static constexpr bool value = false;
-    };
-
     namespace detail
     {
         template <scalar T, std::size_t In, std::size_t Out, bool HasBias>

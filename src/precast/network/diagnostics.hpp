@@ -146,10 +146,84 @@ namespace precast::diagnostic
     template <class... What>
     struct parallel_branches_cannot_be_concatenated;
 
+    // ---- windows (convolution, pooling) ----
+    template <class Spec>
+    struct in_layer
+    {
+    };
+    struct along_length
+    {
+    };
+    struct along_height
+    {
+    };
+    struct along_width
+    {
+    };
+    template <std::size_t N>
+    struct input_extent
+    {
+    };
+    template <std::size_t Before, std::size_t After>
+    struct plus_padding
+    {
+    };
+    template <std::size_t N>
+    struct window_span
+    {
+    };
+    template <std::size_t N>
+    struct input_channels
+    {
+    };
+    template <std::size_t N>
+    struct filter_count
+    {
+    };
+    template <std::size_t N>
+    struct group_count
+    {
+    };
+    struct make_the_window_smaller_or_pad_the_input
+    {
+    };
+    struct make_the_groups_divide_the_channels_and_the_filters
+    {
+    };
+
+    // A window (kernel, dilated by its dilation) is wider than the input plus its padding along one axis.
+    template <class... What>
+    struct window_larger_than_padded_input;
+
+    // groups<G> (or depthwise) does not divide the input channels or the filter count.
+    template <class... What>
+    struct groups_do_not_divide_the_channels;
+
+    struct make_the_padding_smaller_than_the_window
+    {
+    };
+    // A pooling window lies wholly on padding: there is nothing to take the maximum or the mean of.
+    template <class... What>
+    struct pooling_window_lies_on_padding_only;
+
     // Names the diagnostic type in a context that needs it complete: the compiler reports it by its full name.
     template <class Diagnostic>
     consteval bool report() noexcept
     {
         return sizeof(Diagnostic) == 0;
+    }
+
+    // report<Diagnostic>() where Ok is false, true where it holds: static_assert(require<fits, what_is_wrong<...>>()).
+    template <bool Ok, class Diagnostic>
+    consteval bool require() noexcept
+    {
+        if constexpr (Ok)
+        {
+            return true;
+        }
+        else
+        {
+            return report<Diagnostic>();
+        }
     }
 }

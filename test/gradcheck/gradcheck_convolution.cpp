@@ -1,0 +1,77 @@
+// Convolutions, pooling, upsampling and PReLU: every option at odd sizes, alone and in small CNNs, in double and
+// float.
+#include "gradcheck_suite.hpp"
+
+namespace precast_gradcheck
+{
+    namespace
+    {
+        template <class T>
+        void convolutions_of(suite& s)
+        {
+            using sequence = precast::shape<9, 3>;  // [length, channels]
+            using image = precast::shape<5, 6, 2>;  // [height, width, channels]
+            // conv1d: plain (batch 1 and by the GEMM), stride, dilation, same, causal, explicit sides, groups,
+            // depthwise, no bias, pointwise.
+            layer_case<conv1d<4, 3>::bind<T, sequence>, 1>(s);
+            layer_case<conv1d<4, 3>::bind<T, sequence>, 3>(s);
+            layer_case<conv1d<5, 2, stride<2>, dilation<2>>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<3, 4, same, stride<3>>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<2, 3, causal, dilation<3>>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<2, 3, padding_sides<2, 1>, no_bias>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<6, 3, groups<3>, padding<1>>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<6, 5, depthwise, same>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<4, 1>::bind<T, sequence>, 2>(s);
+            layer_case<conv1d<6, 1, groups<3>>::bind<T, sequence>, 2>(s);
+            // conv2d: square and rectangular kernels, per-axis stride, dilation and padding, groups, depthwise.
+            layer_case<conv2d<3, 3>::bind<T, image>, 2>(s);
+            layer_case<conv2d<4, window{2, 3}, stride<2, 1>, padding<1, 2>>::bind<T, image>, 2>(s);
+            layer_case<conv2d<2, 3, same, stride<2>>::bind<T, image>, 2>(s);
+            layer_case<conv2d<2, 2, dilation<2, 1>, padding_sides<0, 1, 2, 0>, no_bias>::bind<T, image>, 2>(s);
+            layer_case<conv2d<4, 3, groups<2>, same>::bind<T, image>, 1>(s);
+            layer_case<conv2d<4, 3, depthwise, padding<1>>::bind<T, image>, 2>(s);
+            layer_case<conv2d<3, 1>::bind<T, image>, 2>(s);
+            // pooling (max with distinct values only: random inputs), upsampling, global average, PReLU
+            layer_case<avg_pool1d<2>::bind<T, sequence>, 2>(s);
+            layer_case<avg_pool1d<3, stride<2>, padding<1>>::bind<T, sequence>, 2>(s);
+            layer_case<avg_pool1d<3, stride<1>, same, exclude_padding>::bind<T, sequence>, 2>(s);
+            layer_case<avg_pool2d<2>::bind<T, image>, 2>(s);
+            layer_case<avg_pool2d<window{3, 2}, stride<1, 2>, padding<1, 0>, exclude_padding>::bind<T, image>, 2>(s);
+            layer_case<global_avg_pool::bind<T, sequence>, 2>(s);
+            layer_case<global_avg_pool::bind<T, image>, 2>(s);
+            layer_case<upsample<2>::bind<T, sequence>, 2>(s);
+            layer_case<upsample<3>::bind<T, image>, 2>(s);
+            network_case<network<input_of<image, T>, conv2d<3, 3, same>, tanh, avg_pool2d<2>, flatten, dense<3>>, softmax_cross_entropy, 3>(s, {}, 31);
+            network_case<network<input_of<sequence, T>, conv1d<4, 3, causal>, sigmoid, conv1d<2, 2, causal, dilation<2>>, global_avg_pool, dense<2>>,
+                         softmax_cross_entropy, 2>(s, {}, 32);
+        }
+    }
+
+    void check_convolutions(suite& s)
+    {
+        convolutions_of<double>(s);
+        // float: one case per GEMM shape family (a group's strided columns, a pointwise product on the input itself,
+        // depthwise), since each case costs a second of compile time.
+        using sequence_f = precast::shape<9, 3>;
+        using image_f = precast::shape<5, 6, 2>;
+        layer_case<conv1d<6, 3, groups<3>, causal, dilation<2>>::bind<float, sequence_f>, 3>(s);
+        layer_case<conv1d<4, 1>::bind<float, sequence_f>, 2>(s);
+        layer_case<conv2d<4, window{2, 3}, stride<2, 1>, padding<1, 2>>::bind<float, image_f>, 2>(s);
+        layer_case<conv2d<4, 3, depthwise, same>::bind<float, image_f>, 2>(s);
+        layer_case<avg_pool2d<2>::bind<float, image_f>, 2>(s);
+        // Kinks (max, PReLU, ReLU fused into the convolution's GEMM and into its dx): double only, where the step is far
+        // smaller than any distance from a kink.
+        using sequence = precast::shape<9, 3>;
+        using image = precast::shape<5, 6, 2>;
+        layer_case<max_pool1d<2>::bind<double, sequence>, 2>(s);
+        layer_case<max_pool1d<3, stride<2>, padding<1>, dilation<2>>::bind<double, sequence>, 2>(s);
+        layer_case<max_pool2d<2>::bind<double, image>, 2>(s);
+        layer_case<max_pool2d<3, stride<2>, same>::bind<double, image>, 2>(s);
+        layer_case<prelu<>::bind<double, image>, 2>(s);
+        layer_case<prelu<per_channel, initial_slope<-0.5>>::bind<double, image>, 2>(s);
+        network_case<network<input_of<image, double>, conv2d<4, 3, same>, relu, conv2d<4, 3, padding<1>>, prelu<per_channel>, max_pool2d<2>, flatten, dense<3>>,
+                     softmax_cross_entropy, 2>(s, {}, 33);
+        network_case<network<input_of<sequence, double>, conv1d<4, 2, causal>, relu, conv1d<3, 1>, leaky_relu<0.1>, max_pool1d<3>, flatten, dense<2>>,
+                     softmax_cross_entropy, 3>(s, {}, 34);
+    }
+}

@@ -1,0 +1,241 @@
+// Convolutions, pooling, upsampling and PReLU: output shapes and parameter counts worked out by hand, every layer
+// and option against PyTorch (test/reference/convolution_reference.py wrote test/data/convolution_reference.txt),
+// max pooling's NaN and ties, and a small CNN that learns.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/reference_file.hpp"
+
+#include "support/precast_under_test.hpp"
+
+namespace
+{
+    using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
+
+    template <class Spec, class In>
+    using bound = typename Spec::template bind<float, In>;
+
+    // ---- shapes and counts, by hand ---------------------------------------------------------------------------------
+
+    // 28 - 5 + 1 = 24; with same and stride 2: ceil(28 / 2) = 14; (28 + 2 - 3) / 2 + 1 = 14.
+    static_assert(std::is_same_v<bound<conv2d<6, 5>, shape<28, 28, 1>>::output_shape, shape<24, 24, 6>>);
+    static_assert(std::is_same_v<bound<conv2d<8, 3, same, stride<2>>, shape<28, 28, 1>>::output_shape, shape<14, 14, 8>>);
+    static_assert(std::is_same_v<bound<conv2d<8, 3, padding<1>, stride<2>>, shape<28, 28, 3>>::output_shape, shape<14, 14, 8>>);
+    // window{3, 5} with padding (0, 2) keeps the width: 7 + 4 - 5 + 1 = 7; the height: 9 - 3 + 1 = 7.
+    static_assert(std::is_same_v<bound<conv2d<2, window{3, 5}, padding<0, 2>>, shape<9, 7, 4>>::output_shape, shape<7, 7, 2>>);
+    // Causal keeps the length whatever the dilation; dilation 4 without padding: 100 - 4 * 2 = 92.
+    static_assert(std::is_same_v<bound<conv1d<4, 3, causal, dilation<4>>, shape<100, 2>>::output_shape, shape<100, 4>>);
+    static_assert(std::is_same_v<bound<conv1d<4, 3, dilation<4>>, shape<100, 2>>::output_shape, shape<92, 4>>);
+    static_assert(bound<conv1d<4, 3, causal, dilation<4>>, shape<100, 2>>::geometry.width.before == 8);
+    // PyTorch's Conv2d(1, 32, 3) has 32 * 9 + 32 = 320 parameters; depthwise Conv2d(16, 32, 3, groups=16) 32 * 9 + 32.
+    static_assert(bound<conv2d<32, 3>, shape<28, 28, 1>>::parameter_count == 320);
+    static_assert(bound<conv2d<32, 3, depthwise, no_bias>, shape<10, 10, 16>>::parameter_count == 288);
+    static_assert(bound<conv1d<8, 3, groups<2>>, shape<10, 4>>::parameter_count == 8 * 2 * 3 + 8);
+    static_assert(std::is_same_v<bound<max_pool2d<2>, shape<28, 28, 32>>::output_shape, shape<14, 14, 32>>);
+    static_assert(std::is_same_v<bound<max_pool2d<3, stride<2>, same>, shape<5, 6, 2>>::output_shape, shape<3, 3, 2>>);
+    static_assert(std::is_same_v<bound<avg_pool1d<4>, shape<10, 3>>::output_shape, shape<2, 3>>);  // the last 2 values fall out
+    static_assert(std::is_same_v<bound<global_avg_pool, shape<4, 5, 6>>::output_shape, shape<6>>);
+    static_assert(std::is_same_v<bound<upsample<2>, shape<4, 5, 6>>::output_shape, shape<8, 10, 6>>);
+    static_assert(bound<prelu<per_channel>, shape<4, 5, 6>>::parameter_count == 6 && bound<prelu<>, shape<4, 5, 6>>::parameter_count == 1);
+
+    // The layers satisfy the contract, and conv2d fuses a following activation into its GEMM.
+    static_assert(trainable_layer<bound<conv2d<4, 3>, shape<5, 5, 2>>> && trainable_layer<bound<conv1d<4, 3, causal>, shape<5, 2>>>);
+    static_assert(epilogue_layer<bound<conv2d<4, 3>, shape<5, 5, 2>>>);
+    static_assert(layer<bound<max_pool2d<2>, shape<4, 4, 2>>> && layer<bound<avg_pool1d<2>, shape<4, 2>>> && layer<bound<upsample<2>, shape<4, 2>>>);
+
+    // ---- against PyTorch ----------------------------------------------------------------------------------------------
+
+    const std::map<std::string, std::vector<double>>& reference()
+    {
+        static const auto arrays = precast_test::read_reference(std::string(PRECAST_TEST_DATA_DIR) + "/convolution_reference.txt");
+        return arrays;
+    }
+
+    // "0.weights" -> "0.weight", "0.slopes" -> "0.weight": PyTorch's names for the same tensors.
+    std::string pytorch_name(std::string name)
+    {
+        for (const std::string ours : {"weights", "slopes"})
+        {
+            if (name.ends_with("." + ours))
+            {
+                name.replace(name.size() - ours.size(), ours.size(), "weight");
+            }
+        }
+        return name;
+    }
+
+    const std::vector<double>& array(const std::string& name)
+    {
+        const auto found = reference().find(name);
+        if (found == reference().end())
+        {
+            throw std::runtime_error("convolution_reference.txt has no " + name);
+        }
+        return found->second;
+    }
+
+    // Net's parameters from PyTorch's (the same layout), then y and every gradient of sum(y * r) within 1e-12.
+    template <class Net>
+    void matches_pytorch(const std::string& name)
+    {
+        constexpr std::size_t B = 2;
+        Net net;
+        if constexpr (Net::parameter_count > 0)
+        {
+            std::size_t loaded = 0;
+            for (const parameter_tensor& t : Net::parameter_table)
+            {
+                const auto& values = array(name + "." + pytorch_name(t.name));
+                ASSERT_EQ(values.size(), t.size()) << name << ": " << t.name;
+                std::copy(values.begin(), values.end(), net.parameters().data() + t.offset);
+                loaded += values.size();
+            }
+            ASSERT_EQ(loaded, Net::parameter_count);
+        }
+        auto ws = std::make_unique<typename Net::template workspace<B>>();
+        const auto& x = array(name + ".x");
+        ASSERT_EQ(x.size(), B * Net::input_size);
+        std::copy(x.begin(), x.end(), ws->input().data());
+        const auto y = net.forward(*ws, mode::training);
+        const auto& expected_y = array(name + ".y");
+        ASSERT_EQ(expected_y.size(), B * Net::output_size) << name;
+        for (std::size_t i = 0; i < expected_y.size(); ++i)
+        {
+            EXPECT_NEAR(y.data()[i], expected_y[i], 1e-12) << name << ": y[" << i << "]";
+        }
+        const auto& r = array(name + ".r");
+        std::copy(r.begin(), r.end(), ws->output_gradient().data());
+        net.backward(*ws, true);
+        if constexpr (Net::parameter_count > 0)
+        {
+            for (const parameter_tensor& t : Net::parameter_table)
+            {
+                const auto& expected = array(name + "." + pytorch_name(t.name) + ".grad");
+                for (std::size_t i = 0; i < t.size(); ++i)
+                {
+                    EXPECT_NEAR(net.gradients()[t.offset + i], expected[i], 1e-12) << name << ": " << t.name << "[" << i << "]";
+                }
+            }
+        }
+        const auto& dx = array(name + ".x.grad");
+        for (std::size_t i = 0; i < dx.size(); ++i)
+        {
+            EXPECT_NEAR(ws->input_gradient().data()[i], dx[i], 1e-12) << name << ": dx[" << i << "]";
+        }
+    }
+
+    using sequence = input_of<shape<9, 3>, double>;
+    using image = input_of<shape<5, 6, 2>, double>;
+
+    TEST(convolution, conv1d_matches_pytorch_with_every_option)
+    {
+        matches_pytorch<network<sequence, conv1d<4, 3>>>("conv1d_plain");
+        matches_pytorch<network<sequence, conv1d<5, 2, stride<2>, dilation<2>>>>("conv1d_stride_dilation");
+        matches_pytorch<network<sequence, conv1d<3, 4, same>>>("conv1d_same_even_kernel");
+        matches_pytorch<network<sequence, conv1d<3, 4, same, stride<3>>>>("conv1d_same_stride");
+        matches_pytorch<network<sequence, conv1d<2, 3, causal, dilation<3>>>>("conv1d_causal");
+        matches_pytorch<network<sequence, conv1d<2, 3, padding_sides<2, 1>, no_bias>>>("conv1d_sides_no_bias");
+        matches_pytorch<network<sequence, conv1d<6, 3, groups<3>, padding<1>>>>("conv1d_groups");
+        matches_pytorch<network<sequence, conv1d<6, 5, depthwise, same>>>("conv1d_depthwise");
+        matches_pytorch<network<sequence, conv1d<4, 1>>>("conv1d_pointwise");
+    }
+
+    TEST(convolution, conv2d_matches_pytorch_with_every_option)
+    {
+        matches_pytorch<network<image, conv2d<3, 3>>>("conv2d_plain");
+        matches_pytorch<network<image, conv2d<4, window{2, 3}, stride<2, 1>, padding<1, 2>>>>("conv2d_rectangular");
+        matches_pytorch<network<image, conv2d<2, 3, same, stride<2>>>>("conv2d_same_stride");
+        matches_pytorch<network<image, conv2d<2, 2, dilation<2, 1>, padding_sides<0, 1, 2, 0>, no_bias>>>("conv2d_dilation_sides");
+        matches_pytorch<network<image, conv2d<4, 3, groups<2>, same>>>("conv2d_groups");
+        matches_pytorch<network<image, conv2d<4, 3, depthwise, padding<1>>>>("conv2d_depthwise");
+    }
+
+    TEST(convolution, pooling_upsampling_and_prelu_match_pytorch)
+    {
+        matches_pytorch<network<sequence, max_pool1d<3, stride<2>, padding<1>, dilation<2>>>>("max_pool1d");
+        matches_pytorch<network<image, max_pool2d<3, stride<2>, same>>>("max_pool2d_same");
+        matches_pytorch<network<sequence, avg_pool1d<3, stride<2>, padding<1>>>>("avg_pool1d");
+        matches_pytorch<network<image, avg_pool2d<window{3, 2}, stride<1, 2>, padding<1, 0>, exclude_padding>>>("avg_pool2d_exclude_padding");
+        matches_pytorch<network<sequence, upsample<2>>>("upsample1d");
+        matches_pytorch<network<image, upsample<3>>>("upsample2d");
+        matches_pytorch<network<image, prelu<per_channel>>>("prelu_per_channel");
+    }
+
+    TEST(convolution, a_small_cnn_matches_pytorch)
+    {
+        // relu is fused into the convolution's GEMM here, and its derivative into the convolution's backward.
+        matches_pytorch<network<input_of<shape<4, 6, 2>, double>, conv2d<4, 3, same>, relu, max_pool2d<2>, flatten, dense<3>>>("cnn");
+    }
+
+    // ---- max pooling's edge cases -------------------------------------------------------------------------------------
+
+    TEST(convolution, max_pooling_passes_nan_on_and_gives_a_tie_to_the_first_value)
+    {
+        using pool = bound<max_pool1d<2>, shape<6, 1>>;
+        pool p;
+        pool::workspace<1> ws;
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        // Windows {1, NaN}, {NaN, 2}... as PyTorch: a window holding NaN yields NaN, wherever it sits.
+        const std::vector<float> x{1, nan, nan, 2, 3, 3};
+        std::vector<float> y(3);
+        p.forward(batch_view<const float, 1, shape<6, 1>>(x.data()), batch_view<float, 1, shape<3, 1>>(y.data()), ws, mode::training);
+        EXPECT_TRUE(std::isnan(y[0]));
+        EXPECT_TRUE(std::isnan(y[1]));
+        EXPECT_EQ(y[2], 3.0f);
+        const std::vector<float> dy{10, 20, 30};
+        std::vector<float> dx(6, -1.0f);
+        p.backward(batch_view<const float, 1, shape<6, 1>>(x.data()), batch_view<const float, 1, shape<3, 1>>(y.data()),
+                   batch_view<const float, 1, shape<3, 1>>(dy.data()), batch_view<float, 1, shape<6, 1>>(dx.data()), ws);
+        // The gradient goes to the NaN that won, and of the tied 3s to the first.
+        EXPECT_EQ(dx, (std::vector<float>{0, 10, 20, 0, 30, 0}));
+    }
+
+    // ---- learning -----------------------------------------------------------------------------------------------------
+
+    TEST(convolution, a_cnn_learns_to_tell_horizontal_from_vertical_bars)
+    {
+        // 6 x 6 images holding one bar, anywhere; a dense layer on the raw pixels would have to learn each position,
+        // a convolution sees the same 3-pixel pattern everywhere.
+        constexpr std::size_t side = 6;
+        std::vector<float> images;
+        std::vector<label_type> labels;
+        for (std::size_t rep = 0; rep < 4; ++rep)
+        {
+            for (std::size_t line = 0; line < side; ++line)
+            {
+                for (std::size_t start = 0; start + 3 <= side; ++start)
+                {
+                    for (label_type vertical = 0; vertical < 2; ++vertical)
+                    {
+                        std::vector<float> image(side * side, 0.0f);
+                        for (std::size_t k = 0; k < 3; ++k)
+                        {
+                            const std::size_t r = vertical == 1 ? start + k : line;
+                            const std::size_t c = vertical == 1 ? line : start + k;
+                            image[r * side + c] = 1.0f;
+                        }
+                        images.insert(images.end(), image.begin(), image.end());
+                        labels.push_back(vertical);
+                    }
+                }
+            }
+        }
+        const auto data = dataset<float>::with_labels(std::move(images), side * side, std::move(labels), 2);
+        using cnn = network<input_of<shape<side, side, 1>>, conv2d<4, 3, same>, relu, max_pool2d<2>, conv2d<4, 3>, relu, global_avg_pool, dense<2>>;
+        cnn net(he_normal{}, 5);
+        trainer<16, cnn, softmax_cross_entropy, adam> t(net, {}, adam(0.01));
+        const double before = t.evaluate(data).accuracy;
+        const auto history = t.fit(data, {.epochs = 40, .seed = 3});
+        EXPECT_LT(history.back().train.loss, history.front().train.loss);
+        EXPECT_EQ(t.evaluate(data).accuracy, 1.0) << "accuracy before training: " << before;
+    }
+}
