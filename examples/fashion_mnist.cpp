@@ -72,8 +72,8 @@ namespace
         };
         if (o.load.empty() && first_process)
         {
-            std::printf("MLP 784-%s-10 (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)",
-                        o.architecture.c_str(), o.initializer.c_str(), o.optimizer.c_str(),
+            std::printf("%s (ReLU, softmax cross-entropy), %s init, %s lr %g, batch %zu, %zu epochs, seed %llu, %d thread(s)",
+                        fashion::model_name(o.architecture).c_str(), o.initializer.c_str(), o.optimizer.c_str(),
                         o.learning_rate.value_or(fashion::default_learning_rate(o.optimizer)), o.batch, o.epochs, static_cast<unsigned long long>(o.seed),
                         o.threads);
             if (o.distributed)
@@ -84,7 +84,7 @@ namespace
         }
         else if (first_process)
         {
-            std::printf("Fashion-MNIST: evaluating %s (MLP 784-%s-10) on the test images\n", o.load.c_str(), o.architecture.c_str());
+            std::printf("Fashion-MNIST: evaluating %s (%s) on the test images\n", o.load.c_str(), fashion::model_name(o.architecture).c_str());
         }
         std::fflush(stdout);
         const auto r = fashion::run_architecture(o, data, first_process && ::isatty(::fileno(stdout)) != 0, stdout, std::move(group));

@@ -61,7 +61,7 @@ namespace examples::fashion
         bool help = false;
     };
 
-    inline constexpr std::array<const char*, 5> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout", "256-residual-256"};
+    inline constexpr std::array<const char*, 6> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout", "256-residual-256", "cnn"};
     inline constexpr std::array<std::size_t, 3> batch_sizes{32, 64, 128};
 
     inline std::string usage()
@@ -72,7 +72,9 @@ namespace examples::fashion
                            "  --data DIR           the IDX files (default /usr/share/datasets/fashion-mnist)\n"
                            "  --arch NAME          hidden layers: 256-256 (default), 256-256-dropout, 512-512-512-512,\n"
                            "                       512-512-512-512-dropout (dropout 0.2 after each hidden layer),\n"
-                           "                       256-residual-256 (a residual block of two 256-unit layers after the first)\n"
+                           "                       256-residual-256 (a residual block of two 256-unit layers after the first),\n"
+                           "                       cnn (two 3 x 3 convolution + 2 x 2 max-pooling stages, 32 and 64 filters,\n"
+                           "                       then a 128-unit layer)\n"
                            "  --optimizer NAME     one of: " +
                            precast::any_optimizer::names() +
                            " (default adam)\n"
@@ -96,6 +98,16 @@ namespace examples::fashion
     }
 
     using examples::usage_error;
+
+    // What --arch names, as the program prints it.
+    inline std::string model_name(const std::string& architecture)
+    {
+        if (architecture == "cnn")
+        {
+            return "CNN 28x28x1-conv32-pool-conv64-pool-128-10";
+        }
+        return "MLP 784-" + architecture + "-10";
+    }
 
     inline constexpr std::array<std::string_view, 17> flags{"--data",  "--arch", "--optimizer", "--lr",    "--init",       "--epochs",
                                                             "--batch", "--seed", "--threads",   "--limit", "--validation", "--log",
@@ -153,7 +165,7 @@ namespace examples::fashion
             {
                 if (std::find(architectures.begin(), architectures.end(), value) == architectures.end())
                 {
-                    throw usage_error("--arch must be 256-256, 256-256-dropout, 512-512-512-512, 512-512-512-512-dropout or 256-residual-256, not \"" +
+                    throw usage_error("--arch must be 256-256, 256-256-dropout, 512-512-512-512, 512-512-512-512-dropout, 256-residual-256 or cnn, not \"" +
                                       std::string(value) + "\"");
                 }
                 o.architecture = std::string(value);
@@ -426,6 +438,10 @@ namespace examples::fashion
     // A residual MLP: 784 -> 256, then h + W2 relu(W1 h) (a skip connection around two 256-unit layers), as the
     // blocks of a ResNet.
     using mlp_256_residual_256 = network<input<784>, dense<256>, relu, precast::residual<dense<256>, relu, dense<256>>, relu, dense<10>>;
+    // A CNN in the usual Keras-tutorial shape: two stages of a 3 x 3 convolution (same padding) + ReLU + 2 x 2 max
+    // pooling, 28 x 28 x 1 -> 14 x 14 x 32 -> 7 x 7 x 64, then a 128-unit layer.
+    using cnn = network<input<784>, precast::reshape_to<28, 28, 1>, precast::conv2d<32, 3, precast::same>, relu, precast::max_pool2d<2>,
+                        precast::conv2d<64, 3, precast::same>, relu, precast::max_pool2d<2>, precast::flatten, dense<128>, relu, dense<10>>;
     using mlp_512x4_dropout = network<input<784>, dense<512>, relu, dropout<0.2>, dense<512>, relu, dropout<0.2>, dense<512>, relu, dropout<0.2>, dense<512>,
                                       relu, dropout<0.2>, dense<10>>;
 
@@ -544,7 +560,7 @@ namespace examples::fashion
             }
             if (!o.plot.empty() && first_process)
             {
-                observer.plot.emplace(o.plot, "Fashion-MNIST, MLP 784-" + o.architecture + "-10, " + o.optimizer + ", " + o.initializer + " init");
+                observer.plot.emplace(o.plot, "Fashion-MNIST, " + model_name(o.architecture) + ", " + o.optimizer + ", " + o.initializer + " init");
             }
             r.history = t.fit(training, {.epochs = o.epochs, .seed = o.seed, .validation = validation}, observer);
             r.trained = true;
@@ -598,6 +614,10 @@ namespace examples::fashion
         if (o.architecture == "256-residual-256")
         {
             return run_with_batch<mlp_256_residual_256>(o, data, terminal, out, std::move(group));
+        }
+        if (o.architecture == "cnn")
+        {
+            return run_with_batch<cnn>(o, data, terminal, out, std::move(group));
         }
         return run_with_batch<mlp_256_256>(o, data, terminal, out, std::move(group));
     }

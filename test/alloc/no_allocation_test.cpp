@@ -73,6 +73,24 @@ namespace
         EXPECT_EQ((allocations_in_100_steps<net_t, softmax_cross_entropy, 8, adam>(x, std::span<const label_type, 8>(labels.data(), 8), adam())), 0u);
     }
 
+    // A CNN: im2col's columns, max pooling's sources and the grouped GEMMs live in the workspace.
+    TEST(training_step, allocates_nothing_for_a_cnn)
+    {
+        using net_t = network<input_of<shape<12, 12, 1>>, conv2d<6, 3, same>, relu, max_pool2d<2>, conv2d<12, 3, depthwise>, prelu<per_channel>,
+                              avg_pool2d<2>, flatten, dense<5>>;
+        using tcn_t = network<input_of<shape<16, 2>, double>, conv1d<4, 3, causal, dilation<2>>, relu, conv1d<4, 1>, upsample<2>, global_avg_pool, dense<3>>;
+        std::vector<float> x(8 * 144, 0.5f);
+        std::vector<double> xd(8 * 32, 0.25);
+        std::vector<label_type> labels(8);
+        for (std::size_t i = 0; i < labels.size(); ++i)
+        {
+            x[i * 144 + i * 7] = 1.0f;
+            labels[i] = static_cast<label_type>(i % 3);
+        }
+        EXPECT_EQ((allocations_in_100_steps<net_t, softmax_cross_entropy, 8, adam>(x, std::span<const label_type, 8>(labels.data(), 8), adam())), 0u);
+        EXPECT_EQ((allocations_in_100_steps<tcn_t, softmax_cross_entropy, 8>(xd, std::span<const label_type, 8>(labels.data(), 8))), 0u);
+    }
+
     // Every optimizer (and a schedule and clipping around one): the state is allocated with the trainer, and
     // no update allocates.
     TEST(training_step, allocates_nothing_with_any_optimizer)

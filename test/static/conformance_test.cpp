@@ -2,6 +2,7 @@
 // near-miss types fail exactly the named part of the contract they lack. Compiling this file is the test; the
 // program only says how many checks it holds.
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <span>
 #include <string>
@@ -131,6 +132,24 @@ namespace
     static_assert(std::is_same_v<flatten::bind<float, s45>::output_shape, shape<20>>);
     static_assert(std::is_same_v<reshape_to<2, 10>::bind<float, s45>::output_shape, shape<2, 10>>);
     static_assert(layer_spec_for<dense<7>, float, s45> && layer_spec_for<softmax, double, s45>);
+
+    // Convolutions and pooling: specs of rank-2 ([length, channels]) and rank-3 ([height, width, channels]) samples,
+    // refusing the other ranks (a conv2d spec is a spec all the same: it is detected without binding).
+    using seq = shape<9, 3>;
+    using img = shape<5, 6, 2>;
+    static_assert(layer_spec<conv2d<4, 3>> && layer_spec<conv1d<4, 3, causal>> && layer_spec<max_pool2d<2>> && layer_spec<global_avg_pool>);
+    static_assert(layer_spec_for<conv1d<4, 3>, float, seq> && !layer_spec_for<conv1d<4, 3>, float, img> && !layer_spec_for<conv1d<4, 3>, float, s3>);
+    static_assert(layer_spec_for<conv2d<4, 3>, double, img> && !layer_spec_for<conv2d<4, 3>, double, seq>);
+    static_assert(layer_spec_for<avg_pool1d<2>, float, seq> && layer_spec_for<max_pool2d<2>, float, img> && !layer_spec_for<max_pool2d<2>, float, seq>);
+    static_assert(layer_spec_for<upsample<2>, float, seq> && layer_spec_for<upsample<2>, float, img> && !layer_spec_for<upsample<2>, float, s3>);
+    static_assert(layer_spec_for<prelu<per_channel>, float, s3> && layer_spec_for<global_avg_pool, float, img> && !layer_spec_for<global_avg_pool, float, s3>);
+    using conv_t = conv2d<4, 3, same>::bind<float, img>;
+    static_assert(trainable_layer<conv_t> && epilogue_layer<conv_t> && layer_with_cost<conv_t> && !frozen_form<conv_t>);
+    static_assert(workspace_bytes_of<conv_t, 8>() == 2 * 8 * 30 * (2 * 9) * sizeof(float));  // columns and their gradients
+    static_assert(workspace_bytes_of<conv2d<4, 1>::bind<float, img>, 8>() == 0);             // pointwise: the input is the matrix
+    static_assert(trainable_layer<prelu<>::bind<double, img>> && !trainable_layer<max_pool2d<2>::bind<float, img>>);
+    static_assert(workspace_bytes_of<max_pool2d<2>::bind<float, img>, 4>() == 4 * 2 * 3 * 2 * sizeof(std::uint32_t));
+    static_assert(neural_network<network<input_of<img>, conv2d<4, 3, same>, relu, max_pool2d<2>, flatten, dense<3>>>);
 
     // ---- shipped losses ---------------------------------------------------------------------------------------------
     static_assert(loss_with_decisions<softmax_cross_entropy> && loss_with_decisions<softmax_cross_entropy_one_hot>);

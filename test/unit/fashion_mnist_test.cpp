@@ -75,7 +75,7 @@ namespace
         EXPECT_EQ(usage_error_of({"--epochs", "2.5"}), "--epochs needs a whole number from 1 to 1000, not 2.5");
         EXPECT_EQ(usage_error_of({"--batch", "48"}), "--batch must be 32, 64 or 128 (the sizes compiled in), not 48");
         EXPECT_EQ(usage_error_of({"--arch", "128"}),
-                  "--arch must be 256-256, 256-256-dropout, 512-512-512-512, 512-512-512-512-dropout or 256-residual-256, not \"128\"");
+                  "--arch must be 256-256, 256-256-dropout, 512-512-512-512, 512-512-512-512-dropout, 256-residual-256 or cnn, not \"128\"");
         EXPECT_EQ(parse({"--arch", "256-residual-256"}).architecture, "256-residual-256");
         EXPECT_EQ(usage_error_of({"--lr", "-1"}), "--lr must be positive, not -1");
         EXPECT_EQ(usage_error_of({"--validation", "1"}), "--validation must be a fraction between 0 and 1, not 1");
