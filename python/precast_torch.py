@@ -25,8 +25,17 @@ each applied to the previous one's output (what nn.Sequential does, and what mos
 `check=True` (the default) the conversion runs the model and the chain on the same random input and refuses a
 model whose forward computes something else (a skip connection, a reshape, a step it does not register).
 Supported: nn.Linear; nn.RNN (tanh or relu), nn.GRU and nn.LSTM with any num_layers (each layer becomes one
-precast layer), batch_first; nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.ELU, nn.Softmax over the last axis,
-nn.Identity, nn.Dropout, nn.Flatten. Anything else is refused by name (ConversionError). A model whose forward
+precast layer), batch_first; nn.Conv1d and nn.Conv2d (any stride, dilation, groups, zero padding, "same"), with an
+nn.ConstantPad1d/2d or nn.ZeroPad2d of zeros before one folded into its padding (causal when it pads
+(kernel - 1) * dilation on the left); nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d to 1 (global
+average), nn.Upsample (nearest, an integer factor), nn.PReLU; nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU,
+nn.ELU, nn.Softmax over the last axis, nn.Identity, nn.Dropout, nn.Flatten. Anything else is refused by name
+(ConversionError).
+
+Convolutional models take channels first in PyTorch ([C, L], [C, H, W]) and channels last in precast ([L, C],
+[H, W, C]): give input_shape as the model takes it; the printed type takes the channels-last shape, and
+to_precast_input(model, x, input_shape) moves a batch's channels last. A Linear after a Flatten of channels-first
+values gets its weight columns reordered on the way (so its outputs are PyTorch's). A model whose forward
 keeps only the last step of a recurrent layer's output (`out[:, -1]`) is written with last_step=True: the last
 recurrent layer then gives precast's `last_step` output.
 
@@ -41,7 +50,7 @@ import sys
 import numpy
 import torch
 
-__all__ = ["ConversionError", "network_type", "save_npz", "load_npz", "state_dict_names"]
+__all__ = ["ConversionError", "network_type", "save_npz", "load_npz", "state_dict_names", "to_precast_input"]
 
 
 class ConversionError(ValueError):
@@ -59,12 +68,53 @@ def _literal(value):
 class _Layer:
     """One precast layer: its spec, and its parameter tensors as (precast tensor name, PyTorch state_dict name)."""
 
-    def __init__(self, spec, module_name, module, tensors=(), missing_bias=()):
+    def __init__(self, spec, module_name, module, tensors=(), missing_bias=(), columns=None):
         self.spec = spec
         self.module_name = module_name
         self.module = module
         self.tensors = list(tensors)
         self.missing_bias = list(missing_bias)  # (precast name, shape): a recurrent bias=False, zeros in precast
+        # A Linear after flattening channels-first values: precast's column j is PyTorch's column columns[j].
+        self.columns = columns
+
+    def to_precast(self, tensor, values):
+        return values[:, self.columns] if self.columns is not None and tensor == "weights" else values
+
+    def to_torch(self, tensor, values):
+        return values[:, numpy.argsort(self.columns)] if self.columns is not None and tensor == "weights" else values
+
+
+def _pair(value, rank):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * rank
+
+
+def _explicit(name, values):
+    """stride<2> for the same value on every axis, stride<2, 1> otherwise."""
+    if all(v == values[0] for v in values):
+        return f"precast::{name}<{values[0]}>"
+    return f"precast::{name}<{', '.join(str(v) for v in values)}>"
+
+
+def _axis_values(name, values):
+    """stride<2>, stride<2, 1>, or nothing for all ones (the default)."""
+    return [] if all(v == 1 for v in values) else [_explicit(name, values)]
+
+
+def _padding_values(values):
+    """padding<1>, padding<1, 2>, or nothing for no padding."""
+    if not any(values):
+        return []
+    if all(v == values[0] for v in values):
+        return [f"precast::padding<{values[0]}>"]
+    return [f"precast::padding<{', '.join(str(v) for v in values)}>"]
+
+
+def _window_literal(values):
+    return str(values[0]) if all(v == values[0] for v in values) else f"precast::window{{{', '.join(str(v) for v in values)}}}"
+
+
+def _output_extent(size, kernel, stride, dilation, before, after):
+    return (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def _leaves(module, prefix=""):
@@ -82,26 +132,71 @@ def _leaves(module, prefix=""):
         yield from _leaves(child, f"{prefix}{name}.")
 
 
-def _layers(model, input_shape, last_step):
-    """The precast layers of the model, and the output shape of the chain."""
-    shape = list(input_shape)
+_SPATIAL = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.MaxPool1d, torch.nn.MaxPool2d, torch.nn.AvgPool1d, torch.nn.AvgPool2d,
+            torch.nn.AdaptiveAvgPool1d, torch.nn.AdaptiveAvgPool2d, torch.nn.Upsample, torch.nn.ConstantPad1d, torch.nn.ConstantPad2d,
+            torch.nn.ZeroPad2d)
+_SUPPORTED = ("Linear, RNN, GRU, LSTM, Conv1d, Conv2d (zero padding), ConstantPad1d/2d and ZeroPad2d before a convolution, MaxPool1d/2d, "
+              "AvgPool1d/2d, AdaptiveAvgPool1d/2d to 1, Upsample (nearest, integer factor), PReLU, ReLU, Tanh, Sigmoid, LeakyReLU, ELU, "
+              "Softmax over the last axis, Identity, Dropout, Flatten")
+
+
+class _Chain:
+    """Walks the model's leaves, keeping the sample's shape as PyTorch sees it and as precast holds it.
+
+    PyTorch's convolutions take channels first, [C, L] or [C, H, W]; precast's take channels last, [L, C] or [H, W, C].
+    A model whose first layer that cares about the layout is spatial (a convolution, pooling, upsampling, a per-channel
+    PReLU) is read channels-first: precast's input is the channels-last permutation of input_shape."""
+
+    def __init__(self, input_shape):
+        self.shape = list(input_shape)  # PyTorch's, without the batch axis
+        self.layout = "plain" if len(input_shape) == 1 else None  # None: not yet known; "plain" or "channels_first"
+        self.input_layout = self.layout
+        self.squeezed = False  # after a global average pool: precast holds [C], PyTorch [C, 1, ...]
+        self.columns = None  # after a Flatten of channels-first values: the permutation for the next Linear
+        self.pad = None  # a ConstantPad's (before, after) per spatial axis, for the next convolution
+
+    def precast_shape(self):
+        if self.layout == "channels_first":
+            return [self.shape[0]] if self.squeezed else self.shape[1:] + [self.shape[0]]
+        return list(self.shape)
+
+    def decide(self, layout, where, what):
+        if self.layout is None:
+            self.layout = self.input_layout = layout
+        elif self.layout != layout and len(self.shape) > 1:
+            if layout == "plain":
+                raise ConversionError(f"{where} acts on the last axis of channels-first values {tuple(self.shape)}; precast's samples are "
+                                      "channels-last there, so the axes would differ (flatten first)")
+            raise ConversionError(f"{where} {what} after a layer that acted on the last axis of {tuple(self.shape)}; precast cannot "
+                                  "read the same values both ways")
+
+
+def _layers(model, input_shape, last_step, chain_out=None):
+    """The precast layers of the model (and, in chain_out, the _Chain that walked it)."""
+    chain = _Chain(input_shape)
     layers = []
     leaves = list(_leaves(model))
     last_recurrent = max((i for i, (_, m) in enumerate(leaves) if isinstance(m, _RECURRENT)), default=None)
     if last_step and last_recurrent is None:
         raise ConversionError("last_step=True, but the model has no recurrent layer")
+    nn = torch.nn
     for index, (prefix, module) in enumerate(leaves):
         where = f"'{prefix.rstrip('.') or type(module).__name__}' ({type(module).__name__})"
-        nn = torch.nn
+        shape = chain.shape
+        if chain.pad is not None and not isinstance(module, (nn.Conv1d, nn.Conv2d)):
+            raise ConversionError(f"{where} follows a ConstantPad/ZeroPad; precast folds zero padding into the next convolution only")
         if isinstance(module, nn.Linear):
+            if len(shape) > 1:
+                chain.decide("plain", where, "")
             if shape[-1] != module.in_features:
                 raise ConversionError(f"{where} takes {module.in_features} features, but the chain gives it shape {tuple(shape)}")
             if module.bias is not None:
                 layers.append(_Layer(f"precast::dense<{module.out_features}>", prefix, module,
-                                     [("weights", prefix + "weight"), ("bias", prefix + "bias")]))
+                                     [("weights", prefix + "weight"), ("bias", prefix + "bias")], columns=chain.columns))
             else:
                 layers.append(_Layer(f"precast::dense<{module.out_features}, precast::no_bias>", prefix, module,
-                                     [("weights", prefix + "weight")]))
+                                     [("weights", prefix + "weight")], columns=chain.columns))
+            chain.columns = None
             shape[-1] = module.out_features
         elif isinstance(module, _RECURRENT):
             if getattr(module, "bidirectional", False):
@@ -113,6 +208,7 @@ def _layers(model, input_shape, last_step):
                                       "so that the chain can be checked on [batch, steps, features] input")
             if len(shape) != 2:
                 raise ConversionError(f"{where} needs input of shape (steps, features); the chain gives it {tuple(shape)}")
+            chain.decide("plain", where, "")
             if shape[-1] != module.input_size:
                 raise ConversionError(f"{where} takes {module.input_size} features, but the chain gives it shape {tuple(shape)}")
             kind = {nn.RNN: "rnn", nn.GRU: "gru", nn.LSTM: "lstm"}[type(module)]
@@ -135,7 +231,21 @@ def _layers(model, input_shape, last_step):
             if module.dropout and module.num_layers > 1:
                 print(f"precast_torch: {where} has dropout={module.dropout} between its layers; precast's network "
                       "has none there (it only matters in training)", file=sys.stderr)
-            shape = [hidden] if (index == last_recurrent and last_step) else [shape[0], hidden]
+            chain.shape = [hidden] if (index == last_recurrent and last_step) else [shape[0], hidden]
+            if len(chain.shape) == 1:
+                chain.layout = "plain"
+        elif isinstance(module, _SPATIAL):
+            _spatial_layer(chain, layers, prefix, module, where)
+        elif isinstance(module, nn.PReLU):
+            count = module.num_parameters
+            if count == 1:
+                layers.append(_Layer("precast::prelu<>", prefix, module, [("slopes", prefix + "weight")]))
+            else:
+                if len(shape) > 1:
+                    chain.decide("channels_first", where, "learns one slope per channel (dim 1)")
+                if shape[0] != count:
+                    raise ConversionError(f"{where} has {count} slopes for dim 1 of {tuple(shape)}")
+                layers.append(_Layer("precast::prelu<precast::per_channel>", prefix, module, [("slopes", prefix + "weight")]))
         elif isinstance(module, nn.ReLU):
             layers.append(_Layer("precast::relu", prefix, module))
         elif isinstance(module, nn.Tanh):
@@ -154,6 +264,10 @@ def _layers(model, input_shape, last_step):
             if module.dim not in (-1, len(shape)) and not (module.dim is None and len(shape) == 1):
                 raise ConversionError(f"{where} normalizes over dim={module.dim}; precast's softmax normalizes over the last axis "
                                       f"(dim=-1 for samples of shape {tuple(shape)})")
+            if len(shape) > 1:
+                chain.decide("plain", where, "")
+            if chain.columns is not None:
+                raise ConversionError(f"{where} follows a Flatten of channels-first values: precast's order differs there")
             layers.append(_Layer("precast::softmax", prefix, module))
         elif isinstance(module, nn.Dropout):
             layers.append(_Layer(f"precast::dropout<{_literal(module.p)}>", prefix, module))
@@ -164,15 +278,134 @@ def _layers(model, input_shape, last_step):
             size = 1
             for extent in shape:
                 size *= extent
-            if len(shape) > 1:
+            if len(chain.precast_shape()) > 1:
                 layers.append(_Layer("precast::flatten", prefix, module))
-            shape = [size]
+            if chain.layout == "channels_first" and not chain.squeezed:
+                columns = numpy.moveaxis(numpy.arange(size).reshape(shape), 0, -1).reshape(-1)
+                chain.columns = None if numpy.array_equal(columns, numpy.arange(size)) else columns
+            chain.shape = [size]
+            chain.layout = "plain"
+            chain.squeezed = False
         else:
-            raise ConversionError(f"{where} has no precast layer (supported: Linear, RNN, GRU, LSTM, ReLU, Tanh, Sigmoid, "
-                                  "LeakyReLU, ELU, Softmax over the last axis, Identity, Dropout, Flatten)")
+            raise ConversionError(f"{where} has no precast layer (supported: {_SUPPORTED})")
     if not layers:
         raise ConversionError("the model has no layer")
-    return layers, shape
+    if chain.pad is not None:
+        raise ConversionError("the model ends with a ConstantPad/ZeroPad; precast folds zero padding into the next convolution only")
+    if chain.columns is not None:
+        raise ConversionError("the model ends with a Flatten of channels-first values: precast's outputs would be in another order "
+                              "(channels last); end with a Linear, or flatten in PyTorch after moving the channels last")
+    if chain_out is not None:
+        chain_out.append(chain)
+    return layers, chain.shape
+
+
+def _spatial_layer(chain, layers, prefix, module, where):
+    """Convolutions, padding, pooling and upsampling, on channels-first values."""
+    nn = torch.nn
+    shape = chain.shape
+    rank = 1 if isinstance(module, (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.ConstantPad1d)) else 2
+    if isinstance(module, nn.Upsample):
+        rank = len(shape) - 1
+    names = "(channels, length)" if rank == 1 else "(channels, height, width)"
+    if len(shape) != rank + 1 or rank < 1:
+        raise ConversionError(f"{where} needs samples of shape {names}; the chain gives it {tuple(shape)}")
+    chain.decide("channels_first", where, "takes channels first")
+    if chain.squeezed:
+        raise ConversionError(f"{where} follows a global average pool; flatten first")
+    spatial = shape[1:]
+    if isinstance(module, (nn.ConstantPad1d, nn.ConstantPad2d, nn.ZeroPad2d)):
+        if float(module.value) != 0.0:
+            raise ConversionError(f"{where} pads with {module.value}; precast's convolutions pad with zeros")
+        pads = _pair(module.padding, 2 * rank)
+        # F.pad's order is the last axis first: (left, right[, top, bottom]).
+        sides = [(pads[2 * (rank - 1 - axis)], pads[2 * (rank - 1 - axis) + 1]) for axis in range(rank)]
+        if any(p < 0 for side in sides for p in side):
+            raise ConversionError(f"{where} crops (negative padding); precast pads only")
+        if chain.pad is not None:
+            sides = [(a[0] + b[0], a[1] + b[1]) for a, b in zip(chain.pad, sides)]
+        chain.pad = sides
+        chain.shape = [shape[0]] + [s + b + a for s, (b, a) in zip(spatial, sides)]
+        return
+    if isinstance(module, (nn.Conv1d, nn.Conv2d)):
+        if shape[0] != module.in_channels:
+            raise ConversionError(f"{where} takes {module.in_channels} channels, but the chain gives it shape {tuple(shape)}")
+        if module.padding_mode != "zeros":
+            raise ConversionError(f"{where} has padding_mode='{module.padding_mode}'; precast pads with zeros")
+        kernel, stride, dilation = _pair(module.kernel_size, rank), _pair(module.stride, rank), _pair(module.dilation, rank)
+        pre = chain.pad
+        chain.pad = None
+        if isinstance(module.padding, str):
+            if module.padding == "same":
+                total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+                own = [(t // 2, t - t // 2) for t in total]
+            else:
+                own = [(0, 0)] * rank
+        else:
+            own = [(p, p) for p in _pair(module.padding, rank)]
+        sides = own if pre is None else [(a[0] + b[0], a[1] + b[1]) for a, b in zip(pre, own)]
+        input_spatial = spatial if pre is None else [s - b - a for s, (b, a) in zip(spatial, pre)]
+        options = []
+        if pre is None and isinstance(module.padding, str) and module.padding == "same":
+            options.append("precast::same")
+        elif rank == 1 and sides[0][1] == 0 and sides[0][0] == dilation[0] * (kernel[0] - 1) and sides[0][0] > 0:
+            options.append("precast::causal")
+        elif all(b == a for b, a in sides):
+            options += _padding_values([b for b, _ in sides])
+        else:
+            flat = [str(p) for side in sides for p in side]
+            options.append(f"precast::padding_sides<{', '.join(flat)}>")
+        options += _axis_values("stride", list(stride)) + _axis_values("dilation", list(dilation))
+        if module.groups != 1:
+            options.append("precast::depthwise" if module.groups == module.in_channels else f"precast::groups<{module.groups}>")
+        tensors = [("weights", prefix + "weight")]
+        if module.bias is not None:
+            tensors.append(("bias", prefix + "bias"))
+        else:
+            options.append("precast::no_bias")
+        spec = f"precast::conv{rank}d<{', '.join([str(module.out_channels), _window_literal(kernel)] + options)}>"
+        layers.append(_Layer(spec, prefix, module, tensors))
+        chain.shape = [module.out_channels] + [_output_extent(s, k, st, d, b, a)
+                                               for s, k, st, d, (b, a) in zip(input_spatial, kernel, stride, dilation, sides)]
+        return
+    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
+        is_max = isinstance(module, (nn.MaxPool1d, nn.MaxPool2d))
+        if module.ceil_mode:
+            raise ConversionError(f"{where} has ceil_mode=True; precast's pooling rounds the output extent down")
+        if is_max and module.return_indices:
+            raise ConversionError(f"{where} returns indices; precast's max pooling returns the values")
+        if not is_max and module.divisor_override is not None:
+            raise ConversionError(f"{where} has divisor_override; precast divides by the window (or the values it covers)")
+        kernel = _pair(module.kernel_size, rank)
+        stride = _pair(module.stride if module.stride is not None else module.kernel_size, rank)
+        padding = _pair(module.padding, rank)
+        dilation = _pair(module.dilation, rank) if is_max else (1,) * rank
+        options = [_explicit("stride", list(stride))] if tuple(stride) != tuple(kernel) else []
+        options += _padding_values(list(padding))
+        options += _axis_values("dilation", list(dilation))
+        if not is_max and not module.count_include_pad and any(padding):
+            options.append("precast::exclude_padding")
+        kind = "max" if is_max else "avg"
+        layers.append(_Layer(f"precast::{kind}_pool{rank}d<{', '.join([_window_literal(kernel)] + options)}>", prefix, module))
+        chain.shape = [shape[0]] + [_output_extent(s, k, st, d, p, p) for s, k, st, d, p in zip(spatial, kernel, stride, dilation, padding)]
+        return
+    if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
+        if any(v != 1 for v in _pair(module.output_size, rank)):
+            raise ConversionError(f"{where} pools to {module.output_size}; precast's global_avg_pool pools to 1")
+        layers.append(_Layer("precast::global_avg_pool", prefix, module))
+        chain.shape = [shape[0]] + [1] * rank
+        chain.squeezed = True
+        return
+    # Upsample
+    if module.mode != "nearest" or module.size is not None or module.scale_factor is None:
+        raise ConversionError(f"{where} is mode='{module.mode}' with size={module.size}; precast's upsample repeats each value "
+                              "(mode='nearest', an integer scale_factor)")
+    factors = _pair(module.scale_factor, rank)
+    if any(float(f) != float(factors[0]) or float(f) != int(f) or f < 1 for f in factors):
+        raise ConversionError(f"{where} scales by {module.scale_factor}; precast's upsample takes one integer factor for every axis")
+    factor = int(factors[0])
+    layers.append(_Layer(f"precast::upsample<{factor}>", prefix, module))
+    chain.shape = [shape[0]] + [s * factor for s in spatial]
 
 
 def _dtype(model):
@@ -192,7 +425,7 @@ def _input_spec(input_shape, dtype):
     return f"precast::input_of<precast::shape<{', '.join(str(n) for n in input_shape)}>{element}>"
 
 
-def _check_chain(model, layers, input_shape, dtype, last_step):
+def _check_chain(model, layers, modules, input_shape, dtype, last_step):
     """Runs the model and its chain on the same input: they must agree, or the model is not a chain."""
     generator = torch.Generator().manual_seed(0)
     x = torch.rand((3, *input_shape), generator=generator, dtype=dtype) * 2 - 1
@@ -204,12 +437,7 @@ def _check_chain(model, layers, input_shape, dtype, last_step):
             if isinstance(expected, tuple):
                 expected = expected[0]
             y = x
-            seen = set()
-            for layer in layers:
-                module = layer.module
-                if id(module) in seen:
-                    continue  # a multi-layer recurrent module is one PyTorch call
-                seen.add(id(module))
+            for module in modules:  # every leaf, also those with no precast layer of their own (a padding, a flatten of [C, 1])
                 if isinstance(module, _RECURRENT):
                     y = module(y)[0]
                     if any(l.module is module and "precast::last_step" in l.spec for l in layers):
@@ -230,14 +458,33 @@ def _check_chain(model, layers, input_shape, dtype, last_step):
                           f"({difference}): precast reads a model as that chain.{hint}")
 
 
+def _precast_input_shape(chain, input_shape):
+    if chain.input_layout == "channels_first":
+        return tuple(input_shape[1:]) + (input_shape[0],)
+    return tuple(input_shape)
+
+
 def network_type(model, input_shape, last_step=False, check=True):
-    """The precast network type of the model, for samples of shape input_shape (without the batch axis)."""
+    """The precast network type of the model, for samples of shape input_shape (without the batch axis, as the model
+    takes them: channels first for a convolutional model; precast's input is then channels last)."""
     input_shape = tuple(int(n) for n in input_shape)
     dtype = _dtype(model)
-    layers, _ = _layers(model, input_shape, last_step)
+    chains = []
+    layers, _ = _layers(model, input_shape, last_step, chains)
     if check:
-        _check_chain(model, layers, input_shape, dtype, last_step)
-    return f"precast::network<{_input_spec(input_shape, dtype)}, {', '.join(l.spec for l in layers)}>"
+        _check_chain(model, layers, [m for _, m in _leaves(model)], input_shape, dtype, last_step)
+    return f"precast::network<{_input_spec(_precast_input_shape(chains[0], input_shape), dtype)}, {', '.join(l.spec for l in layers)}>"
+
+
+def to_precast_input(model, x, input_shape, last_step=False):
+    """A batch of the model's inputs (a tensor or array [batch, *input_shape]) as precast's network takes them: channels
+    moved last for a convolutional model, unchanged otherwise. Returns a numpy array."""
+    chains = []
+    _layers(model, tuple(int(n) for n in input_shape), last_step, chains)
+    values = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else numpy.asarray(x)
+    if chains[0].input_layout == "channels_first":
+        values = numpy.ascontiguousarray(numpy.moveaxis(values, 1, -1))
+    return values
 
 
 def state_dict_names(model, input_shape, last_step=False):
@@ -256,7 +503,7 @@ def save_npz(model, path, input_shape, last_step=False, check=True):
     arrays = {}
     for i, layer in enumerate(layers):
         for tensor, name in layer.tensors:
-            arrays[f"{i}.{tensor}"] = state[name].detach().cpu().numpy().astype(dtype)
+            arrays[f"{i}.{tensor}"] = numpy.ascontiguousarray(layer.to_precast(tensor, state[name].detach().cpu().numpy().astype(dtype)))
         for tensor, shape in layer.missing_bias:
             arrays[f"{i}.{tensor}"] = numpy.zeros(shape, dtype=dtype)
     for name, values in arrays.items():
@@ -280,7 +527,7 @@ def load_npz(model, path, input_shape, last_step=False):
                 wanted.add(key)
                 if key not in available:
                     raise ConversionError(f"{path} has no array {key} (for {name}); was it written for this architecture?")
-                state[name] = torch.from_numpy(numpy.array(archive[key]))
+                state[name] = torch.from_numpy(numpy.ascontiguousarray(layer.to_torch(tensor, numpy.array(archive[key]))))
             for tensor, _ in layer.missing_bias:
                 key = f"{i}.{tensor}"
                 wanted.add(key)

@@ -3,9 +3,11 @@
 
 Usage: round_trip.py <torch_round_trip program> <work dir>
 
-1. Three models are trained in PyTorch (an MLP with every activation the converter knows and a dropout, a stack
-   of a 2-layer LSTM, a GRU, a relu RNN and a per-step Linear, and a double-precision LSTM that keeps its last
-   step); precast_torch must print exactly the network types the C++ program is compiled with.
+1. Five models are trained in PyTorch (an MLP with every activation the converter knows and a dropout, a stack
+   of a 2-layer LSTM, a GRU, a relu RNN and a per-step Linear, a double-precision LSTM that keeps its last
+   step, a CNN with grouped and strided convolutions, PReLU, both poolings and a Linear after a channels-first
+   Flatten, and a double-precision causal, dilated 1-D stack with upsampling and a global average); precast_torch
+   must print exactly the network types the C++ program is compiled with.
 2. precast loads the converted files and runs them: its outputs must equal PyTorch's (float 1e-6, double 1e-12,
    relative to max(1, |y|)).
 3. precast trains the same architectures from its own seed and saves them; precast_torch loads those files into
@@ -64,11 +66,25 @@ def mlp():
                          nn.Softmax(dim=-1))
 
 
-# name: (constructor, sample shape, dtype, last_step, tolerance)
+def cnn():
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(2, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 8, (2, 3), stride=(1, 2), groups=2, bias=False),
+                         nn.PReLU(8), nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False), nn.Flatten(), nn.Linear(96, 3))
+
+
+def tcn():
+    nn = torch.nn
+    return nn.Sequential(nn.ConstantPad1d((2, 0), 0.0), nn.Conv1d(3, 4, 3), nn.Tanh(), nn.ConstantPad1d((4, 0), 0.0), nn.Conv1d(4, 4, 3, dilation=2, groups=2),
+                         nn.Upsample(scale_factor=2), nn.MaxPool1d(2), nn.Conv1d(4, 2, 1), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(2, 2))
+
+
+# name: (constructor, sample shape (as PyTorch takes it: channels first for the convolutional ones), dtype, last_step, tolerance)
 MODELS = {
     "mlp": (mlp, (6,), torch.float32, False, 1e-6),
     "sequence": (Sequence, (7, 5), torch.float32, False, 1e-6),
     "last_step": (LastStep, (5, 3), torch.float64, True, 1e-12),
+    "cnn": (cnn, (2, 8, 10), torch.float32, False, 1e-6),
+    "tcn": (tcn, (3, 12), torch.float64, False, 1e-12),
 }
 BATCH = 4
 
@@ -112,7 +128,8 @@ def main(program, work):
             optimizer.step()
         printed = precast_torch.save_npz(model, os.path.join(work, f"{name}.torch.npz"), shape, last_step=last_step)
         check(printed == types[name], f"{name}: precast_torch printed\n  {printed}\nbut the program is compiled with\n  {types[name]}")
-        numpy.savez(os.path.join(work, f"{name}.input.npz"), x=x.numpy())
+        # x as precast takes it (channels last for a convolutional model), x_torch as the model does.
+        numpy.savez(os.path.join(work, f"{name}.input.npz"), x=precast_torch.to_precast_input(model, x, shape), x_torch=x.numpy())
         expected[name] = outputs(model, x)
 
     # 2. precast runs them.
@@ -127,7 +144,7 @@ def main(program, work):
         model = build(name, seed=3)  # other initial weights: everything must come from the file
         precast_torch.load_npz(model, os.path.join(work, f"{name}.precast.npz"), shape, last_step=last_step)
         with numpy.load(os.path.join(work, f"{name}.input.npz")) as inputs:
-            x = torch.from_numpy(inputs["x"])
+            x = torch.from_numpy(inputs["x_torch"])
         with numpy.load(os.path.join(work, f"{name}.trained_output.npz")) as out:
             compare(f"{name}: precast-trained model run by PyTorch", outputs(model, x), out["y"].astype(numpy.float64), tolerance)
         with numpy.load(os.path.join(work, f"{name}.torch.npz")) as before, numpy.load(os.path.join(work, f"{name}.precast.npz")) as after:
@@ -156,7 +173,17 @@ def main(program, work):
             "pass last_step=True")
     refused("a bidirectional LSTM", lambda: precast_torch.network_type(torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True), (5, 3)),
             "is bidirectional")
-    refused("a convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3)), (1, 8)), "(Conv1d) has no precast layer")
+    refused("a transposed convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.ConvTranspose1d(1, 2, 3)), (1, 8)),
+            "(ConvTranspose1d) has no precast layer")
+    refused("a reflection-padded convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3, padding=1, padding_mode="reflect")),
+                                                                                   (1, 8)), "padding_mode='reflect'")
+    refused("a Linear on the length axis of a convolution's output",
+            lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(2, 3, 3), torch.nn.Linear(6, 2)), (2, 8)),
+            "acts on the last axis of channels-first values (3, 6)")
+    refused("a CNN ending with a Flatten", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(2, 3, 3), torch.nn.Flatten()), (2, 8)),
+            "ends with a Flatten of channels-first values")
+    refused("max pooling with ceil_mode", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.MaxPool1d(2, ceil_mode=True)), (2, 9)),
+            "ceil_mode=True")
     refused("a Linear of the wrong width", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Linear(5, 2)), (4,)),
             "takes 5 features, but the chain gives it shape (4,)")
     refused("an MLP's file into the sequence model",

@@ -28,6 +28,15 @@
                      precast::dense<4>>
 #define LAST_STEP_NETWORK                                                                                                                                      \
     precast::network<precast::input_of<precast::shape<5, 3>, double>, precast::lstm<6, precast::last_step>, precast::dense<2>, precast::tanh>
+#define CNN_NETWORK                                                                                                                                            \
+    precast::network<precast::input_of<precast::shape<8, 10, 2>>, precast::conv2d<6, 3, precast::padding<1>>, precast::relu, precast::max_pool2d<2>,           \
+                     precast::conv2d<8, precast::window{2, 3}, precast::stride<1, 2>, precast::groups<2>, precast::no_bias>,                                   \
+                     precast::prelu<precast::per_channel>, precast::avg_pool2d<2, precast::stride<1>, precast::padding<1>, precast::exclude_padding>,          \
+                     precast::flatten, precast::dense<3>>
+#define TCN_NETWORK                                                                                                                                            \
+    precast::network<precast::input_of<precast::shape<12, 3>, double>, precast::conv1d<4, 3, precast::causal>, precast::tanh,                                  \
+                     precast::conv1d<4, 3, precast::causal, precast::dilation<2>, precast::groups<2>>, precast::upsample<2>, precast::max_pool1d<2>,           \
+                     precast::conv1d<2, 1>, precast::global_avg_pool, precast::dense<2>>
 #define STRINGIZE(...) #__VA_ARGS__
 #define TEXT(...) STRINGIZE(__VA_ARGS__)
 
@@ -102,7 +111,8 @@ int main(int argc, char** argv)
         const std::string_view mode = argc > 1 ? argv[1] : "";
         if (mode == "types")
         {
-            std::printf("mlp %s\nsequence %s\nlast_step %s\n", TEXT(MLP_NETWORK), TEXT(SEQUENCE_NETWORK), TEXT(LAST_STEP_NETWORK));
+            std::printf("mlp %s\nsequence %s\nlast_step %s\ncnn %s\ntcn %s\n", TEXT(MLP_NETWORK), TEXT(SEQUENCE_NETWORK), TEXT(LAST_STEP_NETWORK),
+                        TEXT(CNN_NETWORK), TEXT(TCN_NETWORK));
             return 0;
         }
         if ((mode != "forward" && mode != "train") || argc != 3)
@@ -116,12 +126,16 @@ int main(int argc, char** argv)
             forward<MLP_NETWORK>(dir, "mlp");
             forward<SEQUENCE_NETWORK>(dir, "sequence");
             forward<LAST_STEP_NETWORK>(dir, "last_step");
+            forward<CNN_NETWORK>(dir, "cnn");
+            forward<TCN_NETWORK>(dir, "tcn");
         }
         else
         {
             train<MLP_NETWORK>(dir, "mlp");
             train<SEQUENCE_NETWORK>(dir, "sequence");
             train<LAST_STEP_NETWORK>(dir, "last_step");
+            train<CNN_NETWORK>(dir, "cnn");
+            train<TCN_NETWORK>(dir, "tcn");
         }
         return 0;
     }
