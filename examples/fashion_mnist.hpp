@@ -61,7 +61,8 @@ namespace examples::fashion
         bool help = false;
     };
 
-    inline constexpr std::array<const char*, 6> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout", "256-residual-256", "cnn"};
+    inline constexpr std::array<const char*, 6> architectures{"256-256", "256-256-dropout", "512-512-512-512", "512-512-512-512-dropout", "256-residual-256",
+                                                              "cnn"};
     inline constexpr std::array<std::size_t, 3> batch_sizes{32, 64, 128};
 
     inline std::string usage()

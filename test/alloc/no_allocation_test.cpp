@@ -76,8 +76,8 @@ namespace
     // A CNN: im2col's columns, max pooling's sources and the grouped GEMMs live in the workspace.
     TEST(training_step, allocates_nothing_for_a_cnn)
     {
-        using net_t = network<input_of<shape<12, 12, 1>>, conv2d<6, 3, same>, relu, max_pool2d<2>, conv2d<12, 3, depthwise>, prelu<per_channel>,
-                              avg_pool2d<2>, flatten, dense<5>>;
+        using net_t = network<input_of<shape<12, 12, 1>>, conv2d<6, 3, same>, relu, max_pool2d<2>, conv2d<12, 3, depthwise>, prelu<per_channel>, avg_pool2d<2>,
+                              flatten, dense<5>>;
         using tcn_t = network<input_of<shape<16, 2>, double>, conv1d<4, 3, causal, dilation<2>>, relu, conv1d<4, 1>, upsample<2>, global_avg_pool, dense<3>>;
         std::vector<float> x(8 * 144, 0.5f);
         std::vector<double> xd(8 * 32, 0.25);
