@@ -31,7 +31,11 @@ namespace precast_gradcheck
             layer_case<conv2d<4, 3, groups<2>, same>::bind<T, image>, 1>(s);
             layer_case<conv2d<4, 3, depthwise, padding<1>>::bind<T, image>, 2>(s);
             layer_case<conv2d<3, 1>::bind<T, image>, 2>(s);
-            // pooling (max with distinct values only: random inputs), upsampling, global average, PReLU
+            // transposed: stride and padding, output padding with groups and dilation, 2-D per-axis
+            layer_case<conv_transpose1d<4, 4, stride<2>, padding<1>>::bind<T, sequence>, 2>(s);
+            layer_case<conv_transpose1d<6, 3, stride<3>, padding<2>, output_padding<1>, groups<3>, dilation<2>>::bind<T, sequence>, 2>(s);
+            layer_case<conv_transpose2d<3, window{3, 2}, stride<2, 1>, padding<1, 0>, no_bias>::bind<T, image>, 2>(s);
+                        // pooling (max with distinct values only: random inputs), upsampling, global average, PReLU
             layer_case<avg_pool1d<2>::bind<T, sequence>, 2>(s);
             layer_case<avg_pool1d<3, stride<2>, padding<1>>::bind<T, sequence>, 2>(s);
             layer_case<avg_pool1d<3, stride<1>, same, exclude_padding>::bind<T, sequence>, 2>(s);
@@ -59,6 +63,7 @@ namespace precast_gradcheck
         layer_case<conv2d<4, window{2, 3}, stride<2, 1>, padding<1, 2>>::bind<float, image_f>, 2>(s);
         layer_case<conv2d<4, 3, depthwise, same>::bind<float, image_f>, 2>(s);
         layer_case<avg_pool2d<2>::bind<float, image_f>, 2>(s);
+        layer_case<conv_transpose1d<6, 3, stride<3>, padding<2>, output_padding<1>, groups<3>>::bind<float, sequence_f>, 2>(s);
         // Kinks (max, PReLU, ReLU fused into the convolution's GEMM and into its dx): double only, where the step is far
         // smaller than any distance from a kink.
         using sequence = precast::shape<9, 3>;

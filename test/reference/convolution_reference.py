@@ -104,6 +104,10 @@ def main():
     single("conv2d_dilation_sides", nn.Conv2d(2, 2, 2, dilation=(2, 1), bias=False), img, gen, pad=(2, 0, 0, 1))
     single("conv2d_groups", nn.Conv2d(2, 4, 3, groups=2, padding="same"), img, gen)
     single("conv2d_depthwise", nn.Conv2d(2, 4, 3, groups=2, padding=1), img, gen)
+    # transposed convolutions
+    single("conv_transpose1d", nn.ConvTranspose1d(3, 4, 4, stride=2, padding=1), seq, gen)
+    single("conv_transpose1d_groups_output_padding", nn.ConvTranspose1d(3, 6, 3, stride=3, padding=2, output_padding=1, groups=3, dilation=2), seq, gen)
+    single("conv_transpose2d", nn.ConvTranspose2d(2, 3, (3, 2), stride=(2, 1), padding=(1, 0), bias=False), img, gen)
     # pooling, upsampling, PReLU
     single("max_pool1d", nn.MaxPool1d(3, stride=2, padding=1, dilation=2), seq, gen)
     h, w = same_pads(5, 3, 2), same_pads(6, 3, 2)

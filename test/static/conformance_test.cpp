@@ -150,6 +150,12 @@ namespace
     static_assert(trainable_layer<prelu<>::bind<double, img>> && !trainable_layer<max_pool2d<2>::bind<float, img>>);
     static_assert(workspace_bytes_of<max_pool2d<2>::bind<float, img>, 4>() == 4 * 2 * 3 * 2 * sizeof(std::uint32_t));
     static_assert(neural_network<network<input_of<img>, conv2d<4, 3, same>, relu, max_pool2d<2>, flatten, dense<3>>>);
+    static_assert(trainable_layer<conv_transpose1d<4, 3, stride<2>>::bind<float, seq>> && epilogue_layer<conv_transpose2d<4, 3>::bind<double, img>>);
+    static_assert(!layer_spec_for<conv_transpose2d<4, 3>, float, seq> && layer_spec_for<conv_transpose1d<4, 3>, float, seq>);
+    // A causal conv1d of stride 1 runs one step at a time; a strided or non-causal one does not.
+    static_assert(streamable_layer<conv1d<4, 3, causal, dilation<2>>::bind<float, seq>> && streamable_layer<conv1d<4, 1>::bind<float, seq>>);
+    static_assert(!streamable_layer<conv1d<4, 3, same>::bind<float, seq>> && !streamable_layer<conv1d<4, 3, causal, stride<2>>::bind<float, seq>>);
+    static_assert(positionwise_layer<prelu<per_channel>::bind<float, seq>>);
 
     // ---- shipped losses ---------------------------------------------------------------------------------------------
     static_assert(loss_with_decisions<softmax_cross_entropy> && loss_with_decisions<softmax_cross_entropy_one_hot>);

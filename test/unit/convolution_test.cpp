@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ namespace
     static_assert(std::is_same_v<bound<global_avg_pool, shape<4, 5, 6>>::output_shape, shape<6>>);
     static_assert(std::is_same_v<bound<upsample<2>, shape<4, 5, 6>>::output_shape, shape<8, 10, 6>>);
     static_assert(bound<prelu<per_channel>, shape<4, 5, 6>>::parameter_count == 6 && bound<prelu<>, shape<4, 5, 6>>::parameter_count == 1);
+
+    // Transposed: (L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1 = 8 * 2 - 2 + 3 + 1 = 18 ... of 9 in.
+    static_assert(std::is_same_v<bound<conv_transpose1d<4, 4, stride<2>, padding<1>>, shape<9, 3>>::output_shape, shape<18, 4>>);
+    static_assert(std::is_same_v<bound<conv_transpose2d<8, 2, stride<2>>, shape<7, 7, 16>>::output_shape, shape<14, 14, 8>>);
+    static_assert(bound<conv_transpose1d<6, 3, groups<3>>, shape<9, 3>>::parameter_count == 3 * 2 * 3 + 6);  // PyTorch: [3][6 / 3][3] + 6
 
     // The layers satisfy the contract, and conv2d fuses a following activation into its GEMM.
     static_assert(trainable_layer<bound<conv2d<4, 3>, shape<5, 5, 2>>> && trainable_layer<bound<conv1d<4, 3, causal>, shape<5, 2>>>);
@@ -159,6 +165,14 @@ namespace
         matches_pytorch<network<image, conv2d<4, 3, depthwise, padding<1>>>>("conv2d_depthwise");
     }
 
+    TEST(convolution, transposed_convolutions_match_pytorch)
+    {
+        matches_pytorch<network<sequence, conv_transpose1d<4, 4, stride<2>, padding<1>>>>("conv_transpose1d");
+        matches_pytorch<network<sequence, conv_transpose1d<6, 3, stride<3>, padding<2>, output_padding<1>, groups<3>, dilation<2>>>>(
+            "conv_transpose1d_groups_output_padding");
+        matches_pytorch<network<image, conv_transpose2d<3, window{3, 2}, stride<2, 1>, padding<1, 0>, no_bias>>>("conv_transpose2d");
+    }
+
     TEST(convolution, pooling_upsampling_and_prelu_match_pytorch)
     {
         matches_pytorch<network<sequence, max_pool1d<3, stride<2>, padding<1>, dilation<2>>>>("max_pool1d");
@@ -197,6 +211,35 @@ namespace
                    batch_view<const float, 1, shape<3, 1>>(dy.data()), batch_view<float, 1, shape<6, 1>>(dx.data()), ws);
         // The gradient goes to the NaN that won, and of the tied 3s to the first.
         EXPECT_EQ(dx, (std::vector<float>{0, 10, 20, 0, 30, 0}));
+    }
+
+    // ---- one step at a time -------------------------------------------------------------------------------------------
+
+    TEST(convolution, a_causal_stack_streams_one_step_at_a_time_as_the_whole_sequence_computes)
+    {
+        // Causal and dilated, grouped, pointwise, with PReLU and an LSTM after: every step's output equals the batch
+        // forward pass at that position.
+        constexpr std::size_t steps = 40;
+        using tcn = network<input_of<shape<steps, 2>>, conv1d<6, 3, causal>, prelu<per_channel>, conv1d<6, 2, causal, dilation<4>, groups<3>>, precast::tanh,
+                            conv1d<4, 1>, lstm<5>, dense<1>>;
+        tcn net(glorot_uniform{}, 9);
+        std::vector<float> x(steps * 2);
+        for (std::size_t i = 0; i < x.size(); ++i)
+        {
+            x[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)) + 0.1 * std::cos(1.3 * static_cast<double>(i)));
+        }
+        auto ws = std::make_unique<tcn::workspace<1>>();
+        const auto y = net.forward(batch_view<const float, 1, shape<steps, 2>>(x.data()), *ws);
+        streaming_network<tcn> stream(net);
+        for (int pass = 0; pass < 2; ++pass)  // reset() starts a new sequence: the same outputs again
+        {
+            for (std::size_t t = 0; t < steps; ++t)
+            {
+                const float out = stream.step(std::span<const float, 2>(x.data() + 2 * t, 2))[0];
+                EXPECT_NEAR(out, y.data()[t], 1e-5f) << "step " << t << ", pass " << pass;
+            }
+            stream.reset();
+        }
     }
 
     // ---- learning -----------------------------------------------------------------------------------------------------

@@ -81,6 +81,13 @@ namespace precast
     PRECAST_EXPORT struct depthwise
     {
     };
+    // Transposed convolutions: zeros added after the output along each axis, to tell apart the output extents a
+    // stride maps to one input extent (PyTorch's output_padding; smaller than the stride).
+    PRECAST_EXPORT template <std::size_t... P>
+    struct output_padding
+    {
+        static_assert(sizeof...(P) == 1 || sizeof...(P) == 2, "precast::output_padding<P> or output_padding<PH, PW>");
+    };
     // Average pooling divides by the input values a window covers, not by its size (PyTorch's
     // count_include_pad=False).
     PRECAST_EXPORT struct exclude_padding
@@ -143,9 +150,10 @@ namespace precast
             bool depthwise = false;
             bool bias = true;
             bool exclude_padding = false;
+            std::size_t output_padding[2] = {0, 0};
             // Counted to refuse an option given twice, or one the layer does not take.
             int strides = 0, dilations = 0, paddings = 0, group_options = 0, bias_options = 0, pad_options = 0, unknown = 0, two_axis_values = 0,
-                four_sides = 0, two_sides = 0, causal_options = 0;
+                four_sides = 0, two_sides = 0, causal_options = 0, output_paddings = 0;
         };
 
         template <class Option>
@@ -269,6 +277,18 @@ namespace precast
                 ++s.bias_options;
             }
         };
+        template <std::size_t... P>
+        struct window_option<output_padding<P...>>
+        {
+            static constexpr void apply(window_settings& s) noexcept
+            {
+                constexpr std::size_t v[] = {P...};
+                s.output_padding[0] = v[0];
+                s.output_padding[1] = v[sizeof...(P) - 1];
+                ++s.output_paddings;
+                s.two_axis_values += sizeof...(P) == 2;
+            }
+        };
         template <>
         struct window_option<exclude_padding>
         {
@@ -335,6 +355,28 @@ namespace precast
             {
                 g.height = make_window_axis(s, 0, height, kernel.height, default_stride.height);
             }
+            return g;
+        }
+
+        // A transposed convolution over Height x Width positions is the adjoint of the convolution whose geometry this
+        // returns: that convolution's input has the transposed one's output extents, its output the input extents.
+        template <class... Options>
+        consteval window_geometry make_transposed_geometry(std::size_t height, std::size_t width, window kernel, bool one_dimensional)
+        {
+            const window_settings s = window_settings_of<Options...>();
+            auto axis = [&](std::size_t a, std::size_t input, std::size_t k) {
+                window_axis w;
+                w.kernel = k;
+                w.stride = s.stride[a] != 0 ? s.stride[a] : 1;
+                w.dilation = s.dilation[a];
+                w.before = w.after = s.sides[2 * a];
+                const std::size_t reach = (input - 1) * w.stride + w.span() + s.output_padding[a];
+                w.input = reach > w.before + w.after ? reach - w.before - w.after : 0;
+                return w;
+            };
+            window_geometry g;
+            g.width = axis(1, width, kernel.width);
+            g.height = one_dimensional ? window_axis{} : axis(0, height, kernel.height);
             return g;
         }
 

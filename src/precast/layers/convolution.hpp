@@ -31,6 +31,7 @@
 #include <precast/core/window.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
+#include <precast/kernels/dot.hpp>
 #include <precast/kernels/epilogue.hpp>
 #include <precast/kernels/gemm.hpp>
 #include <precast/kernels/im2col.hpp>
@@ -193,6 +194,59 @@ namespace precast
                 kernels::apply_epilogue(dx_epilogue, dx.data(), B * InputShape::size);
             }
         }
+
+        // A causal 1-D convolution with stride 1 runs one step at a time in streaming_network (concepts.hpp,
+        // streamable_layer): it keeps the last span inputs in a ring and computes each filter as a dot product of
+        // its weights with the window, gathered in im2col's order.
+        static constexpr bool streams = one_dimensional && G.width.stride == 1 && G.width.after == 0 && G.width.before == G.width.span() - 1;
+        static constexpr sequence_output output = sequence_output::every_step;
+
+        class stream_form
+        {
+            static constexpr std::size_t span = G.width.span();
+
+        public:
+            explicit stream_form(const convolution_layer& l)
+            {
+                refresh(l);
+                reset();
+            }
+            void refresh(const convolution_layer& l) noexcept { std::copy_n(l.parameters().data(), parameter_count, parameters_.data()); }
+            void reset() noexcept
+            {
+                history_.fill(T(0));
+                newest_ = 0;
+            }
+            void run(const T* in, T* out) noexcept
+            {
+                newest_ = newest_ + 1 == span ? 0 : newest_ + 1;
+                std::copy_n(in, in_channels, history_.data() + newest_ * in_channels);
+                // Tap k of the kernel reads the input (K - 1 - k) * dilation steps back.
+                for (std::size_t k = 0; k < taps; ++k)
+                {
+                    const std::size_t back = (taps - 1 - k) * G.width.dilation;
+                    const T* step = history_.data() + ((newest_ + span - back) % span) * in_channels;
+                    for (std::size_t c = 0; c < in_channels; ++c)
+                    {
+                        window_[c * taps + k] = step[c];
+                    }
+                }
+                const T* w = parameters_.data();
+                for (std::size_t f = 0; f < Filters; ++f)
+                {
+                    const std::size_t g = f / group_filters;
+                    const T sum = kernels::dot(w + f * filter_size, window_.data() + g * filter_size, filter_size);
+                    out[f] = HasBias ? sum + w[weight_count + f] : sum;
+                }
+            }
+
+        private:
+            tensor_buffer<T, shape<parameter_count>> parameters_;
+            tensor_buffer<T, shape<span * in_channels>> history_;  // zeros: the causal padding
+            tensor_buffer<T, shape<row_size>> window_;
+            std::size_t newest_ = 0;
+        };
+        using stream = std::conditional_t<streams, stream_form, void>;
     };
 
     namespace detail
@@ -223,7 +277,7 @@ namespace precast
         static_assert(Filters > 0, "precast::conv1d<Filters, Kernel>: at least one filter");
         static_assert(Kernel > 0, "precast::conv1d<Filters, Kernel>: a kernel of at least one tap");
         static constexpr detail::window_settings settings = detail::window_settings_of<Options...>();
-        static_assert(settings.unknown == 0 && settings.pad_options == 0,
+        static_assert(settings.unknown == 0 && settings.pad_options == 0 && settings.output_paddings == 0,
                       "precast::conv1d<Filters, Kernel, Options...>: an option is not one of stride<S>, dilation<D>, padding<P>, padding_sides<Before, "
                       "After>, valid, same, causal, groups<G>, depthwise, no_bias");
         static_assert(settings.two_axis_values == 0 && settings.four_sides == 0,
@@ -244,7 +298,7 @@ namespace precast
         static_assert(Filters > 0, "precast::conv2d<Filters, Kernel>: at least one filter");
         static_assert(Kernel.height > 0 && Kernel.width > 0, "precast::conv2d<Filters, Kernel>: a kernel of at least one tap on each axis");
         static constexpr detail::window_settings settings = detail::window_settings_of<Options...>();
-        static_assert(settings.unknown == 0 && settings.pad_options == 0,
+        static_assert(settings.unknown == 0 && settings.pad_options == 0 && settings.output_paddings == 0,
                       "precast::conv2d<Filters, Kernel, Options...>: an option is not one of stride<...>, dilation<...>, padding<...>, padding_sides<Top, "
                       "Bottom, Left, Right>, valid, same, groups<G>, depthwise, no_bias");
         static_assert(settings.causal_options == 0, "precast::conv2d: causal padding is for conv1d (a sequence); pad a 2-D input with padding_sides<...>");

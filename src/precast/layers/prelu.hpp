@@ -98,6 +98,15 @@ namespace precast
                 }
             }
         }
+
+        // The same layer on one position (concepts.hpp, positionwise_layer): streaming_network runs it a step at a time.
+        using per_position = prelu_layer<T, shape<channels>, PerChannel, InitialSlope>;
+        [[nodiscard]] per_position per_position_form() const
+        {
+            per_position one;
+            one.parameters() = parameters();
+            return one;
+        }
     };
 
     namespace detail

@@ -9,7 +9,8 @@
 //   for (float sample : audio) out = stream.step(std::span<const float, 1>(&sample, 1))[0];
 //
 // Each recurrent layer runs its one-step form (concepts.hpp, streamable_layer: weights transposed and padded to
-// whole registers, h and c inside). Every other layer must act on one position at a time (positionwise_layer:
+// whole registers, h and c inside), and so does a causal conv1d of stride 1 (the last (kernel - 1) * dilation
+// inputs inside). Every other layer must act on one position at a time (positionwise_layer:
 // dense, activations, softmax, dropout) while the steps axis exists, and runs its batch-1 form on one position;
 // after a last_step layer the layers see vectors and run as in frozen_network. Everything is allocated at
 // construction; step() allocates nothing. One object per thread; refresh(net) takes new weights (the state stays).
@@ -115,7 +116,7 @@ namespace precast
             using L = typename Net::template layer_type<I>;
             static_assert(streams_at<Net, I>(), "precast::streaming_network: a layer of this network mixes the steps axis (a reshape, flatten or a "
                                                 "layer on whole sequences before the last recurrent layer), so it cannot run one step at a time; "
-                                                "only recurrent layers and position-wise layers (dense, activations, softmax, dropout) can");
+                                                "only recurrent layers, causal conv1d (stride 1) and position-wise layers (dense, activations, softmax, dropout, prelu) can");
             static auto pick()
             {
                 if constexpr (streamable_layer<L>)
@@ -143,7 +144,8 @@ namespace precast
         static_assert(Net::input_shape::rank == 2, "precast::streaming_network: the network must take sequences, input_of<shape<steps, features>>");
         static_assert([]<std::size_t... I>(std::index_sequence<I...>) { return (false || ... || streamable_layer<typename Net::template layer_type<I>>); }(
                           std::make_index_sequence<depth>{}),
-                      "precast::streaming_network: the network has no recurrent layer; for one sample at a time use frozen_network");
+                      "precast::streaming_network: the network has no layer over time (a recurrent layer or a causal conv1d); for one sample at a time "
+                      "use frozen_network");
 
         template <std::size_t... I>
         static auto make_stages(std::index_sequence<I...>) -> std::tuple<typename detail::stream_stage_of<Net, I>::type...>;
