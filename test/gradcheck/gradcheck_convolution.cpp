@@ -35,7 +35,7 @@ namespace precast_gradcheck
             layer_case<conv_transpose1d<4, 4, stride<2>, padding<1>>::bind<T, sequence>, 2>(s);
             layer_case<conv_transpose1d<6, 3, stride<3>, padding<2>, output_padding<1>, groups<3>, dilation<2>>::bind<T, sequence>, 2>(s);
             layer_case<conv_transpose2d<3, window{3, 2}, stride<2, 1>, padding<1, 0>, no_bias>::bind<T, image>, 2>(s);
-                        // pooling (max with distinct values only: random inputs), upsampling, global average, PReLU
+            // pooling (max with distinct values only: random inputs), upsampling, global average, PReLU
             layer_case<avg_pool1d<2>::bind<T, sequence>, 2>(s);
             layer_case<avg_pool1d<3, stride<2>, padding<1>>::bind<T, sequence>, 2>(s);
             layer_case<avg_pool1d<3, stride<1>, same, exclude_padding>::bind<T, sequence>, 2>(s);

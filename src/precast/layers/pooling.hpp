@@ -296,8 +296,8 @@ namespace precast
         consteval bool pooling_options_valid() noexcept
         {
             constexpr window_settings s = window_settings_of<Options...>();
-            return s.unknown == 0 && s.output_paddings == 0 && s.group_options == 0 && s.bias_options == 0 && s.causal_options == 0 && (Max ? s.pad_options == 0 : s.dilations == 0) &&
-                   s.strides <= 1 && s.dilations <= 1 && s.paddings <= 1 && s.pad_options <= 1 &&
+            return s.unknown == 0 && s.output_paddings == 0 && s.group_options == 0 && s.bias_options == 0 && s.causal_options == 0 &&
+                   (Max ? s.pad_options == 0 : s.dilations == 0) && s.strides <= 1 && s.dilations <= 1 && s.paddings <= 1 && s.pad_options <= 1 &&
                    (TwoDimensional ? s.two_sides == 0 : s.two_axis_values == 0 && s.four_sides == 0);
         }
     }

@@ -114,9 +114,10 @@ namespace precast
         struct stream_stage_of
         {
             using L = typename Net::template layer_type<I>;
-            static_assert(streams_at<Net, I>(), "precast::streaming_network: a layer of this network mixes the steps axis (a reshape, flatten or a "
-                                                "layer on whole sequences before the last recurrent layer), so it cannot run one step at a time; "
-                                                "only recurrent layers, causal conv1d (stride 1) and position-wise layers (dense, activations, softmax, dropout, prelu) can");
+            static_assert(streams_at<Net, I>(),
+                          "precast::streaming_network: a layer of this network mixes the steps axis (a reshape, flatten or a "
+                          "layer on whole sequences before the last recurrent layer), so it cannot run one step at a time; "
+                          "only recurrent layers, causal conv1d (stride 1) and position-wise layers (dense, activations, softmax, dropout, prelu) can");
             static auto pick()
             {
                 if constexpr (streamable_layer<L>)
