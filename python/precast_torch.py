@@ -27,7 +27,7 @@ model whose forward computes something else (a skip connection, a reshape, a ste
 Supported: nn.Linear; nn.RNN (tanh or relu), nn.GRU and nn.LSTM with any num_layers (each layer becomes one
 precast layer), batch_first; nn.Conv1d and nn.Conv2d (any stride, dilation, groups, zero padding, "same"), with an
 nn.ConstantPad1d/2d or nn.ZeroPad2d of zeros before one folded into its padding (causal when it pads
-(kernel - 1) * dilation on the left); nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d to 1 (global
+(kernel - 1) * dilation on the left); nn.ConvTranspose1d/2d; nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d to 1 (global
 average), nn.Upsample (nearest, an integer factor), nn.PReLU; nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU,
 nn.ELU, nn.Softmax over the last axis, nn.Identity, nn.Dropout, nn.Flatten. Anything else is refused by name
 (ConversionError).
@@ -132,10 +132,10 @@ def _leaves(module, prefix=""):
         yield from _leaves(child, f"{prefix}{name}.")
 
 
-_SPATIAL = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.MaxPool1d, torch.nn.MaxPool2d, torch.nn.AvgPool1d, torch.nn.AvgPool2d,
+_SPATIAL = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.MaxPool1d, torch.nn.MaxPool2d, torch.nn.AvgPool1d, torch.nn.AvgPool2d,
             torch.nn.AdaptiveAvgPool1d, torch.nn.AdaptiveAvgPool2d, torch.nn.Upsample, torch.nn.ConstantPad1d, torch.nn.ConstantPad2d,
             torch.nn.ZeroPad2d)
-_SUPPORTED = ("Linear, RNN, GRU, LSTM, Conv1d, Conv2d (zero padding), ConstantPad1d/2d and ZeroPad2d before a convolution, MaxPool1d/2d, "
+_SUPPORTED = ("Linear, RNN, GRU, LSTM, Conv1d, Conv2d (zero padding), ConvTranspose1d/2d, ConstantPad1d/2d and ZeroPad2d before a convolution, MaxPool1d/2d, "
               "AvgPool1d/2d, AdaptiveAvgPool1d/2d to 1, Upsample (nearest, integer factor), PReLU, ReLU, Tanh, Sigmoid, LeakyReLU, ELU, "
               "Softmax over the last axis, Identity, Dropout, Flatten")
 
@@ -304,7 +304,7 @@ def _spatial_layer(chain, layers, prefix, module, where):
     """Convolutions, padding, pooling and upsampling, on channels-first values."""
     nn = torch.nn
     shape = chain.shape
-    rank = 1 if isinstance(module, (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.ConstantPad1d)) else 2
+    rank = 1 if isinstance(module, (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.ConstantPad1d)) else 2
     if isinstance(module, nn.Upsample):
         rank = len(shape) - 1
     names = "(channels, length)" if rank == 1 else "(channels, height, width)"
@@ -326,6 +326,30 @@ def _spatial_layer(chain, layers, prefix, module, where):
             sides = [(a[0] + b[0], a[1] + b[1]) for a, b in zip(chain.pad, sides)]
         chain.pad = sides
         chain.shape = [shape[0]] + [s + b + a for s, (b, a) in zip(spatial, sides)]
+        return
+    if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d)):
+        if shape[0] != module.in_channels:
+            raise ConversionError(f"{where} takes {module.in_channels} channels, but the chain gives it shape {tuple(shape)}")
+        if module.padding_mode != "zeros":
+            raise ConversionError(f"{where} has padding_mode='{module.padding_mode}'; precast pads with zeros")
+        kernel, stride, dilation = _pair(module.kernel_size, rank), _pair(module.stride, rank), _pair(module.dilation, rank)
+        padding, extra = _pair(module.padding, rank), _pair(module.output_padding, rank)
+        if any(e >= s for e, s in zip(extra, stride)):
+            raise ConversionError(f"{where} has output_padding={module.output_padding} not below its stride; precast's conv_transpose needs it below")
+        options = _axis_values("stride", list(stride)) + _padding_values(list(padding))
+        options += [_explicit("output_padding", list(extra))] if any(extra) else []
+        options += _axis_values("dilation", list(dilation))
+        if module.groups != 1:
+            options.append(f"precast::groups<{module.groups}>")
+        tensors = [("weights", prefix + "weight")]
+        if module.bias is not None:
+            tensors.append(("bias", prefix + "bias"))
+        else:
+            options.append("precast::no_bias")
+        spec = f"precast::conv_transpose{rank}d<{', '.join([str(module.out_channels), _window_literal(kernel)] + options)}>"
+        layers.append(_Layer(spec, prefix, module, tensors))
+        chain.shape = [module.out_channels] + [(s - 1) * st - 2 * p + d * (k - 1) + e + 1
+                                               for s, k, st, d, p, e in zip(spatial, kernel, stride, dilation, padding, extra)]
         return
     if isinstance(module, (nn.Conv1d, nn.Conv2d)):
         if shape[0] != module.in_channels:

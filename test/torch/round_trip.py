@@ -6,7 +6,8 @@ Usage: round_trip.py <torch_round_trip program> <work dir>
 1. Five models are trained in PyTorch (an MLP with every activation the converter knows and a dropout, a stack
    of a 2-layer LSTM, a GRU, a relu RNN and a per-step Linear, a double-precision LSTM that keeps its last
    step, a CNN with grouped and strided convolutions, PReLU, both poolings and a Linear after a channels-first
-   Flatten, and a double-precision causal, dilated 1-D stack with upsampling and a global average); precast_torch
+   Flatten, and a double-precision causal, dilated 1-D stack with upsampling, a transposed convolution and a global
+   average); precast_torch
    must print exactly the network types the C++ program is compiled with.
 2. precast loads the converted files and runs them: its outputs must equal PyTorch's (float 1e-6, double 1e-12,
    relative to max(1, |y|)).
@@ -75,7 +76,8 @@ def cnn():
 def tcn():
     nn = torch.nn
     return nn.Sequential(nn.ConstantPad1d((2, 0), 0.0), nn.Conv1d(3, 4, 3), nn.Tanh(), nn.ConstantPad1d((4, 0), 0.0), nn.Conv1d(4, 4, 3, dilation=2, groups=2),
-                         nn.Upsample(scale_factor=2), nn.MaxPool1d(2), nn.Conv1d(4, 2, 1), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(2, 2))
+                         nn.Upsample(scale_factor=2), nn.MaxPool1d(2),
+                         nn.ConvTranspose1d(4, 4, 3, stride=2, padding=1, output_padding=1), nn.Conv1d(4, 2, 1), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(2, 2))
 
 
 # name: (constructor, sample shape (as PyTorch takes it: channels first for the convolutional ones), dtype, last_step, tolerance)
@@ -173,8 +175,8 @@ def main(program, work):
             "pass last_step=True")
     refused("a bidirectional LSTM", lambda: precast_torch.network_type(torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True), (5, 3)),
             "is bidirectional")
-    refused("a transposed convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.ConvTranspose1d(1, 2, 3)), (1, 8)),
-            "(ConvTranspose1d) has no precast layer")
+    refused("a batch normalization", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3), torch.nn.BatchNorm1d(2)), (1, 8)),
+            "(BatchNorm1d) has no precast layer")
     refused("a reflection-padded convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3, padding=1, padding_mode="reflect")),
                                                                                    (1, 8)), "padding_mode='reflect'")
     refused("a Linear on the length axis of a convolution's output",

@@ -36,7 +36,8 @@
 #define TCN_NETWORK                                                                                                                                            \
     precast::network<precast::input_of<precast::shape<12, 3>, double>, precast::conv1d<4, 3, precast::causal>, precast::tanh,                                  \
                      precast::conv1d<4, 3, precast::causal, precast::dilation<2>, precast::groups<2>>, precast::upsample<2>, precast::max_pool1d<2>,           \
-                     precast::conv1d<2, 1>, precast::global_avg_pool, precast::dense<2>>
+                     precast::conv_transpose1d<4, 3, precast::stride<2>, precast::padding<1>, precast::output_padding<1>>, precast::conv1d<2, 1>,              \
+                     precast::global_avg_pool, precast::dense<2>>
 #define STRINGIZE(...) #__VA_ARGS__
 #define TEXT(...) STRINGIZE(__VA_ARGS__)
 
