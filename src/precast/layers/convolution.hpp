@@ -31,10 +31,11 @@
 #include <precast/core/window.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
-#include <precast/kernels/dot.hpp>
 #include <precast/kernels/epilogue.hpp>
 #include <precast/kernels/gemm.hpp>
+#include <precast/kernels/gemv.hpp>
 #include <precast/kernels/im2col.hpp>
+#include <precast/kernels/simd.hpp>
 #include <precast/network/diagnostics.hpp>
 
 namespace precast
@@ -196,14 +197,16 @@ namespace precast
         }
 
         // A causal 1-D convolution with stride 1 runs one step at a time in streaming_network (concepts.hpp,
-        // streamable_layer): it keeps the last span inputs in a ring and computes each filter as a dot product of
-        // its weights with the window, gathered in im2col's order.
+        // streamable_layer): it keeps the last span inputs in a ring, gathers the window in im2col's order and
+        // computes out = bias + sum_k window[k] W^T[k] on whole registers of filters (W^T copied once, padded, zeros
+        // where a group's filter does not see a channel), as a dense layer's batch-1 form does.
         static constexpr bool streams = one_dimensional && G.width.stride == 1 && G.width.after == 0 && G.width.before == G.width.span() - 1;
         static constexpr sequence_output output = sequence_output::every_step;
 
         class stream_form
         {
             static constexpr std::size_t span = G.width.span();
+            static constexpr std::size_t out_padded = kernels::padded_size<T>(Filters);
 
         public:
             explicit stream_form(const convolution_layer& l)
@@ -211,7 +214,24 @@ namespace precast
                 refresh(l);
                 reset();
             }
-            void refresh(const convolution_layer& l) noexcept { std::copy_n(l.parameters().data(), parameter_count, parameters_.data()); }
+            void refresh(const convolution_layer& l) noexcept
+            {
+                const T* w = l.parameters().data();
+                for (std::size_t k = 0; k < row_size; ++k)
+                {
+                    const std::size_t channel = k / taps;
+                    const std::size_t group = channel / group_channels;
+                    for (std::size_t f = 0; f < out_padded; ++f)
+                    {
+                        const bool seen = f < Filters && f / group_filters == group;
+                        weights_t_.data()[k * out_padded + f] = seen ? w[f * filter_size + (channel - group * group_channels) * taps + k % taps] : T(0);
+                    }
+                }
+                for (std::size_t f = 0; f < out_padded; ++f)
+                {
+                    bias_.data()[f] = HasBias && f < Filters ? w[weight_count + f] : T(0);
+                }
+            }
             void reset() noexcept
             {
                 history_.fill(T(0));
@@ -228,20 +248,16 @@ namespace precast
                     const T* step = history_.data() + ((newest_ + span - back) % span) * in_channels;
                     for (std::size_t c = 0; c < in_channels; ++c)
                     {
-                        window_[c * taps + k] = step[c];
+                        window_.data()[c * taps + k] = step[c];
                     }
                 }
-                const T* w = parameters_.data();
-                for (std::size_t f = 0; f < Filters; ++f)
-                {
-                    const std::size_t g = f / group_filters;
-                    const T sum = kernels::dot(w + f * filter_size, window_.data() + g * filter_size, filter_size);
-                    out[f] = HasBias ? sum + w[weight_count + f] : sum;
-                }
+                kernels::broadcast_tiles<T, out_padded, 0, out_padded / kernels::simd_width<T>, row_size, 0>(weights_t_.data(), window_.data(), nullptr,
+                                                                                                             nullptr, bias_.data(), out);
             }
 
         private:
-            tensor_buffer<T, shape<parameter_count>> parameters_;
+            tensor_buffer<T, shape<row_size * out_padded>> weights_t_;
+            tensor_buffer<T, shape<out_padded>> bias_;
             tensor_buffer<T, shape<span * in_channels>> history_;  // zeros: the causal padding
             tensor_buffer<T, shape<row_size>> window_;
             std::size_t newest_ = 0;
