@@ -75,7 +75,7 @@ namespace examples::fashion
                            "                       512-512-512-512-dropout (dropout 0.2 after each hidden layer),\n"
                            "                       256-residual-256 (a residual block of two 256-unit layers after the first),\n"
                            "                       cnn (two 3 x 3 convolution + 2 x 2 max-pooling stages, 32 and 64 filters,\n"
-                           "                       then a 128-unit layer)\n"
+                           "                       then a 128-unit layer and dropout 0.3)\n"
                            "  --optimizer NAME     one of: " +
                            precast::any_optimizer::names() +
                            " (default adam)\n"
@@ -440,9 +440,9 @@ namespace examples::fashion
     // blocks of a ResNet.
     using mlp_256_residual_256 = network<input<784>, dense<256>, relu, precast::residual<dense<256>, relu, dense<256>>, relu, dense<10>>;
     // A CNN in the usual Keras-tutorial shape: two stages of a 3 x 3 convolution (same padding) + ReLU + 2 x 2 max
-    // pooling, 28 x 28 x 1 -> 14 x 14 x 32 -> 7 x 7 x 64, then a 128-unit layer.
+    // pooling, 28 x 28 x 1 -> 14 x 14 x 32 -> 7 x 7 x 64, then a 128-unit layer and dropout 0.3.
     using cnn = network<input<784>, precast::reshape_to<28, 28, 1>, precast::conv2d<32, 3, precast::same>, relu, precast::max_pool2d<2>,
-                        precast::conv2d<64, 3, precast::same>, relu, precast::max_pool2d<2>, precast::flatten, dense<128>, relu, dense<10>>;
+                        precast::conv2d<64, 3, precast::same>, relu, precast::max_pool2d<2>, precast::flatten, dense<128>, relu, dropout<0.3>, dense<10>>;
     using mlp_512x4_dropout = network<input<784>, dense<512>, relu, dropout<0.2>, dense<512>, relu, dropout<0.2>, dense<512>, relu, dropout<0.2>, dense<512>,
                                       relu, dropout<0.2>, dense<10>>;
 

@@ -242,6 +242,28 @@ namespace
         }
     }
 
+    TEST(convolution, a_residual_tcn_streams_as_the_whole_sequence_computes)
+    {
+        // The TCN shape of real-time audio models: residual blocks of a causal dilated convolution and PReLU.
+        constexpr std::size_t steps = 48;
+        using block1 = residual<conv1d<8, 3, causal>, prelu<per_channel>, conv1d<8, 1>>;
+        using block2 = residual<conv1d<8, 3, causal, dilation<4>>, precast::tanh>;
+        using tcn = network<input_of<shape<steps, 1>>, conv1d<8, 1>, block1, block2, dense<1>>;
+        tcn net(glorot_uniform{}, 4);
+        std::vector<float> x(steps);
+        for (std::size_t t = 0; t < steps; ++t)
+        {
+            x[t] = static_cast<float>(std::sin(0.21 * static_cast<double>(t)));
+        }
+        auto ws = std::make_unique<tcn::workspace<1>>();
+        const auto y = net.forward(batch_view<const float, 1, shape<steps, 1>>(x.data()), *ws);
+        streaming_network<tcn> stream(net);
+        for (std::size_t t = 0; t < steps; ++t)
+        {
+            EXPECT_NEAR(stream.step(std::span<const float, 1>(x.data() + t, 1))[0], y.data()[t], 1e-5f) << "step " << t;
+        }
+    }
+
     // ---- learning -----------------------------------------------------------------------------------------------------
 
     TEST(convolution, a_cnn_learns_to_tell_horizontal_from_vertical_bars)

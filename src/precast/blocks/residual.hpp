@@ -24,6 +24,7 @@
 #include <precast/kernels/axpy.hpp>
 #include <precast/network/diagnostics.hpp>
 #include <precast/network/parameter_table.hpp>
+#include <precast/network/stages.hpp>
 
 namespace precast
 {
@@ -133,6 +134,31 @@ namespace precast
             one.body() = body().per_position_form();
             return one;
         }
+
+        // One step at a time (streaming_network), when the body runs step by step and is not position-wise: a
+        // residual block around causal convolutions or recurrent layers; y_t = x_t + f(x)_t.
+        static constexpr bool streams = InputShape::rank == 2 && !positionwise_layer<body_type> && detail::runs_step_by_step<typename body_type::layers_type>;
+        static constexpr sequence_output output = sequence_output::every_step;
+
+        class stream_form
+        {
+        public:
+            explicit stream_form(const residual_layer& l) : body_(l.body()) {}
+            void refresh(const residual_layer& l) { body_.refresh(l.body()); }
+            void reset() noexcept { body_.reset(); }
+            void run(const T* in, T* out) noexcept
+            {
+                body_.run(in, out);
+                for (std::size_t i = 0; i < last_extent<InputShape>; ++i)
+                {
+                    out[i] += in[i];
+                }
+            }
+
+        private:
+            detail::step_chain<body_type> body_;
+        };
+        using stream = std::conditional_t<streams, stream_form, void>;
     };
 
     // The spec for a network's list.

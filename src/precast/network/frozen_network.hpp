@@ -28,63 +28,10 @@
 #include <precast/kernels/lanes.hpp>
 #include <precast/kernels/simd.hpp>
 #include <precast/network/network.hpp>
+#include <precast/network/stages.hpp>
 
 namespace precast
 {
-    namespace detail
-    {
-        // A layer without a batch-1 form of its own: its forward pass at batch 1, in inference mode, with a
-        // workspace made once (so nothing is allocated per call).
-        template <class L>
-        class generic_frozen_stage
-        {
-        public:
-            using T = typename L::value_type;
-
-            explicit generic_frozen_stage(const L& l) : layer_(l) {}
-            void refresh(const L& l) { layer_ = l; }
-
-            void run(const T* in, T* out) noexcept
-            {
-                layer_.forward(batch_view<const T, 1, typename L::input_shape>(in), batch_view<T, 1, typename L::output_shape>(out), workspace_,
-                               mode::inference);
-            }
-
-        private:
-            L layer_;
-            typename L::template workspace<1> workspace_{};
-        };
-
-        template <class L>
-        struct frozen_stage_of
-        {
-            using type = generic_frozen_stage<L>;
-        };
-        template <frozen_form L>
-        struct frozen_stage_of<L>
-        {
-            using type = typename L::frozen;
-        };
-        template <class L>
-        using frozen_stage = typename frozen_stage_of<L>::type;
-
-        // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
-        // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
-        template <class Stages, scalar T, std::size_t N>
-        T* run_stages(Stages& stages, std::span<const T, N> x, T* in, T* out, std::size_t padded) noexcept
-        {
-            std::copy(x.begin(), x.end(), in);
-            std::fill(in + N, in + padded, T(0));
-            for_each_index(
-                [&](auto i) {
-                    std::get<decltype(i)::value>(stages).run(in, out);
-                    std::swap(in, out);
-                },
-                std::make_index_sequence<std::tuple_size_v<Stages>>{});
-            return in;
-        }
-    }
-
     PRECAST_EXPORT template <neural_network Net>
     class frozen_network
     {

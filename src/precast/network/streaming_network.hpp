@@ -31,6 +31,7 @@
 #include <precast/kernels/simd.hpp>
 #include <precast/network/frozen_network.hpp>
 #include <precast/network/network.hpp>
+#include <precast/network/stages.hpp>
 
 namespace precast
 {
@@ -73,21 +74,6 @@ namespace precast
             }
         }
 
-        // A position-wise layer on one step: its per-position form's batch-1 stage.
-        template <class L>
-        class per_position_stage
-        {
-        public:
-            using T = typename L::value_type;
-            explicit per_position_stage(const L& l) : stage_(l.per_position_form()) {}
-            void refresh(const L& l) { stage_.refresh(l.per_position_form()); }
-            void reset() noexcept {}
-            void run(const T* in, T* out) noexcept { stage_.run(in, out); }
-
-        private:
-            frozen_stage<typename L::per_position> stage_;
-        };
-
         // A layer on vectors after the steps axis is gone: frozen_network's stage.
         template <class L>
         class vector_stage
@@ -120,13 +106,9 @@ namespace precast
                           "only recurrent layers, causal conv1d (stride 1) and position-wise layers (dense, activations, softmax, dropout, prelu) can");
             static auto pick()
             {
-                if constexpr (streamable_layer<L>)
+                if constexpr (steps_axis_at<Net, I>() || streamable_layer<L>)
                 {
-                    return std::type_identity<typename L::stream>{};
-                }
-                else if constexpr (steps_axis_at<Net, I>())
-                {
-                    return std::type_identity<per_position_stage<L>>{};
+                    return std::type_identity<step_stage<L>>{};
                 }
                 else
                 {

@@ -1,0 +1,174 @@
+// The stages batch-1 and one-step inference run a layer as: frozen_network's (a layer's own batch-1 form, or its
+// forward pass at batch 1) and streaming_network's (a layer over time in its one-step form, a position-wise
+// layer on one step), and a chain of one-step stages, which a block over time (residual) runs as its own one-step
+// form. Each stage is built from a const layer, takes new weights with refresh, and runs on padded buffers.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <precast/concepts.hpp>
+#include <precast/core/batch_view.hpp>
+#include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
+#include <precast/kernels/simd.hpp>
+#include <precast/network/chain.hpp>
+
+namespace precast
+{
+    namespace detail
+    {
+        // A layer without a batch-1 form of its own: its forward pass at batch 1, in inference mode, with a
+        // workspace made once (so nothing is allocated per call).
+        template <class L>
+        class generic_frozen_stage
+        {
+        public:
+            using T = typename L::value_type;
+
+            explicit generic_frozen_stage(const L& l) : layer_(l) {}
+            void refresh(const L& l) { layer_ = l; }
+
+            void run(const T* in, T* out) noexcept
+            {
+                layer_.forward(batch_view<const T, 1, typename L::input_shape>(in), batch_view<T, 1, typename L::output_shape>(out), workspace_,
+                               mode::inference);
+            }
+
+        private:
+            L layer_;
+            typename L::template workspace<1> workspace_{};
+        };
+
+        template <class L>
+        struct frozen_stage_of
+        {
+            using type = generic_frozen_stage<L>;
+        };
+        template <frozen_form L>
+        struct frozen_stage_of<L>
+        {
+            using type = typename L::frozen;
+        };
+        template <class L>
+        using frozen_stage = typename frozen_stage_of<L>::type;
+
+        // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
+        // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
+        template <class Stages, scalar T, std::size_t N>
+        T* run_stages(Stages& stages, std::span<const T, N> x, T* in, T* out, std::size_t padded) noexcept
+        {
+            std::copy(x.begin(), x.end(), in);
+            std::fill(in + N, in + padded, T(0));
+            for_each_index(
+                [&](auto i) {
+                    std::get<decltype(i)::value>(stages).run(in, out);
+                    std::swap(in, out);
+                },
+                std::make_index_sequence<std::tuple_size_v<Stages>>{});
+            return in;
+        }
+        // A position-wise layer on one step: its per-position form's batch-1 stage.
+        template <class L>
+        class per_position_stage
+        {
+        public:
+            using T = typename L::value_type;
+            explicit per_position_stage(const L& l) : stage_(l.per_position_form()) {}
+            void refresh(const L& l) { stage_.refresh(l.per_position_form()); }
+            void reset() noexcept {}
+            void run(const T* in, T* out) noexcept { stage_.run(in, out); }
+
+        private:
+            frozen_stage<typename L::per_position> stage_;
+        };
+
+        // A layer of a sequence on one step: its one-step form (a recurrent layer, a causal convolution, a block of
+        // them), or its per-position form.
+        template <class L>
+        struct step_stage_of
+        {
+            using type = per_position_stage<L>;
+        };
+        template <streamable_layer L>
+        struct step_stage_of<L>
+        {
+            using type = typename L::stream;
+        };
+        template <class L>
+        using step_stage = typename step_stage_of<L>::type;
+
+        // Whether every layer of a list keeps the steps axis and runs one step at a time.
+        template <class Layers>
+        inline constexpr bool runs_step_by_step = []<std::size_t... I>(std::index_sequence<I...>) {
+            auto one = []<class L>(std::type_identity<L>) {
+                if constexpr (streamable_layer<L>)
+                {
+                    return L::output == sequence_output::every_step;
+                }
+                else
+                {
+                    return positionwise_layer<L>;
+                }
+            };
+            return (true && ... && one(std::type_identity<std::tuple_element_t<I, Layers>>{}));
+        }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
+
+        // The layers of a block (Block::layers_type, block.at<I>()) one step at a time: in holds one step's values
+        // of the block's input, out receives its output, both padded to whole registers.
+        template <class Block>
+        class step_chain
+        {
+            using layers = typename Block::layers_type;
+            static constexpr std::size_t depth = std::tuple_size_v<layers>;
+            using T = typename Block::value_type;
+
+            template <std::size_t... I>
+            static auto make_stages(std::index_sequence<I...>) -> std::tuple<step_stage<std::tuple_element_t<I, layers>>...>;
+            using stages_type = decltype(make_stages(std::make_index_sequence<depth>{}));
+
+            template <std::size_t I>
+            static constexpr std::size_t step_size = I < depth ? last_extent<typename std::tuple_element_t<(I < depth ? I : 0), layers>::input_shape>
+                                                               : last_extent<typename std::tuple_element_t<depth - 1, layers>::output_shape>;
+            static constexpr std::size_t buffer_size = []<std::size_t... I>(std::index_sequence<I...>) {
+                std::size_t largest = 0;
+                ((largest = std::max(largest, kernels::padded_size<T>(step_size<I>))), ...);
+                return largest;
+            }(std::make_index_sequence<depth + 1>{});
+
+        public:
+            static constexpr std::size_t input_size = step_size<0>;
+            static constexpr std::size_t output_size = step_size<depth>;
+
+            explicit step_chain(const Block& b) : step_chain(b, std::make_index_sequence<depth>{}) {}
+
+            void refresh(const Block& b)
+            {
+                for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(b.template at<decltype(i)::value>()); },
+                               std::make_index_sequence<depth>{});
+            }
+            void reset() noexcept
+            {
+                for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).reset(); }, std::make_index_sequence<depth>{});
+            }
+            void run(const T* in, T* out) noexcept
+            {
+                const T* result = run_stages(stages_, std::span<const T, input_size>(in, input_size), buffers_[0].data(), buffers_[1].data(), buffer_size);
+                std::copy_n(result, kernels::padded_size<T>(output_size), out);
+            }
+
+        private:
+            template <std::size_t... I>
+            step_chain(const Block& b, std::index_sequence<I...>) : stages_(step_stage<std::tuple_element_t<I, layers>>(b.template at<I>())...)
+            {
+            }
+
+            stages_type stages_;
+            tensor_buffer<T, shape<buffer_size>> buffers_[2];
+        };
+    }
+}
