@@ -281,14 +281,14 @@ namespace
                 {
                     for (label_type vertical = 0; vertical < 2; ++vertical)
                     {
-                        std::vector<float> image(side * side, 0.0f);
+                        std::vector<float> picture(side * side, 0.0f);
                         for (std::size_t k = 0; k < 3; ++k)
                         {
                             const std::size_t r = vertical == 1 ? start + k : line;
                             const std::size_t c = vertical == 1 ? line : start + k;
-                            image[r * side + c] = 1.0f;
+                            picture[r * side + c] = 1.0f;
                         }
-                        images.insert(images.end(), image.begin(), image.end());
+                        images.insert(images.end(), picture.begin(), picture.end());
                         labels.push_back(vertical);
                     }
                 }
