@@ -5,7 +5,8 @@
 #      character-level RNN ("hell" -> "ello" with rnn, gru and lstm);
 #   3. Fashion-MNIST: a 784-256-256-10 MLP trained for 5 epochs on the real data set (2 threads), with a CSV log,
 #      an SVG plot and the saved model in build/clang/fashion-mnist/, then the saved model evaluated again; then a
-#      residual MLP (784-256, a residual block of two 256-unit layers, 10) for 5 epochs.
+#      residual MLP (784-256, a residual block of two 256-unit layers, 10) for 5 epochs, and the CNN (two
+#      convolution + max-pooling stages, a 128-unit layer) for 2 epochs.
 #   4. char_lm: an LSTM language model trained for one epoch on the first million characters of the fortune
 #      texts (2 threads), saved, then sampled.
 # Exits non-zero if any gradient check fails or any example does not reach its result.
@@ -61,6 +62,9 @@ echo "== examples/fashion_mnist --load (the saved model, evaluated again)"
 echo
 echo "== examples/fashion_mnist --arch 256-residual-256 --epochs 5 --threads 2 (a residual block)"
 "$repo/build/clang/examples/fashion_mnist" --arch 256-residual-256 --epochs 5 --threads 2
+echo
+echo "== examples/fashion_mnist --arch cnn --epochs 2 --threads 2 (convolutions; 10 epochs reach 92 %)"
+"$repo/build/clang/examples/fashion_mnist" --arch cnn --epochs 2 --threads 2
 
 lm_out="$repo/build/clang/char-lm"
 mkdir -p "$lm_out"
