@@ -134,6 +134,41 @@ namespace precast
         }
     }();
 
+    // layer_with_statistics: L keeps L::statistic_count values that it updates itself while training and that
+    // are not trained (batch_norm's running mean and variance): l.statistics(), a parameter_view<T,
+    // statistic_count>, named by L::statistic_tensors (parameter_tensors' counterpart). Model files and .npz files
+    // save and load them after the parameters. The network keeps every layer's statistics in one block:
+    // l.attach_statistics(values) moves the layer onto its slice. Derive from statistics_slot<T, statistic_count>
+    // (core/parameters.hpp), which provides all of it.
+    PRECAST_EXPORT template <class L>
+    concept layer_with_statistics = layer<L> && requires(L& l, const L& cl, typename L::value_type* slice) {
+        { L::statistic_count } -> std::convertible_to<std::size_t>;
+        { l.statistics() } -> std::same_as<parameter_view<typename L::value_type, L::statistic_count>&>;
+        { cl.statistics() } -> std::same_as<const parameter_view<typename L::value_type, L::statistic_count>&>;
+        { L::statistic_tensors[0] } -> std::convertible_to<parameter_tensor>;
+        { L::statistic_tensors.size() } -> std::convertible_to<std::size_t>;
+        l.attach_statistics(slice);
+    };
+
+    // The statistics of a layer: L::statistic_count for a layer_with_statistics, 0 for any other.
+    PRECAST_EXPORT template <class L>
+    inline constexpr std::size_t statistic_count_of = [] {
+        if constexpr (layer_with_statistics<L>)
+        {
+            return std::size_t{L::statistic_count};
+        }
+        else
+        {
+            return std::size_t{0};
+        }
+    }();
+
+    // batch_rows_layer<L>: l.use_rows(n) says that only the first n rows of the batches that follow are samples
+    // (the rest pad a partial last batch). A layer whose output depends on the whole batch (batch_norm's batch
+    // statistics) computes over those rows only. network::use_rows passes it on; compute_gradients calls it.
+    PRECAST_EXPORT template <class L>
+    concept batch_rows_layer = requires(L& l, std::size_t n) { l.use_rows(n); };
+
     namespace detail
     {
         template <template <class, class> class Bind>
@@ -474,6 +509,22 @@ namespace precast
             };
         } &&
         scalar<typename N::value_type> && static_shape<typename N::input_shape> && static_shape<typename N::output_shape>;
+
+    namespace detail
+    {
+        // Net::statistic_count of a network whose layers keep statistics (batch_norm), else 0.
+        template <class Net>
+        inline constexpr std::size_t statistics_in = [] {
+            if constexpr (requires { Net::statistic_count; })
+            {
+                return std::size_t{Net::statistic_count};
+            }
+            else
+            {
+                return std::size_t{0};
+            }
+        }();
+    }
 
     // ---- initializers ---------------------------------------------------------------------------------------------
 

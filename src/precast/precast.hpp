@@ -29,6 +29,7 @@
 #include <precast/concepts.hpp>
 #include <precast/initializers.hpp>
 
+#include <precast/layers/batch_norm.hpp>
 #include <precast/layers/conv_transpose.hpp>
 #include <precast/layers/convolution.hpp>
 #include <precast/layers/dense.hpp>

@@ -27,23 +27,40 @@ namespace precast::detail
         parameter_slot<T, (parameter_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? parameter_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>,
         no_parameters>;
 
+    struct no_statistics
+    {
+    };
+
     template <scalar T, class Layers>
-    class block_base : public block_parameters<T, Layers>
+    using block_statistics = std::conditional_t<
+        (statistic_offsets<Layers>[std::tuple_size_v<Layers>] > 0),
+        statistics_slot<T, (statistic_offsets<Layers>[std::tuple_size_v<Layers>] > 0 ? statistic_offsets<Layers>[std::tuple_size_v<Layers>] : 1)>,
+        no_statistics>;
+
+    template <scalar T, class Layers>
+    class block_base : public block_parameters<T, Layers>, public block_statistics<T, Layers>
     {
         using parameters_base = block_parameters<T, Layers>;
+        using statistics_base = block_statistics<T, Layers>;
 
     public:
         using layers_type = Layers;
         static constexpr std::size_t size = std::tuple_size_v<Layers>;
         static constexpr std::size_t parameter_count = parameter_offsets<Layers>[size];
+        static constexpr std::size_t statistic_count = statistic_offsets<Layers>[size];
 
         block_base() { attach_layers(); }
-        block_base(const block_base& other) : parameters_base(other), layers_(other.layers_), seed_(other.seed_) { attach_layers(); }
-        block_base(block_base&& other) : parameters_base(std::move(other)), layers_(std::move(other.layers_)), seed_(other.seed_) { attach_layers(); }
+        block_base(const block_base& other) : parameters_base(other), statistics_base(other), layers_(other.layers_), seed_(other.seed_) { attach_layers(); }
+        block_base(block_base&& other)
+            : parameters_base(std::move(other)), statistics_base(std::move(other)), layers_(std::move(other.layers_)), seed_(other.seed_)
+        {
+            attach_layers();
+        }
         // Assigning copies values into this block's places (its layers stay on its slices).
         block_base& operator=(const block_base& other)
         {
             parameters_base::operator=(other);
+            statistics_base::operator=(other);
             layers_ = other.layers_;
             seed_ = other.seed_;
             return *this;
@@ -89,6 +106,19 @@ namespace precast::detail
             parameters_base::attach_parameters(values, gradients);
         }
 
+        void attach_statistics(T* values) noexcept
+            requires(statistic_count > 0)
+        {
+            attach_statistics_each(layers_, values);
+            statistics_base::attach_statistics(values);
+        }
+
+        void use_rows(std::size_t rows) noexcept
+            requires any_batch_rows<Layers>
+        {
+            use_rows_each(layers_, rows);
+        }
+
         // A block with dropout inside: seeded from the network (its position there), it seeds each of its layers
         // from that seed and their positions in it.
         void seed(std::uint64_t s) noexcept
@@ -117,6 +147,10 @@ namespace precast::detail
             if constexpr (parameter_count > 0)
             {
                 attach_each(layers_, this->parameters().data(), this->gradients().data());
+            }
+            if constexpr (statistic_count > 0)
+            {
+                attach_statistics_each(layers_, this->statistics().data());
             }
         }
 

@@ -187,6 +187,7 @@ namespace precast
         static constexpr const char* name = detail::is_concat<Join> ? "parallel_concat" : "parallel_add";
 
         static constexpr const auto& parameter_tensors = detail::tensor_table<"branches.", list>::tensors;
+        static constexpr const auto& statistic_tensors = detail::tensor_table<"branches.", list, true, true>::tensors;
         static constexpr std::size_t forward_flops = detail::sum_forward_flops<list> + (detail::is_concat<Join> ? 0 : branches * output_shape::size);
         static constexpr std::size_t backward_flops = detail::sum_backward_flops<list> + (branches - 1) * InputShape::size;
         static constexpr bool is_stateful = detail::any_stateful<list>;

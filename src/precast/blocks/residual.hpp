@@ -76,6 +76,7 @@ namespace precast
         static constexpr const char* name = "residual";
 
         static constexpr const auto& parameter_tensors = detail::tensor_table<"body.", list, false>::tensors;
+        static constexpr const auto& statistic_tensors = detail::tensor_table<"body.", list, false, true>::tensors;
         static constexpr std::size_t forward_flops = body_type::forward_flops + InputShape::size;
         static constexpr std::size_t backward_flops = body_type::backward_flops + InputShape::size;
         static constexpr bool is_stateful = detail::any_stateful<list>;

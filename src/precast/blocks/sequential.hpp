@@ -61,6 +61,7 @@ namespace precast
         static constexpr std::size_t depth = base::size;
 
         static constexpr const auto& parameter_tensors = detail::tensor_table<"", list>::tensors;
+        static constexpr const auto& statistic_tensors = detail::tensor_table<"", list, true, true>::tensors;
         static constexpr std::size_t forward_flops = detail::sum_forward_flops<list>;
         static constexpr std::size_t backward_flops = detail::sum_backward_flops<list>;
         // Whether a forward pass carries state into the next (a stateful recurrent layer inside).

@@ -88,6 +88,8 @@ namespace precast
     private:
         template <scalar, std::size_t>
         friend class parameter_slot;
+        template <scalar, std::size_t>
+        friend class statistics_slot;
 
         explicit parameter_view(T* values) noexcept : values_(values) {}
         void point_at(T* values) noexcept { values_ = values; }
@@ -190,5 +192,55 @@ namespace precast
         std::unique_ptr<block> own_;
         parameter_vector parameters_;
         parameter_vector gradients_;
+    };
+
+    // statistics_slot<T, N>: what a layer with statistics derives from: values it keeps up to date itself while
+    // training (batch_norm's running mean and variance), which are saved and loaded with the parameters but are not
+    // trained: no gradients, no optimizer. l.statistics() is a parameter_view<T, N>; attach_statistics(values) moves
+    // them onto a slice of the network's statistics block, as attach_parameters does for parameters.
+    PRECAST_EXPORT template <scalar T, std::size_t N>
+    class statistics_slot
+    {
+        static_assert(N > 0, "precast::statistics_slot<T, N>: a layer with statistics keeps at least one");
+
+    public:
+        static constexpr std::size_t statistic_count = N;
+        using statistics_vector = parameter_view<T, N>;
+
+        statistics_slot() : own_(std::make_unique<block>()), statistics_(own_->values) {}
+        statistics_slot(const statistics_slot& other) : statistics_slot() { std::copy_n(other.statistics_.data(), N, own_->values); }
+        statistics_slot(statistics_slot&& other) : statistics_slot(static_cast<const statistics_slot&>(other)) {}
+        statistics_slot& operator=(const statistics_slot& other) noexcept
+        {
+            if (this != &other)
+            {
+                std::copy_n(other.statistics_.data(), N, statistics_.data());
+            }
+            return *this;
+        }
+        statistics_slot& operator=(statistics_slot&& other) noexcept { return *this = static_cast<const statistics_slot&>(other); }
+        ~statistics_slot() = default;
+
+        [[nodiscard]] statistics_vector& statistics() noexcept { return statistics_; }
+        [[nodiscard]] const statistics_vector& statistics() const noexcept { return statistics_; }
+
+        void attach_statistics(T* values) noexcept
+        {
+            if (values == statistics_.data())
+            {
+                return;
+            }
+            std::copy_n(statistics_.data(), N, values);
+            statistics_.point_at(values);
+            own_.reset();
+        }
+
+    private:
+        struct alignas(storage_alignment) block
+        {
+            T values[N]{};
+        };
+        std::unique_ptr<block> own_;
+        statistics_vector statistics_;
     };
 }

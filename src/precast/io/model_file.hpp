@@ -9,13 +9,16 @@
 //           8  u32      format version (2)
 //          12  u32      element type: 4 = float (IEEE binary32), 8 = double (binary64)
 //          16  u64      architecture fingerprint: FNV-1a 64 of each layer's name, full input and output shapes
-//                       (rank, then extents), and each parameter tensor's name and shape, in order, computed at
-//                       compile time (architecture_fingerprint<Net>)
+//                       (rank, then extents), and each parameter (and statistics) tensor's name and shape, in
+//                       order, computed at compile time (architecture_fingerprint<Net>)
 //          24  u64      parameter count P
 //          32  u64      optimizer section length S in bytes (0: none)
 //          40  P values the parameters of every trainable layer in order, each layer's parameters() vector
 //                       (dense: weights [out][in] row-major, then bias)
-//      40+P*e  S bytes  optimizer section: u64 fingerprint of the optimizer's name and state layout, u64 steps,
+//      40+P*e  Q values the statistics of the layers that keep some (batch_norm's running_mean, running_var,
+//                       num_batches_tracked), Net::statistic_table's order; Q = 0 for most networks, whose files
+//                       are then what they were before statistics existed
+//  40+(P+Q)*e  S bytes  optimizer section: u64 fingerprint of the optimizer's name and state layout, u64 steps,
 //                       then per trainable layer the slice of each tensor of the state (tensors()) that belongs to
 //                       the layer, and each scalar (scalars(), as f64)
 //         end  u32      CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
@@ -80,6 +83,9 @@ namespace precast
             return parameter_count_of<L>;
         }
 
+        template <class Net>
+        inline constexpr std::size_t values_before_optimizer = Net::parameter_count + statistics_in<Net>;
+
         template <class L>
         constexpr std::string_view fingerprint_name() noexcept
         {
@@ -118,6 +124,17 @@ namespace precast
                 }
             }
             hash = fnv1a(hash, layer_parameter_count<L>());
+            if constexpr (layer_with_statistics<L>)
+            {
+                for (const parameter_tensor& t : L::statistic_tensors)
+                {
+                    hash = fnv1a(fnv1a(fnv1a(hash, std::string_view(t.name)), std::uint64_t{t.offset}), std::uint64_t{t.rank});
+                    for (std::size_t a = 0; a < t.rank; ++a)
+                    {
+                        hash = fnv1a(hash, std::uint64_t{t.extents[a]});
+                    }
+                }
+            }
             if constexpr (composite_layer<L>)
             {
                 // A block's layers, in order: two blocks with the same tensors but other activations differ.
@@ -197,7 +214,7 @@ namespace precast
         {
             using T = typename Net::value_type;
             byte_writer w;
-            w.bytes.reserve(model_header_bytes + Net::parameter_bytes + optimizer_section_bytes + 4);
+            w.bytes.reserve(model_header_bytes + values_before_optimizer<Net> * sizeof(T) + optimizer_section_bytes + 4);
             w.put(model_magic);
             w.put(model_format_version);
             w.put(static_cast<std::uint32_t>(sizeof(T)));
@@ -207,6 +224,10 @@ namespace precast
             if constexpr (Net::parameter_count > 0)
             {
                 w.put_array(net.parameters().data(), Net::parameter_count);
+            }
+            if constexpr (statistics_in<Net> > 0)
+            {
+                w.put_array(net.statistics().data(), Net::statistic_count);
             }
             return std::move(w.bytes);
         }
@@ -228,6 +249,28 @@ namespace precast
         inline const char* element_type_name(std::uint32_t size) noexcept
         {
             return size == 4 ? "float" : size == 8 ? "double" : "unknown";
+        }
+
+        // Which tensor of Net::statistic_table holds statistics value i, and whether it is a variance.
+        template <class Net>
+        std::string statistic_name(std::size_t i)
+        {
+            if constexpr (statistics_in<Net> > 0)
+            {
+                for (const parameter_tensor& t : Net::statistic_table)
+                {
+                    if (i >= t.offset && i < t.offset + t.size())
+                    {
+                        return std::string(t.name) + (t.rank > 0 ? "[" + std::to_string(i - t.offset) + "]" : "");
+                    }
+                }
+            }
+            return "statistics";
+        }
+        template <class Net>
+        bool is_variance_entry(std::size_t i)
+        {
+            return statistic_name<Net>(i).find("_var") != std::string::npos;
         }
 
         // Checks a model file's bytes: everything but the optimizer section's content. Returns that section's size.
@@ -268,7 +311,7 @@ namespace precast
                                          std::to_string(expected_fingerprint) + (version == 1 ? " in format version 1" : "") + ")");
             }
             const auto optimizer_section_bytes = r.get<std::uint64_t>();
-            const std::uint64_t fixed = model_header_bytes + Net::parameter_bytes + 4;
+            const std::uint64_t fixed = model_header_bytes + values_before_optimizer<Net> * sizeof(T) + 4;
             if (optimizer_section_bytes > size)
             {
                 reject_model(source, "is truncated: its header declares an optimizer section of " + std::to_string(optimizer_section_bytes) +
@@ -299,6 +342,17 @@ namespace precast
                                              "; the network it was saved from had diverged");
                 }
             }
+            for (std::uint64_t i = Net::parameter_count; i < values_before_optimizer<Net>; ++i)
+            {
+                T v;
+                std::memcpy(&v, values + i * sizeof(T), sizeof(T));
+                if (!std::isfinite(v) || (v < T(0) && is_variance_entry<Net>(i - Net::parameter_count)))
+                {
+                    reject_model(source, "holds " + std::string(!std::isfinite(v) ? (std::isnan(v) ? "NaN" : "infinity") : "a negative variance") +
+                                             " in statistics value " + std::to_string(i - Net::parameter_count) + " (" +
+                                             statistic_name<Net>(i - Net::parameter_count) + "); the network it was saved from had diverged");
+                }
+            }
             return optimizer_section_bytes;
         }
 
@@ -307,7 +361,7 @@ namespace precast
         std::vector<std::uint8_t> read_model_file(const std::filesystem::path& path)
         {
             return read_file_bytes(
-                path, Net::parameter_bytes * 16 + (std::uint64_t{1} << 20), [&](const std::string& problem) { reject_model(path.string(), problem); },
+                path, values_before_optimizer<Net> * sizeof(typename Net::value_type) * 16 + (std::uint64_t{1} << 20), [&](const std::string& problem) { reject_model(path.string(), problem); },
                 "far more than this network's parameters and optimizer state");
         }
 
@@ -318,6 +372,10 @@ namespace precast
             if constexpr (Net::parameter_count > 0)
             {
                 r.get_array(net.parameters().data(), Net::parameter_count);
+            }
+            if constexpr (statistics_in<Net> > 0)
+            {
+                r.get_array(net.statistics().data(), Net::statistic_count);
             }
         }
 
@@ -335,7 +393,7 @@ namespace precast
             }
             // The section's size first: only a section of the expected size may be read (a shorter one would be
             // read past the end).
-            byte_reader r(bytes, model_header_bytes + Net::parameter_bytes);
+            byte_reader r(bytes, model_header_bytes + values_before_optimizer<Net> * sizeof(typename Net::value_type));
             if (section != expected || r.get<std::uint64_t>() != optimizer_fingerprint<O>())
             {
                 reject_model(source, std::string("holds the state of another optimizer, not ") + O::name);

@@ -152,9 +152,15 @@ namespace precast
             };
             const std::string descr = value_of("descr");
             std::size_t item = 0;
+            bool integers = false;  // '<i8': PyTorch's num_batches_tracked (a count: exact in float up to 2^24)
             if (descr == "'<f4'")
             {
                 item = 4;
+            }
+            else if (descr == "'<i8'")
+            {
+                item = 8;
+                integers = true;
             }
             else if (descr == "'<f8'")
             {
@@ -162,7 +168,7 @@ namespace precast
             }
             else
             {
-                reject_npy(source, "holds " + descr + " values; only little-endian float32 ('<f4') and float64 ('<f8') are supported");
+                reject_npy(source, "holds " + descr + " values; only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') are supported");
             }
             if (value_of("fortran_order").find("False") == std::string::npos)
             {
@@ -217,6 +223,12 @@ namespace precast
                 {
                     float v = 0;
                     std::memcpy(&v, bytes.data() + data_start + 4 * k, 4);
+                    result.values[k] = static_cast<T>(v);
+                }
+                else if (integers)
+                {
+                    std::int64_t v = 0;
+                    std::memcpy(&v, bytes.data() + data_start + 8 * k, 8);
                     result.values[k] = static_cast<T>(v);
                 }
                 else
@@ -358,7 +370,8 @@ namespace precast
             return entries;
         }
 
-        // Each entry of the network's parameter table ("0.weights", "2.body.0.bias"), with its shape and values.
+        // Each entry of the network's parameter table ("0.weights", "2.body.0.bias"), then of its statistics table
+        // ("1.running_mean"), with its shape and values.
         template <class Net, class F>
         void for_each_parameter_tensor(Net& net, F&& f)
         {
@@ -368,6 +381,17 @@ namespace precast
                 {
                     const std::vector<std::size_t> shape(t.extents.begin(), t.extents.begin() + static_cast<std::ptrdiff_t>(t.rank));
                     f(std::string(t.name), shape, net.parameters().data() + t.offset, t.size());
+                }
+            }
+            if constexpr (requires { Net::statistic_count; })
+            {
+                if constexpr (Net::statistic_count > 0)
+                {
+                    for (const parameter_tensor& t : Net::statistic_table)
+                    {
+                        const std::vector<std::size_t> shape(t.extents.begin(), t.extents.begin() + static_cast<std::ptrdiff_t>(t.rank));
+                        f(std::string(t.name), shape, net.statistics().data() + t.offset, t.size());
+                    }
                 }
             }
         }
@@ -450,7 +474,8 @@ namespace precast
         return load_npz_arrays<T>(std::span<const std::uint8_t>(detail::read_npy_file(path, ".npz")), path.string());
     }
 
-    // Every parameter tensor of net as "<layer index>.<tensor name>" in an uncompressed .npz (np.load reads it).
+    // Every parameter tensor of net as "<layer index>.<tensor name>" in an uncompressed .npz (np.load reads it), and
+    // every statistics tensor (batch_norm's "1.running_mean", ...).
     PRECAST_EXPORT template <neural_network Net>
     void save_npz(const std::filesystem::path& path, const Net& net)
     {
@@ -494,7 +519,7 @@ namespace precast
             if (bad != array.values.end())
             {
                 detail::reject_npy(source, "array " + name + " holds " + (std::isnan(*bad) ? "NaN" : "an infinite value") + " at flat index " +
-                                               std::to_string(bad - array.values.begin()) + "; a network's parameters must be finite");
+                                               std::to_string(bad - array.values.begin()) + "; a network's parameters and statistics must be finite");
             }
             staged.emplace_back(data, std::move(array.values));
         });

@@ -67,6 +67,47 @@ namespace precast::detail
             std::make_index_sequence<std::tuple_size_v<Layers>>{});
     }
 
+    // The same for the statistics of the layers that keep some (layer_with_statistics).
+    template <class Layers>
+    inline constexpr auto statistic_offsets = []<std::size_t... I>(std::index_sequence<I...>) {
+        std::array<std::size_t, sizeof...(I) + 1> offsets{};
+        std::size_t at = 0;
+        ((offsets[I] = at, at += statistic_count_of<std::tuple_element_t<I, Layers>>), ...);
+        offsets[sizeof...(I)] = at;
+        return offsets;
+    }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
+
+    template <class Layers, class T>
+    void attach_statistics_each(Layers& layers, T* values) noexcept
+    {
+        for_each_index(
+            [&](auto index) {
+                constexpr std::size_t I = decltype(index)::value;
+                if constexpr (layer_with_statistics<std::tuple_element_t<I, Layers>>)
+                {
+                    std::get<I>(layers).attach_statistics(values + statistic_offsets<Layers>[I]);
+                }
+            },
+            std::make_index_sequence<std::tuple_size_v<Layers>>{});
+    }
+
+    template <class Layers>
+    void use_rows_each(Layers& layers, std::size_t rows) noexcept
+    {
+        std::apply(
+            [&](auto&... l) {
+                (
+                    [&](auto& one) {
+                        if constexpr (batch_rows_layer<std::remove_cvref_t<decltype(one)>>)
+                        {
+                            one.use_rows(rows);
+                        }
+                    }(l),
+                    ...);
+            },
+            layers);
+    }
+
     // Initializes each trainable layer of a list in order, from one stream of random numbers.
     template <class Layers, class Init>
     void initialize_each(Layers& layers, const Init& init, random_engine& rng)
@@ -106,6 +147,10 @@ namespace precast::detail
     template <class Layers>
     inline constexpr bool any_stateful = []<std::size_t... I>(std::index_sequence<I...>) {
         return (false || ... || stateful_layer<std::tuple_element_t<I, Layers>>);
+    }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
+    template <class Layers>
+    inline constexpr bool any_batch_rows = []<std::size_t... I>(std::index_sequence<I...>) {
+        return (false || ... || batch_rows_layer<std::tuple_element_t<I, Layers>>);
     }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
     template <class Layers>
     inline constexpr bool all_positionwise = []<std::size_t... I>(std::index_sequence<I...>) {

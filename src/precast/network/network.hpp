@@ -181,6 +181,11 @@ namespace precast
         // Which layer each entry of parameter_table belongs to, and its name within the layer.
         static constexpr const auto& parameter_table_layers = detail::tensor_table<"", layers_type>::layers;
         static constexpr const auto& parameter_table_local_names = detail::tensor_table<"", layers_type>::local_names;
+        // Statistics that layers keep up to date themselves and that are not trained (batch_norm's running mean
+        // and variance: concepts.hpp, layer_with_statistics), all in one block, statistics(), named alike
+        // ("1.running_mean"); model files and .npz files save them after the parameters.
+        static constexpr std::size_t statistic_count = detail::statistic_offsets<layers_type>[depth];
+        static constexpr const auto& statistic_table = detail::tensor_table<"", layers_type, true, true>::tensors;
         // Nominal FLOPs per sample (a multiply-add counts 2, an activation 1 per value).
         static constexpr std::size_t forward_flops_per_sample = detail::sum_forward_flops<layers_type>;
         static constexpr std::size_t backward_flops_per_sample = detail::sum_backward_flops<layers_type>;
@@ -211,11 +216,15 @@ namespace precast
         }
 
         // A copy has an arena of its own.
-        network(const network& other) : arena_(other.arena_), layers_(other.layers_) { attach(); }
-        network(network&& other) : arena_(std::move(other.arena_)), layers_(std::move(other.layers_)) { attach(); }
+        network(const network& other) : arena_(other.arena_), statistics_(other.statistics_), layers_(other.layers_) { attach(); }
+        network(network&& other) : arena_(std::move(other.arena_)), statistics_(std::move(other.statistics_)), layers_(std::move(other.layers_))
+        {
+            attach();
+        }
         network& operator=(const network& other)
         {
             arena_ = other.arena_;
+            statistics_ = other.statistics_;
             layers_ = other.layers_;
             return *this;
         }
@@ -243,6 +252,23 @@ namespace precast
         {
             return arena_.gradients();
         }
+
+        // Every layer's statistics, layer after layer (statistic_table says which is which).
+        [[nodiscard]] parameter_view<T, statistic_count>& statistics() noexcept
+            requires(statistic_count > 0)
+        {
+            return statistics_.statistics();
+        }
+        [[nodiscard]] const parameter_view<T, statistic_count>& statistics() const noexcept
+            requires(statistic_count > 0)
+        {
+            return statistics_.statistics();
+        }
+
+        // Only the first `rows` rows of the batches that follow are samples; the rest pad a partial last batch
+        // (concepts.hpp, batch_rows_layer). compute_gradients and the trainer call it; batch statistics then
+        // leave the padding out.
+        void use_rows(std::size_t rows) noexcept { detail::use_rows_each(layers_, rows); }
 
         // Refills every trainable layer's weights from init (biases to zero) and reseeds stochastic layers
         // (dropout), all from one seed: the same seed gives the same network on every compiler and library.
@@ -461,12 +487,21 @@ namespace precast
             {
                 detail::attach_each(layers_, arena_.parameters().data(), arena_.gradients().data());
             }
+            if constexpr (statistic_count > 0)
+            {
+                detail::attach_statistics_each(layers_, statistics_.statistics().data());
+            }
         }
 
         struct no_arena
         {
         };
         [[no_unique_address]] std::conditional_t<(parameter_count > 0), parameter_slot<T, (parameter_count > 0 ? parameter_count : 1)>, no_arena> arena_;
+        struct no_statistics
+        {
+        };
+        [[no_unique_address]] std::conditional_t<(statistic_count > 0), statistics_slot<T, (statistic_count > 0 ? statistic_count : 1)>, no_statistics>
+            statistics_;
 
     private:
         layers_type layers_;

@@ -1,4 +1,4 @@
-// The parameter table of a list of layers: every parameter tensor of every trainable layer, named the way PyTorch's
+// The parameter table of a list of layers (and its statistics table, alike): every parameter tensor of every trainable layer, named the way PyTorch's
 // state_dict names a module's ("<position>.<tensor>", nesting as blocks nest: "2.body.0.weights"), with its
 // offset in the block that holds the list's parameters one layer after another. A network's table is what model
 // files, .npz files, the gradient checker and reports walk; a block's becomes its own parameter_tensors.
@@ -51,20 +51,38 @@ namespace precast::detail
     }
 
     // Numbered: names are "<Prefix><layer>.<tensor>"; otherwise "<Prefix><tensor>" (a block with one named part,
-    // as residual's "body.").
-    template <fixed_text Prefix, class Layers, bool Numbered = true>
+    // as residual's "body."). Statistics: the table of the layers' statistics (layer_with_statistics: batch_norm's
+    // running_mean, ...) instead of their parameters, with offsets in the list's statistics block.
+    template <fixed_text Prefix, class Layers, bool Numbered = true, bool Statistics = false>
     struct tensor_table
     {
     private:
         static constexpr std::size_t depth = std::tuple_size_v<Layers>;
 
+        // The list's layers that have tensors of this table's kind, and those tensors.
+        template <class L>
+        static constexpr bool listed = Statistics ? layer_with_statistics<L> : trainable_layer<L>;
+        template <class L>
+        static constexpr const auto& tensors_of_layer() noexcept
+        {
+            if constexpr (Statistics)
+            {
+                return L::statistic_tensors;
+            }
+            else
+            {
+                return L::parameter_tensors;
+            }
+        }
+        static constexpr const auto& offsets = Statistics ? statistic_offsets<Layers> : parameter_offsets<Layers>;
+
         template <std::size_t I>
         static consteval std::size_t tensors_of()
         {
             using L = std::tuple_element_t<I, Layers>;
-            if constexpr (trainable_layer<L>)
+            if constexpr (listed<L>)
             {
-                return L::parameter_tensors.size();
+                return tensors_of_layer<L>().size();
             }
             else
             {
@@ -80,11 +98,11 @@ namespace precast::detail
                 [&](auto index) {
                     constexpr std::size_t I = decltype(index)::value;
                     using L = std::tuple_element_t<I, Layers>;
-                    if constexpr (trainable_layer<L>)
+                    if constexpr (listed<L>)
                     {
-                        for (const parameter_tensor& t : L::parameter_tensors)
+                        for (const parameter_tensor& t : tensors_of_layer<L>())
                         {
-                            f(I, parameter_offsets<Layers>[I], t);
+                            f(I, offsets[I], t);
                         }
                     }
                 },

@@ -88,7 +88,17 @@ namespace precast
         }
         constexpr target_kind kind = Loss::targets;
         constexpr std::size_t rows_per_sample = loss_rows_per_sample<kind, typename Net::output_shape>;
+        // Batch statistics (batch_norm) over the samples only; later passes see whole batches again.
+        constexpr bool counts_rows = requires { net.use_rows(rows); };
+        if constexpr (counts_rows)
+        {
+            net.use_rows(rows);
+        }
         const auto y = loss_rows<kind>(net.forward(ws, m));
+        if constexpr (counts_rows)
+        {
+            net.use_rows(B);
+        }
         const double value = static_cast<double>(loss_function.value(y, targets, rows * rows_per_sample));
         loss_function.gradient(y, targets, loss_rows<kind>(ws.output_gradient()), rows * rows_per_sample);
         net.backward(ws, input_gradient);

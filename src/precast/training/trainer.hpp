@@ -462,6 +462,12 @@ namespace precast
             }
             const auto result = detail::combine_shards(local, all_gradients(), [&] { return std::to_string(steps_) + where_in_fit(); }, reducer_);
             net_.apply(optimizer_, *state_);
+            if constexpr (detail::statistics_in<Net> > 0)
+            {
+                // Each process's batch statistics are its shard's; the running ones are process 0's on every
+                // replica, as PyTorch's DistributedDataParallel broadcasts its buffers.
+                reducer_.broadcast(std::span<T>(net_.statistics().data(), Net::statistic_count), 0);
+            }
             return result;
         }
 
