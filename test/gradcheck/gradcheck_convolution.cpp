@@ -1,4 +1,4 @@
-// Convolutions, pooling, upsampling and PReLU: every option at odd sizes, alone and in small CNNs, in double and
+// Convolutions, pooling, upsampling, batch norm and PReLU: every option at odd sizes, alone and in small CNNs, in double and
 // float.
 #include "gradcheck_suite.hpp"
 
@@ -6,6 +6,25 @@ namespace precast_gradcheck
 {
     namespace
     {
+        // A batch_norm with parameters and running statistics away from their starting values (1, 0; 0, 1), in mode m.
+        template <class L, std::size_t B>
+        void batch_norm_case(suite& s, mode m)
+        {
+            L l;
+            random_engine rng(L::parameter_count * 17 + B);
+            constexpr std::size_t channels = L::parameter_count / 2;
+            for (std::size_t c = 0; c < channels; ++c)
+            {
+                l.parameters()[c] = static_cast<typename L::value_type>(rng.uniform(0.5, 1.5));
+                l.parameters()[channels + c] = static_cast<typename L::value_type>(rng.uniform(-0.5, 0.5));
+                l.statistics()[c] = static_cast<typename L::value_type>(rng.uniform(-0.5, 0.5));
+                l.statistics()[channels + c] = static_cast<typename L::value_type>(rng.uniform(0.5, 2.0));
+            }
+            gradcheck_options options;
+            options.forward_mode = m;
+            s.record(check_layer<L, B>(l, options));
+        }
+
         template <class T>
         void convolutions_of(suite& s)
         {
@@ -45,6 +64,15 @@ namespace precast_gradcheck
             layer_case<global_avg_pool::bind<T, image>, 2>(s);
             layer_case<upsample<2>::bind<T, sequence>, 2>(s);
             layer_case<upsample<3>::bind<T, image>, 2>(s);
+            // batch_norm: in training mode every gradient goes through the batch's mean and variance; inference mode
+            // on the running statistics; one sample whose positions make the batch; in a CNN, both modes.
+            batch_norm_case<batch_norm<>::bind<T, precast::shape<7>>, 5>(s, mode::training);
+            batch_norm_case<batch_norm<epsilon<1e-3>>::bind<T, sequence>, 1>(s, mode::training);
+            batch_norm_case<batch_norm<>::bind<T, image>, 3>(s, mode::training);
+            batch_norm_case<batch_norm<>::bind<T, image>, 3>(s, mode::inference);
+            using normalized_cnn = network<input_of<image, T>, conv2d<4, 3, same, no_bias>, batch_norm<>, tanh, avg_pool2d<2>, flatten, dense<3>>;
+            network_case<normalized_cnn, softmax_cross_entropy, 3>(s, {}, 35);
+            network_case<normalized_cnn, softmax_cross_entropy, 3>(s, {}, 36, mode::inference);
             network_case<network<input_of<image, T>, conv2d<3, 3, same>, tanh, avg_pool2d<2>, flatten, dense<3>>, softmax_cross_entropy, 3>(s, {}, 31);
             network_case<network<input_of<sequence, T>, conv1d<4, 3, causal>, sigmoid, conv1d<2, 2, causal, dilation<2>>, global_avg_pool, dense<2>>,
                          softmax_cross_entropy, 2>(s, {}, 32);
@@ -63,6 +91,7 @@ namespace precast_gradcheck
         layer_case<conv2d<4, window{2, 3}, stride<2, 1>, padding<1, 2>>::bind<float, image_f>, 2>(s);
         layer_case<conv2d<4, 3, depthwise, same>::bind<float, image_f>, 2>(s);
         layer_case<avg_pool2d<2>::bind<float, image_f>, 2>(s);
+        batch_norm_case<batch_norm<>::bind<float, image_f>, 3>(s, mode::training);
         layer_case<conv_transpose1d<6, 3, stride<3>, padding<2>, output_padding<1>, groups<3>>::bind<float, sequence_f>, 2>(s);
         // Kinks (max, PReLU, ReLU fused into the convolution's GEMM and into its dx): double only, where the step is far
         // smaller than any distance from a kink.
