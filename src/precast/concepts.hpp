@@ -13,6 +13,7 @@
 // (test/static/).
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -290,6 +291,24 @@ namespace precast
         requires layer<typename L::per_position>;
         requires std::same_as<typename L::per_position::input_shape, shape<last_extent<typename L::input_shape>>>;
         { l.per_position_form() } -> std::same_as<typename L::per_position>;
+    };
+
+    // affine_in_inference<L>: in inference mode L maps each channel (the last axis) as y = scale[c] x + shift[c]
+    // (batch_norm on its running statistics): l.inference_scale() and l.inference_shift(). Frozen and streaming
+    // networks take such a layer into an absorbs_output_affine layer right before it, and skip it.
+    PRECAST_EXPORT template <class L>
+    concept affine_in_inference = positionwise_layer<L> && requires(const L& l) {
+        { l.inference_scale()[0] } -> std::convertible_to<typename L::value_type>;
+        { l.inference_shift()[0] } -> std::convertible_to<typename L::value_type>;
+    };
+
+    // absorbs_output_affine<L>: a layer whose output channel c can be scaled and shifted through its weights and
+    // bias (dense, convolutions): L::with_bias is the same layer with a bias, and l.with_output_affine(scale,
+    // shift) makes one computing scale[c] y_c + shift[c].
+    PRECAST_EXPORT template <class L>
+    concept absorbs_output_affine = layer<L> && requires(const L& l, const std::array<typename L::value_type, last_extent<typename L::output_shape>>& a) {
+        typename L::with_bias;
+        { l.with_output_affine(a, a) } -> std::same_as<typename L::with_bias>;
     };
 
     // recurrent_state<L>: L's workspace carries state from one forward pass to the next (a stateful recurrent

@@ -136,7 +136,7 @@ namespace
         matches_pytorch<network<input_of<shape<5>, double>, batch_norm<>>, 4>("features", mode::training);
         matches_pytorch<network<input_of<shape<7, 3>, double>, batch_norm<>>, 2>("sequence", mode::training);
         matches_pytorch<network<input_of<shape<5, 6, 2>, double>, batch_norm<epsilon<1e-3>, statistics_momentum<0.01>>>, 3>("image_eps_momentum",
-                                                                                                                               mode::training);
+                                                                                                                            mode::training);
     }
 
     TEST(batch_norm, inference_mode_uses_the_running_statistics_as_pytorch_does)
@@ -302,8 +302,12 @@ namespace
     TEST(batch_norm, frozen_networks_compute_inference_mode)
     {
         file_net net = trained_net();
+        net.at<1>().parameters()[4] = 1.7;  // a bias and a weight away from 0 and 1: folding uses them
+        net.at<1>().parameters()[1] = -0.6;
         const auto expected = inference(net);
         frozen_network<file_net> frozen(net);
+        // The batch_norm after the convolution runs inside it; the one opening the residual body has no producer.
+        static_assert(frozen_network<file_net>::folded_layers == 1);
         std::vector<double> x(file_net::input_size);
         for (std::size_t s = 0; s < 2; ++s)
         {
@@ -316,6 +320,30 @@ namespace
             {
                 EXPECT_NEAR(y[o], expected[s * file_net::output_size + o], 1e-13) << "sample " << s << ", output " << o;
             }
+        }
+    }
+
+    TEST(batch_norm, a_dense_layer_takes_a_batch_norm_in_and_keeps_the_sample_in_registers)
+    {
+        using mlp = network<input_of<shape<6>, double>, dense<8, no_bias>, batch_norm<>, precast::tanh, dense<5>, batch_norm<>, dense<2>>;
+        static_assert(frozen_network<mlp>::folded_layers == 2 && frozen_network<mlp>::keeps_samples_in_registers);
+        mlp net(glorot_uniform{}, 12);
+        auto ws = std::make_unique<mlp::workspace<4>>();
+        for (std::size_t pass = 0; pass < 3; ++pass)
+        {
+            for (std::size_t i = 0; i < 4 * 6; ++i)
+            {
+                ws->input().data()[i] = std::sin(0.7 * static_cast<double>(i + pass)) * 2.0 + 0.5;
+            }
+            net.forward(*ws, mode::training);
+        }
+        const auto y = net.forward(*ws, mode::inference);
+        frozen_network<mlp> frozen(net);
+        for (std::size_t s = 0; s < 4; ++s)
+        {
+            const auto out = frozen(std::span<const double, 6>(ws->input().data() + 6 * s, 6));
+            EXPECT_NEAR(out[0], y.data()[2 * s], 1e-13) << "sample " << s;
+            EXPECT_NEAR(out[1], y.data()[2 * s + 1], 1e-13) << "sample " << s;
         }
     }
 
@@ -342,6 +370,7 @@ namespace
         auto one = std::make_unique<tcn::workspace<1>>();
         const auto y = net.forward(batch_view<const double, 1, shape<steps, 1>>(x.data()), *one, mode::inference);
         streaming_network<tcn> stream(net);
+        static_assert(streaming_network<tcn>::folded_layers == 1);  // and the one in the residual body, inside the block's stream
         for (std::size_t t = 0; t < steps; ++t)
         {
             EXPECT_NEAR(stream.step(std::span<const double, 1>(x.data() + t, 1))[0], y.data()[t], 1e-12) << "step " << t;

@@ -175,8 +175,8 @@ namespace
         }
         catch (const npy_error& e)
         {
-            EXPECT_EQ(std::string(e.what()),
-                      "precast: " + (dir_ / "nan.npz").string() + ": array 0.weights holds NaN at flat index 3; a network's parameters and statistics must be finite");
+            EXPECT_EQ(std::string(e.what()), "precast: " + (dir_ / "nan.npz").string() +
+                                                 ": array 0.weights holds NaN at flat index 3; a network's parameters and statistics must be finite");
         }
         EXPECT_EQ(net.at<0>().parameters()[3], before);
     }

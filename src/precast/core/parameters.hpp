@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstddef>
 #include <memory>
@@ -243,4 +244,25 @@ namespace precast
         std::unique_ptr<block> own_;
         statistics_vector statistics_;
     };
+
+    namespace detail
+    {
+        // A producer's parameters with output channel c scaled by scale[c] and shifted by shift[c]: the weights of
+        // rows rows of row_size values each (channel c's weights are row c), then the bias, present in `from` or
+        // not, always in `to`.
+        template <scalar T, std::size_t Rows, std::size_t From, std::size_t To>
+        void scale_output_rows(const parameter_view<T, From>& from, bool from_has_bias, parameter_view<T, To>& to, std::size_t row_size,
+                               const std::array<T, Rows>& scale, const std::array<T, Rows>& shift) noexcept
+        {
+            for (std::size_t row = 0; row < Rows; ++row)
+            {
+                for (std::size_t k = 0; k < row_size; ++k)
+                {
+                    to[row * row_size + k] = from[row * row_size + k] * scale[row];
+                }
+                const T bias = from_has_bias ? from[Rows * row_size + row] : T(0);
+                to[Rows * row_size + row] = bias * scale[row] + shift[row];
+            }
+        }
+    }
 }

@@ -361,8 +361,8 @@ namespace precast
         std::vector<std::uint8_t> read_model_file(const std::filesystem::path& path)
         {
             return read_file_bytes(
-                path, values_before_optimizer<Net> * sizeof(typename Net::value_type) * 16 + (std::uint64_t{1} << 20), [&](const std::string& problem) { reject_model(path.string(), problem); },
-                "far more than this network's parameters and optimizer state");
+                path, values_before_optimizer<Net> * sizeof(typename Net::value_type) * 16 + (std::uint64_t{1} << 20),
+                [&](const std::string& problem) { reject_model(path.string(), problem); }, "far more than this network's parameters and optimizer state");
         }
 
         template <class Net>

@@ -263,6 +263,16 @@ namespace precast
             std::size_t newest_ = 0;
         };
         using stream = std::conditional_t<streams, stream_form, void>;
+
+        // The same convolution computing scale[f] y_f + shift[f] (concepts.hpp, absorbs_output_affine): how frozen
+        // and streaming networks run a batch_norm after it, at no cost.
+        using with_bias = convolution_layer<T, InputShape, Filters, G, Groups, true>;
+        [[nodiscard]] with_bias with_output_affine(const std::array<T, Filters>& scale, const std::array<T, Filters>& shift) const
+        {
+            with_bias folded;
+            detail::scale_output_rows(this->parameters(), HasBias, folded.parameters(), filter_size, scale, shift);
+            return folded;
+        }
     };
 
     namespace detail

@@ -166,6 +166,16 @@ namespace precast
             one.parameters() = parameters();
             return one;
         }
+
+        // The same layer computing scale[o] y_o + shift[o] (concepts.hpp, absorbs_output_affine): how frozen and
+        // streaming networks run a batch_norm after it, at no cost.
+        using with_bias = dense_layer<T, InputShape, Out, true>;
+        [[nodiscard]] with_bias with_output_affine(const std::array<T, Out>& scale, const std::array<T, Out>& shift) const
+        {
+            with_bias folded;
+            detail::scale_output_rows(parameters(), HasBias, folded.parameters(), In, scale, shift);
+            return folded;
+        }
     };
 
     namespace detail

@@ -38,8 +38,10 @@ namespace precast
         using T = typename Net::value_type;
         static constexpr std::size_t depth = Net::depth;
 
+        template <std::size_t I>
+        using stage_at = typename detail::chain_stage_of<detail::frozen_stage, typename Net::layers_type, I>::type;
         template <std::size_t... I>
-        static auto make_stages(std::index_sequence<I...>) -> std::tuple<detail::frozen_stage<typename Net::template layer_type<I>>...>;
+        static auto make_stages(std::index_sequence<I...>) -> std::tuple<stage_at<I>...>;
         using stages_type = decltype(make_stages(std::make_index_sequence<depth>{}));
 
         static constexpr std::size_t buffer_size = [] {
@@ -55,13 +57,17 @@ namespace precast
         using value_type = T;
         static constexpr std::size_t input_size = Net::input_size;
         static constexpr std::size_t output_size = Net::output_size;
+        // How many of the network's layers (batch_norm) run folded into the dense or convolution layer before them.
+        static constexpr std::size_t folded_layers = []<std::size_t... I>(std::index_sequence<I...>) {
+            return (std::size_t{0} + ... + (detail::folded_into_previous<typename Net::layers_type, I>() ? 1 : 0));
+        }(std::make_index_sequence<depth>{});
 
         explicit frozen_network(const Net& net) : frozen_network(net, std::make_index_sequence<depth>{}) {}
 
         // Takes a new snapshot of net (after training, or any change to its parameters).
         void refresh(const Net& net)
         {
-            detail::for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(net.template at<decltype(i)::value>()); },
+            detail::for_each_index([&](auto i) { detail::refresh_stage<decltype(i)::value>(std::get<decltype(i)::value>(stages_), net); },
                                    std::make_index_sequence<depth>{});
         }
 
@@ -83,6 +89,25 @@ namespace precast
             }
         }
 
+        // Whether stage I maps registers to registers (a batch_norm folded into the layer before it does).
+        template <std::size_t I>
+        static consteval bool has_register_form()
+        {
+            using L = typename Net::template layer_type<I>;
+            if constexpr (detail::folded_into_previous<typename Net::layers_type, I>())
+            {
+                return true;
+            }
+            else if constexpr (detail::takes_next_in<typename Net::layers_type, I>)
+            {
+                return register_form<typename L::with_bias>;
+            }
+            else
+            {
+                return register_form<L>;
+            }
+        }
+
         // Whether a sample stays in registers from layer to layer: every layer has a register form (dense and the
         // elementwise activations do) and no sample is larger than 16 registers (past that the values would be
         // spilled to the stack anyway, as to the buffers the other path uses).
@@ -94,9 +119,7 @@ namespace precast
                     return false;
                 }
             }
-            return []<std::size_t... I>(std::index_sequence<I...>) {
-                return (register_form<typename Net::template layer_type<I>> && ...);
-            }(std::make_index_sequence<depth>{});
+            return []<std::size_t... I>(std::index_sequence<I...>) { return (has_register_form<I>() && ...); }(std::make_index_sequence<depth>{});
         }();
 
     private:
@@ -114,7 +137,7 @@ namespace precast
         }
 
         template <std::size_t... I>
-        frozen_network(const Net& net, std::index_sequence<I...>) : stages_(detail::frozen_stage<typename Net::template layer_type<I>>(net.template at<I>())...)
+        frozen_network(const Net& net, std::index_sequence<I...>) : stages_(detail::make_stage<stage_at<I>, I>(net)...)
         {
         }
 

@@ -217,10 +217,7 @@ namespace precast
 
         // A copy has an arena of its own.
         network(const network& other) : arena_(other.arena_), statistics_(other.statistics_), layers_(other.layers_) { attach(); }
-        network(network&& other) : arena_(std::move(other.arena_)), statistics_(std::move(other.statistics_)), layers_(std::move(other.layers_))
-        {
-            attach();
-        }
+        network(network&& other) : arena_(std::move(other.arena_)), statistics_(std::move(other.statistics_)), layers_(std::move(other.layers_)) { attach(); }
         network& operator=(const network& other)
         {
             arena_ = other.arena_;

@@ -57,6 +57,128 @@ namespace precast
         template <class L>
         using frozen_stage = typename frozen_stage_of<L>::type;
 
+        // ---- a batch_norm taken into the layer before it ----------------------------------------------------------
+        // In inference mode batch_norm is y = scale x + shift per channel (affine_in_inference); after a dense layer
+        // or a convolution (absorbs_output_affine) batch-1 and one-step forms fold it into that layer's weights and
+        // bias: the producer's stage runs the folded layer, and the batch_norm's stage does nothing.
+
+        // Whether layer I of Layers is folded into layer I - 1, and whether layer I takes layer I + 1 in.
+        template <class Layers, std::size_t I>
+        consteval bool folded_into_previous()
+        {
+            if constexpr (I == 0 || I >= std::tuple_size_v<Layers>)
+            {
+                return false;
+            }
+            else
+            {
+                using N = std::tuple_element_t<I, Layers>;
+                using P = std::tuple_element_t<I - 1, Layers>;
+                return affine_in_inference<N> && absorbs_output_affine<P> && std::is_same_v<typename P::output_shape, typename N::input_shape>;
+            }
+        }
+        template <class Layers, std::size_t I>
+        inline constexpr bool takes_next_in = folded_into_previous<Layers, I + 1>();
+
+        // The stage of a layer that was folded into the one before: passes its input on untouched.
+        struct folded_away_stage
+        {
+            static constexpr bool passes_through = true;
+            template <class L>
+            explicit folded_away_stage(const L& /*l*/) noexcept
+            {
+            }
+            template <class L>
+            void refresh(const L& /*l*/) noexcept
+            {
+            }
+            void reset() noexcept {}
+            template <class X>
+            [[nodiscard]] X apply(const X& x) const noexcept
+            {
+                return x;
+            }
+        };
+
+        // Stage (a batch-1 or one-step stage of P::with_bias) on producer P with the affine layer N folded in.
+        template <class Stage, class P, class N>
+        class folded_stage
+        {
+        public:
+            using T = typename P::value_type;
+            static constexpr bool takes_next_layer = true;
+
+            folded_stage(const P& p, const N& n) : stage_(p.with_output_affine(n.inference_scale(), n.inference_shift())) {}
+            void refresh(const P& p, const N& n) { stage_.refresh(p.with_output_affine(n.inference_scale(), n.inference_shift())); }
+            void reset() noexcept
+            {
+                if constexpr (requires { stage_.reset(); })
+                {
+                    stage_.reset();
+                }
+            }
+            void run(const T* in, T* out) noexcept { stage_.run(in, out); }
+            template <class X>
+            [[nodiscard]] auto apply(const X& x) noexcept
+                requires requires(Stage& s) { s.apply(x); }
+            {
+                return stage_.apply(x);
+            }
+
+        private:
+            Stage stage_;
+        };
+
+        // Stage I of a chain of Layers whose own stages are StageOf<layer>: folded away, folded, or its own.
+        template <template <class> class StageOf, class Layers, std::size_t I>
+        struct chain_stage_of
+        {
+            using L = std::tuple_element_t<I, Layers>;
+            static auto pick()
+            {
+                if constexpr (folded_into_previous<Layers, I>())
+                {
+                    return std::type_identity<folded_away_stage>{};
+                }
+                else if constexpr (takes_next_in<Layers, I>)
+                {
+                    using N = std::tuple_element_t<I + 1, Layers>;
+                    return std::type_identity<folded_stage<StageOf<typename L::with_bias>, L, N>>{};
+                }
+                else
+                {
+                    return std::type_identity<StageOf<L>>{};
+                }
+            }
+            using type = typename decltype(pick())::type;
+        };
+
+        // Makes and refreshes stage I from the layers of owner (a network or a block: owner.at<I>()).
+        template <class Stage, std::size_t I, class Owner>
+        Stage make_stage(const Owner& owner)
+        {
+            if constexpr (requires { Stage::takes_next_layer; })
+            {
+                return Stage(owner.template at<I>(), owner.template at<I + 1>());
+            }
+            else
+            {
+                return Stage(owner.template at<I>());
+            }
+        }
+        template <std::size_t I, class Stage, class Owner>
+        void refresh_stage(Stage& stage, const Owner& owner)
+        {
+            if constexpr (requires { Stage::takes_next_layer; })
+            {
+                stage.refresh(owner.template at<I>(), owner.template at<I + 1>());
+            }
+            else
+            {
+                stage.refresh(owner.template at<I>());
+            }
+        }
+
         // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
         // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
         template <class Stages, scalar T, std::size_t N>
@@ -66,8 +188,12 @@ namespace precast
             std::fill(in + N, in + padded, T(0));
             for_each_index(
                 [&](auto i) {
-                    std::get<decltype(i)::value>(stages).run(in, out);
-                    std::swap(in, out);
+                    using stage = std::tuple_element_t<decltype(i)::value, Stages>;
+                    if constexpr (!requires { stage::passes_through; })
+                    {
+                        std::get<decltype(i)::value>(stages).run(in, out);
+                        std::swap(in, out);
+                    }
                 },
                 std::make_index_sequence<std::tuple_size_v<Stages>>{});
             return in;
@@ -128,7 +254,7 @@ namespace precast
             using T = typename Block::value_type;
 
             template <std::size_t... I>
-            static auto make_stages(std::index_sequence<I...>) -> std::tuple<step_stage<std::tuple_element_t<I, layers>>...>;
+            static auto make_stages(std::index_sequence<I...>) -> std::tuple<typename chain_stage_of<step_stage, layers, I>::type...>;
             using stages_type = decltype(make_stages(std::make_index_sequence<depth>{}));
 
             template <std::size_t I>
@@ -148,8 +274,7 @@ namespace precast
 
             void refresh(const Block& b)
             {
-                for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(b.template at<decltype(i)::value>()); },
-                               std::make_index_sequence<depth>{});
+                for_each_index([&](auto i) { refresh_stage<decltype(i)::value>(std::get<decltype(i)::value>(stages_), b); }, std::make_index_sequence<depth>{});
             }
             void reset() noexcept
             {
@@ -163,7 +288,7 @@ namespace precast
 
         private:
             template <std::size_t... I>
-            step_chain(const Block& b, std::index_sequence<I...>) : stages_(step_stage<std::tuple_element_t<I, layers>>(b.template at<I>())...)
+            step_chain(const Block& b, std::index_sequence<I...>) : stages_(make_stage<typename chain_stage_of<step_stage, layers, I>::type, I>(b)...)
             {
             }
 

@@ -104,18 +104,10 @@ namespace precast
                           "precast::streaming_network: a layer of this network mixes the steps axis (a reshape, flatten or a "
                           "layer on whole sequences before the last recurrent layer), so it cannot run one step at a time; "
                           "only recurrent layers, causal conv1d (stride 1) and position-wise layers (dense, activations, softmax, dropout, prelu) can");
-            static auto pick()
-            {
-                if constexpr (steps_axis_at<Net, I>() || streamable_layer<L>)
-                {
-                    return std::type_identity<step_stage<L>>{};
-                }
-                else
-                {
-                    return std::type_identity<vector_stage<L>>{};
-                }
-            }
-            using type = typename decltype(pick())::type;
+            // The stage of layer A here (A is L, or L with a batch_norm folded in).
+            template <class A>
+            using own_stage = std::conditional_t<steps_axis_at<Net, I>() || streamable_layer<L>, step_stage<A>, vector_stage<A>>;
+            using type = typename chain_stage_of<own_stage, typename Net::layers_type, I>::type;
         };
     }
 
@@ -146,13 +138,17 @@ namespace precast
         // The features of one step, and what the network outputs for one step.
         static constexpr std::size_t step_input_size = detail::step_size_at<Net, 0>();
         static constexpr std::size_t step_output_size = detail::step_size_at<Net, depth>();
+        // How many of the network's layers (batch_norm) run folded into the dense or convolution layer before them.
+        static constexpr std::size_t folded_layers = []<std::size_t... I>(std::index_sequence<I...>) {
+            return (std::size_t{0} + ... + (detail::folded_into_previous<typename Net::layers_type, I>() ? 1 : 0));
+        }(std::make_index_sequence<depth>{});
 
         explicit streaming_network(const Net& net) : streaming_network(net, std::make_index_sequence<depth>{}) {}
 
         // New weights from net (after more training); the recurrent state is kept.
         void refresh(const Net& net)
         {
-            detail::for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).refresh(net.template at<decltype(i)::value>()); },
+            detail::for_each_index([&](auto i) { detail::refresh_stage<decltype(i)::value>(std::get<decltype(i)::value>(stages_), net); },
                                    std::make_index_sequence<depth>{});
         }
 
@@ -171,7 +167,7 @@ namespace precast
 
     private:
         template <std::size_t... I>
-        streaming_network(const Net& net, std::index_sequence<I...>) : stages_(typename detail::stream_stage_of<Net, I>::type(net.template at<I>())...)
+        streaming_network(const Net& net, std::index_sequence<I...>) : stages_(detail::make_stage<typename detail::stream_stage_of<Net, I>::type, I>(net)...)
         {
         }
 

@@ -73,7 +73,7 @@ namespace precast::detail
         {
             reducer.broadcast(std::span<T>(net.statistics().data(), Net::statistic_count), 0);
         }
-                std::array<std::uint64_t, 2> counts{state.steps(), trainer_steps};
+        std::array<std::uint64_t, 2> counts{state.steps(), trainer_steps};
         reducer.broadcast(std::span<std::uint64_t>(counts), 0);
         state.restore_steps(counts[0]);
         trainer_steps = counts[1];
