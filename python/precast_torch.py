@@ -27,7 +27,8 @@ model whose forward computes something else (a skip connection, a reshape, a ste
 Supported: nn.Linear; nn.RNN (tanh or relu), nn.GRU and nn.LSTM with any num_layers (each layer becomes one
 precast layer), batch_first; nn.Conv1d and nn.Conv2d (any stride, dilation, groups, zero padding, "same"), with an
 nn.ConstantPad1d/2d or nn.ZeroPad2d of zeros before one folded into its padding (causal when it pads
-(kernel - 1) * dilation on the left); nn.ConvTranspose1d/2d; nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d to 1 (global
+(kernel - 1) * dilation on the left); nn.ConvTranspose1d/2d; nn.BatchNorm1d/2d (affine, with running statistics:
+they go into the .npz too); nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d to 1 (global
 average), nn.Upsample (nearest, an integer factor), nn.PReLU; nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU,
 nn.ELU, nn.Softmax over the last axis, nn.Identity, nn.Dropout, nn.Flatten. Anything else is refused by name
 (ConversionError).
@@ -135,7 +136,7 @@ def _leaves(module, prefix=""):
 _SPATIAL = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.MaxPool1d, torch.nn.MaxPool2d, torch.nn.AvgPool1d, torch.nn.AvgPool2d,
             torch.nn.AdaptiveAvgPool1d, torch.nn.AdaptiveAvgPool2d, torch.nn.Upsample, torch.nn.ConstantPad1d, torch.nn.ConstantPad2d,
             torch.nn.ZeroPad2d)
-_SUPPORTED = ("Linear, RNN, GRU, LSTM, Conv1d, Conv2d (zero padding), ConvTranspose1d/2d, ConstantPad1d/2d and ZeroPad2d before a convolution, MaxPool1d/2d, "
+_SUPPORTED = ("Linear, RNN, GRU, LSTM, Conv1d, Conv2d (zero padding), ConvTranspose1d/2d, BatchNorm1d/2d, ConstantPad1d/2d and ZeroPad2d before a convolution, MaxPool1d/2d, "
               "AvgPool1d/2d, AdaptiveAvgPool1d/2d to 1, Upsample (nearest, integer factor), PReLU, ReLU, Tanh, Sigmoid, LeakyReLU, ELU, "
               "Softmax over the last axis, Identity, Dropout, Flatten")
 
@@ -246,6 +247,26 @@ def _layers(model, input_shape, last_step, chain_out=None):
                 if shape[0] != count:
                     raise ConversionError(f"{where} has {count} slopes for dim 1 of {tuple(shape)}")
                 layers.append(_Layer("precast::prelu<precast::per_channel>", prefix, module, [("slopes", prefix + "weight")]))
+        elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            if not module.affine:
+                raise ConversionError(f"{where} has affine=False; precast's batch_norm learns a weight and a bias (build it with affine=True)")
+            if not module.track_running_stats:
+                raise ConversionError(f"{where} has track_running_stats=False; precast's batch_norm keeps running statistics for inference")
+            if module.momentum is None:
+                raise ConversionError(f"{where} has momentum=None (a cumulative average); precast's batch_norm takes a fixed statistics_momentum")
+            ranks = (1, 2) if isinstance(module, nn.BatchNorm1d) else (3,)
+            if len(shape) not in ranks:
+                raise ConversionError(f"{where} takes samples of rank {' or '.join(str(r) for r in ranks)}; the chain gives it {tuple(shape)}")
+            if len(shape) > 1:
+                chain.decide("channels_first", where, "normalizes over channels (dim 1)")
+            elif chain.columns is not None:
+                raise ConversionError(f"{where} follows a Flatten of channels-first values: precast's features are in another order there")
+            if shape[0] != module.num_features:
+                raise ConversionError(f"{where} normalizes {module.num_features} channels, but the chain gives it shape {tuple(shape)}")
+            options = [] if module.eps == 1e-5 else [f"precast::epsilon<{_literal(module.eps)}>"]
+            options += [] if module.momentum == 0.1 else [f"precast::statistics_momentum<{_literal(module.momentum)}>"]
+            tensors = [(t, prefix + t) for t in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")]
+            layers.append(_Layer(f"precast::batch_norm<{', '.join(options)}>", prefix, module, tensors))
         elif isinstance(module, nn.ReLU):
             layers.append(_Layer("precast::relu", prefix, module))
         elif isinstance(module, nn.Tanh):
@@ -512,7 +533,8 @@ def to_precast_input(model, x, input_shape, last_step=False):
 
 
 def state_dict_names(model, input_shape, last_step=False):
-    """{precast parameter name: PyTorch state_dict name}, e.g. {"0.weight_ih": "lstm.weight_ih_l0", "2.weights": "fc.weight"}."""
+    """{precast tensor name: PyTorch state_dict name}, e.g. {"0.weight_ih": "lstm.weight_ih_l0", "2.weights": "fc.weight"}: the
+    parameters, and batch_norm's running statistics ("1.running_mean": "bn.running_mean")."""
     layers, _ = _layers(model, tuple(input_shape), last_step)
     return {f"{i}.{tensor}": name for i, layer in enumerate(layers) for tensor, name in layer.tensors}
 

@@ -73,12 +73,14 @@ namespace
         EXPECT_EQ((allocations_in_100_steps<net_t, softmax_cross_entropy, 8, adam>(x, std::span<const label_type, 8>(labels.data(), 8), adam())), 0u);
     }
 
-    // A CNN: im2col's columns, max pooling's sources and the grouped GEMMs live in the workspace.
+    // A CNN: im2col's columns, max pooling's sources, the grouped GEMMs and batch_norm's statistics live in the
+    // workspace and the network.
     TEST(training_step, allocates_nothing_for_a_cnn)
     {
         using net_t = network<input_of<shape<12, 12, 1>>, conv2d<6, 3, same>, relu, max_pool2d<2>, conv2d<12, 3, depthwise>, prelu<per_channel>, avg_pool2d<2>,
                               flatten, dense<5>>;
-        using tcn_t = network<input_of<shape<16, 2>, double>, conv1d<4, 3, causal, dilation<2>>, relu, conv1d<4, 1>, upsample<2>, global_avg_pool, dense<3>>;
+        using tcn_t = network<input_of<shape<16, 2>, double>, conv1d<4, 3, causal, dilation<2>, no_bias>, batch_norm<>, relu, conv1d<4, 1>, upsample<2>,
+                              global_avg_pool, dense<3>>;
         std::vector<float> x(8 * 144, 0.5f);
         std::vector<double> xd(8 * 32, 0.25);
         std::vector<label_type> labels(8);
@@ -172,8 +174,8 @@ namespace
 
     TEST(streaming, a_step_allocates_nothing)
     {
-        // Causal convolutions (their rings of past inputs), PReLU, and recurrent layers after them.
-        using net_t = network<input_of<shape<64, 1>>, conv1d<8, 3, causal, dilation<2>>, prelu<per_channel>, gru<16>, lstm<8>, dense<1>>;
+        // Causal convolutions (their rings of past inputs) with a batch_norm folded in, PReLU, and recurrent layers after them.
+        using net_t = network<input_of<shape<64, 1>>, conv1d<8, 3, causal, dilation<2>, no_bias>, batch_norm<>, prelu<per_channel>, gru<16>, lstm<8>, dense<1>>;
         const net_t net(glorot_uniform{}, 1);
         streaming_network<net_t> stream(net);
         const std::size_t before = precast_test::allocations.load();

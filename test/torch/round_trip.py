@@ -5,9 +5,9 @@ Usage: round_trip.py <torch_round_trip program> <work dir>
 
 1. Five models are trained in PyTorch (an MLP with every activation the converter knows and a dropout, a stack
    of a 2-layer LSTM, a GRU, a relu RNN and a per-step Linear, a double-precision LSTM that keeps its last
-   step, a CNN with grouped and strided convolutions, PReLU, both poolings and a Linear after a channels-first
-   Flatten, and a double-precision causal, dilated 1-D stack with upsampling, a transposed convolution and a global
-   average); precast_torch
+   step, a CNN with batch normalization, grouped and strided convolutions, PReLU, both poolings and a Linear after a
+   channels-first Flatten, and a double-precision causal, dilated 1-D stack with batch normalization, upsampling, a
+   transposed convolution and a global average); precast_torch
    must print exactly the network types the C++ program is compiled with.
 2. precast loads the converted files and runs them: its outputs must equal PyTorch's (float 1e-6, double 1e-12,
    relative to max(1, |y|)).
@@ -69,14 +69,14 @@ def mlp():
 
 def cnn():
     nn = torch.nn
-    return nn.Sequential(nn.Conv2d(2, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 8, (2, 3), stride=(1, 2), groups=2, bias=False),
+    return nn.Sequential(nn.Conv2d(2, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 8, (2, 3), stride=(1, 2), groups=2, bias=False),
                          nn.PReLU(8), nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False), nn.Flatten(), nn.Linear(96, 3))
 
 
 def tcn():
     nn = torch.nn
     return nn.Sequential(nn.ConstantPad1d((2, 0), 0.0), nn.Conv1d(3, 4, 3), nn.Tanh(), nn.ConstantPad1d((4, 0), 0.0), nn.Conv1d(4, 4, 3, dilation=2, groups=2),
-                         nn.Upsample(scale_factor=2), nn.MaxPool1d(2),
+                         nn.BatchNorm1d(4, eps=1e-3, momentum=0.01), nn.Upsample(scale_factor=2), nn.MaxPool1d(2),
                          nn.ConvTranspose1d(4, 4, 3, stride=2, padding=1, output_padding=1), nn.Conv1d(4, 2, 1), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(2, 2))
 
 
@@ -140,6 +140,11 @@ def main(program, work):
         with numpy.load(os.path.join(work, f"{name}.precast_output.npz")) as out:
             compare(f"{name}: PyTorch-trained model run by precast", out["y"], expected[name], tolerance)
 
+    # The running statistics came along: PyTorch's training moved them, and precast's inference used them.
+    with numpy.load(os.path.join(work, "cnn.torch.npz")) as arrays:
+        check(float(arrays["1.num_batches_tracked"]) == 30.0 and not numpy.allclose(arrays["1.running_var"], 1.0),
+              "cnn: the .npz lacks the BatchNorm's running statistics after 30 training steps")
+
     # 3. Trained in precast, loaded into PyTorch.
     subprocess.run([program, "train", work], check=True)
     for name, (_, shape, dtype, last_step, tolerance) in MODELS.items():
@@ -175,8 +180,11 @@ def main(program, work):
             "pass last_step=True")
     refused("a bidirectional LSTM", lambda: precast_torch.network_type(torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True), (5, 3)),
             "is bidirectional")
-    refused("a batch normalization", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3), torch.nn.BatchNorm1d(2)), (1, 8)),
-            "(BatchNorm1d) has no precast layer")
+    refused("a batch normalization without affine parameters",
+            lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3), torch.nn.BatchNorm1d(2, affine=False)), (1, 8)),
+            "has affine=False")
+    refused("a group normalization", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3), torch.nn.GroupNorm(1, 2)), (1, 8)),
+            "(GroupNorm) has no precast layer")
     refused("a reflection-padded convolution", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3, padding=1, padding_mode="reflect")),
                                                                                    (1, 8)), "padding_mode='reflect'")
     refused("a Linear on the length axis of a convolution's output",

@@ -29,13 +29,15 @@
 #define LAST_STEP_NETWORK                                                                                                                                      \
     precast::network<precast::input_of<precast::shape<5, 3>, double>, precast::lstm<6, precast::last_step>, precast::dense<2>, precast::tanh>
 #define CNN_NETWORK                                                                                                                                            \
-    precast::network<precast::input_of<precast::shape<8, 10, 2>>, precast::conv2d<6, 3, precast::padding<1>>, precast::relu, precast::max_pool2d<2>,           \
+    precast::network<precast::input_of<precast::shape<8, 10, 2>>, precast::conv2d<6, 3, precast::padding<1>, precast::no_bias>, precast::batch_norm<>,       \
+                     precast::relu, precast::max_pool2d<2>,                                                                                                    \
                      precast::conv2d<8, precast::window{2, 3}, precast::stride<1, 2>, precast::groups<2>, precast::no_bias>,                                   \
                      precast::prelu<precast::per_channel>, precast::avg_pool2d<2, precast::stride<1>, precast::padding<1>, precast::exclude_padding>,          \
                      precast::flatten, precast::dense<3>>
 #define TCN_NETWORK                                                                                                                                            \
     precast::network<precast::input_of<precast::shape<12, 3>, double>, precast::conv1d<4, 3, precast::causal>, precast::tanh,                                  \
-                     precast::conv1d<4, 3, precast::causal, precast::dilation<2>, precast::groups<2>>, precast::upsample<2>, precast::max_pool1d<2>,           \
+                     precast::conv1d<4, 3, precast::causal, precast::dilation<2>, precast::groups<2>>,                                                         \
+                     precast::batch_norm<precast::epsilon<0.001>, precast::statistics_momentum<0.01>>, precast::upsample<2>, precast::max_pool1d<2>,           \
                      precast::conv_transpose1d<4, 3, precast::stride<2>, precast::padding<1>, precast::output_padding<1>>, precast::conv1d<2, 1>,              \
                      precast::global_avg_pool, precast::dense<2>>
 #define STRINGIZE(...) #__VA_ARGS__

@@ -290,11 +290,12 @@ namespace precast
             }
             std::vector<epoch_report> history;
             history.reserve(options.epochs - options.first_epoch + 1);
-            // The best epoch's parameters, for restore_best: copied when an epoch improves, put back at the end.
+            // The best epoch's parameters (and batch_norm's statistics after it), for restore_best: copied when an
+            // epoch improves, put back at the end.
             std::vector<T> best_parameters;
             if (options.restore_best)
             {
-                best_parameters.resize(Net::parameter_count);
+                best_parameters.resize(Net::parameter_count + detail::statistics_in<Net>);
             }
             epoch_judge::progress progress;
 
@@ -372,6 +373,10 @@ namespace precast
                     if (verdict.best && options.restore_best)
                     {
                         std::copy_n(net_.parameters().data(), Net::parameter_count, best_parameters.data());
+                        if constexpr (detail::statistics_in<Net> > 0)
+                        {
+                            std::copy_n(net_.statistics().data(), Net::statistic_count, best_parameters.data() + Net::parameter_count);
+                        }
                     }
                 }
                 if (verdict.lower_learning_rate)
@@ -394,6 +399,10 @@ namespace precast
                 if (options.restore_best && progress.has_best)
                 {
                     std::copy_n(best_parameters.data(), Net::parameter_count, net_.parameters().data());
+                    if constexpr (detail::statistics_in<Net> > 0)
+                    {
+                        std::copy_n(best_parameters.data() + Net::parameter_count, Net::statistic_count, net_.statistics().data());
+                    }
                 }
             }
             return history;
