@@ -36,7 +36,8 @@ namespace
     template <std::size_t Dilation>
     using causal_block = residual<conv1d<channels, 3, causal, dilation<Dilation>, no_bias>, batch_norm<>, prelu<per_channel>>;
     // Receptive field: 1 + 2 (1 + 2 + 4 + 8) = 31 samples.
-    using effect = network<input_of<shape<sequence_length, 1>>, conv1d<channels, 1>, causal_block<1>, causal_block<2>, causal_block<4>, causal_block<8>, dense<1>>;
+    using effect =
+        network<input_of<shape<sequence_length, 1>>, conv1d<channels, 1>, causal_block<1>, causal_block<2>, causal_block<4>, causal_block<8>, dense<1>>;
 
     // A guitar-like test signal: three partials of a note that changes every 2000 samples, with a decaying envelope.
     std::vector<float> source_signal(std::size_t samples, std::uint64_t seed)
@@ -153,9 +154,9 @@ int main(int argc, char** argv)
                 effect::statistic_count, train_set.size(), sequence_length);
 
     auto net = std::make_unique<effect>(he_normal{}, seed);
-    trainer<16, effect, mean_squared_error, adam> t(*net, {}, adam(0.003));
+    trainer<16, effect, mean_squared_error, adam> training(*net, {}, adam(0.003));
     const auto start = std::chrono::steady_clock::now();
-    t.fit(train_set, {.epochs = epochs, .seed = seed, .validation = valid_set}, [](const epoch_report& r) {
+    training.fit(train_set, {.epochs = epochs, .seed = seed, .validation = valid_set}, [](const epoch_report& r) {
         std::printf("epoch %2zu  training loss %.3e  validation loss %.3e  (%.1f s)\n", r.epoch, r.train.loss, r.validation.loss, r.seconds);
     });
     std::printf("trained in %.1f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -165,7 +166,7 @@ int main(int argc, char** argv)
     std::vector<double> nanoseconds;
     const double esr = stream_signal(stream, valid_x, valid_y, nanoseconds);
 
-    // The whole-sequence pass (inference mode) on the first sequence_length gives the same outputs, step for step.
+    // The whole-sequence pass (inference mode) on the first window gives the same outputs, step for step.
     auto ws = std::make_unique<effect::workspace<1>>();
     const auto whole = net->forward(batch_view<const float, 1, shape<sequence_length, 1>>(valid_x.data()), *ws);
     stream.reset();
@@ -179,8 +180,8 @@ int main(int argc, char** argv)
     const auto percentile = [&](double p) { return nanoseconds[static_cast<std::size_t>(p * static_cast<double>(nanoseconds.size() - 1))]; };
     std::printf("validation ESR, streamed sample by sample: %.2f %%\n", 100.0 * esr);
     std::printf("streaming against the whole-sequence pass over %zu samples: largest difference %.2e\n", sequence_length, largest);
-    std::printf("time per sample over %zu samples: median %.0f ns, 99th percentile %.0f ns, worst %.0f ns (a 48 kHz stream has 20833 ns)\n",
-                nanoseconds.size(), percentile(0.5), percentile(0.99), nanoseconds.back());
+    std::printf("time per sample over %zu samples: median %.0f ns, 99th percentile %.0f ns, worst %.0f ns (a 48 kHz stream has 20833 ns)\n", nanoseconds.size(),
+                percentile(0.5), percentile(0.99), nanoseconds.back());
     const bool learned = esr < 0.05;
     const bool streams = largest < 1e-5;
     std::printf("%s\n", learned && streams ? "ok" : (!learned ? "NOT LEARNED: ESR above 5 %" : "STREAMING DIFFERS"));

@@ -549,7 +549,7 @@ def save_npz(model, path, input_shape, last_step=False, check=True):
     arrays = {}
     for i, layer in enumerate(layers):
         for tensor, name in layer.tensors:
-            arrays[f"{i}.{tensor}"] = numpy.ascontiguousarray(layer.to_precast(tensor, state[name].detach().cpu().numpy().astype(dtype)))
+            arrays[f"{i}.{tensor}"] = numpy.array(layer.to_precast(tensor, state[name].detach().cpu().numpy().astype(dtype)), order="C")
         for tensor, shape in layer.missing_bias:
             arrays[f"{i}.{tensor}"] = numpy.zeros(shape, dtype=dtype)
     for name, values in arrays.items():
@@ -573,7 +573,7 @@ def load_npz(model, path, input_shape, last_step=False):
                 wanted.add(key)
                 if key not in available:
                     raise ConversionError(f"{path} has no array {key} (for {name}); was it written for this architecture?")
-                state[name] = torch.from_numpy(numpy.ascontiguousarray(layer.to_torch(tensor, numpy.array(archive[key]))))
+                state[name] = torch.from_numpy(numpy.array(layer.to_torch(tensor, numpy.array(archive[key])), order="C"))
             for tensor, _ in layer.missing_bias:
                 key = f"{i}.{tensor}"
                 wanted.add(key)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: bootstrap, build with clang++-19 (release, -march=native), then
 #   1. precast-gradcheck: every layer, loss and a set of networks against finite differences (the table);
-#   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics, and the
-#      character-level RNN ("hell" -> "ello" with rnn, gru and lstm);
+#   2. the classic examples: gradient descent, linear regression, XOR, the 2-4-3-2 MLP, tensor basics, the
+#      character-level RNN ("hell" -> "ello" with rnn, gru and lstm), and a TCN audio effect (causal convolutions,
+#      batch norm) trained, then streamed sample by sample;
 #   3. Fashion-MNIST: a 784-256-256-10 MLP trained for 5 epochs on the real data set (2 threads), with a CSV log,
 #      an SVG plot and the saved model in build/clang/fashion-mnist/, then the saved model evaluated again; then a
 #      residual MLP (784-256, a residual block of two 256-unit layers, 10) for 5 epochs, and the CNN (two
@@ -17,7 +18,7 @@ cd "$repo"
 "$repo/scripts/bootstrap.sh"
 export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
-examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example first_hour char_rnn)
+examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example first_hour char_rnn streaming_effect)
 targets=(precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm)
 echo "== building precast-gradcheck and the examples with clang++-19 (the first time about 3 minutes on 2 cores; log: build/clang/demo-build.log)"
 cmake --preset clang >/dev/null

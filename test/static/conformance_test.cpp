@@ -162,7 +162,8 @@ namespace
     using norm_t = batch_norm<>::bind<float, img>;
     static_assert(trainable_layer<norm_t> && layer_with_statistics<norm_t> && batch_rows_layer<norm_t> && positionwise_layer<norm_t>);
     static_assert(affine_in_inference<norm_t> && !affine_in_inference<prelu<>::bind<float, img>>);
-    static_assert(absorbs_output_affine<conv_t> && absorbs_output_affine<dense<3>::bind<float, s3>> && !absorbs_output_affine<conv_transpose1d<4, 3>::bind<float, seq>>);
+    static_assert(absorbs_output_affine<conv_t> && absorbs_output_affine<dense<3>::bind<float, s3>> &&
+                  !absorbs_output_affine<conv_transpose1d<4, 3>::bind<float, seq>>);
     static_assert(layer_with_statistics<residual<batch_norm<>, relu>::bind<float, seq>> && !layer_with_statistics<residual<dense<3>, relu>::bind<float, seq>>);
     static_assert(batch_rows_layer<sequential<dense<3>, batch_norm<>>::bind<float, s3>> && !batch_rows_layer<sequential<dense<3>, relu>::bind<float, s3>>);
 

@@ -29,7 +29,7 @@
 #define LAST_STEP_NETWORK                                                                                                                                      \
     precast::network<precast::input_of<precast::shape<5, 3>, double>, precast::lstm<6, precast::last_step>, precast::dense<2>, precast::tanh>
 #define CNN_NETWORK                                                                                                                                            \
-    precast::network<precast::input_of<precast::shape<8, 10, 2>>, precast::conv2d<6, 3, precast::padding<1>, precast::no_bias>, precast::batch_norm<>,       \
+    precast::network<precast::input_of<precast::shape<8, 10, 2>>, precast::conv2d<6, 3, precast::padding<1>, precast::no_bias>, precast::batch_norm<>,         \
                      precast::relu, precast::max_pool2d<2>,                                                                                                    \
                      precast::conv2d<8, precast::window{2, 3}, precast::stride<1, 2>, precast::groups<2>, precast::no_bias>,                                   \
                      precast::prelu<precast::per_channel>, precast::avg_pool2d<2, precast::stride<1>, precast::padding<1>, precast::exclude_padding>,          \

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -295,6 +296,22 @@ namespace
         {
             EXPECT_EQ(std::string(e.what()), "precast: " + (dir_ / "partial.npz").string() + ": has no array 3.body.0.running_mean (this network's layer 3)");
         }
+    }
+
+    TEST(batch_norm, an_int64_count_as_pytorch_saves_it_loads)
+    {
+        // np.save of a state_dict's num_batches_tracked: int64, shape (), little-endian; here the value 300.
+        std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (), }";
+        header.append(128 - 10 - header.size() - 1, ' ');  // magic, version and length take 10 bytes; the data starts at 128
+        header += '\n';
+        std::vector<std::uint8_t> bytes{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size()), 0};
+        bytes.insert(bytes.end(), header.begin(), header.end());
+        const std::int64_t count = 300;
+        const auto* raw = reinterpret_cast<const std::uint8_t*>(&count);
+        bytes.insert(bytes.end(), raw, raw + 8);
+        const auto array = load_npy<float>(std::span<const std::uint8_t>(bytes));
+        EXPECT_TRUE(array.shape.empty());
+        EXPECT_EQ(array.values, std::vector<float>{300.0f});
     }
 
     // ---- frozen and streaming forms -------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ namespace
         const std::string where = "precast: " + (dir_ / "bad.npy").string() + ": ";
         EXPECT_EQ(error("PK\x03\x04 not numpy"), where + "is not a .npy array (no \\x93NUMPY signature)");
         EXPECT_EQ(error(numpy_file("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", std::string(4, '\0'))),
-                  where + "holds '<i4' values; only little-endian float32 ('<f4') and float64 ('<f8') are supported");
+                  where + "holds '<i4' values; only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') are supported");
         EXPECT_EQ(error(numpy_file("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", std::string(16, '\0'))),
                   where + "is in Fortran (column-major) order; save it with np.ascontiguousarray first");
         EXPECT_EQ(error(numpy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", std::string(12, '\0'))),

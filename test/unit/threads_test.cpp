@@ -69,6 +69,38 @@ namespace
         EXPECT_EQ(std::memcmp(one->at<2>().parameters().data(), two->at<2>().parameters().data(), one->at<2>().parameters().bytes), 0);
     }
 
+    TEST(threads, a_cnn_with_batch_norm_trains_to_identical_bits_on_one_and_two_threads)
+    {
+        // The convolutions' products split between threads (each is past the threshold); the batch statistics
+        // are summed on one thread: parameters and running statistics come out the same, bit for bit.
+        using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
+        using net_t = network<input_of<shape<12, 12, 8>>, conv2d<16, 3, same, no_bias>, batch_norm<>, relu, max_pool2d<2>, conv2d<16, 3, same>, batch_norm<>,
+                              relu, global_avg_pool, dense<4>>;
+        static_assert(16 * 144 * 72 * 16 >= parallel_work_threshold);
+        const net_t start(he_normal{}, 6);
+        const auto x = precast_test::random_vector<float>(16 * net_t::input_size, 4, -1.0, 1.0);
+        std::vector<label_type> labels(16);
+        for (std::size_t i = 0; i < labels.size(); ++i)
+        {
+            labels[i] = static_cast<label_type>(i % 4);
+        }
+        auto train = [&](int threads) {
+            const thread_count count(threads);
+            auto net = std::make_unique<net_t>(start);
+            trainer<16, net_t, softmax_cross_entropy, adam> t(*net, {}, adam(0.01));
+            for (int step = 0; step < 3; ++step)
+            {
+                (void)t.step(batch_view<const float, 16, net_t::input_shape>(x.data()), std::span<const label_type, 16>(labels.data(), 16));
+            }
+            return net;
+        };
+        const auto one = train(1);
+        const auto two = train(2);
+        EXPECT_EQ(std::memcmp(one->parameters().data(), two->parameters().data(), net_t::parameter_bytes), 0);
+        EXPECT_EQ(std::memcmp(one->statistics().data(), two->statistics().data(), net_t::statistic_count * sizeof(float)), 0);
+        EXPECT_NE(one->statistics()[0], 0.0f);  // the running means moved
+    }
+
     TEST(threads, a_thread_count_below_one_is_rejected)
     {
         try

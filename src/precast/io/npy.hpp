@@ -11,7 +11,8 @@
 //
 // .npy files are format 1.0: "\x93NUMPY", 1, 0, a little-endian u16 header length, the header dict
 // {'descr': '<f4' or '<f8', 'fortran_order': False, 'shape': (...), } padded with spaces and '\n' to a multiple of
-// 64 bytes, then the values in C order. Reading also accepts format 2.0 and 3.0 headers (u32 length). .npz files
+// 64 bytes, then the values in C order. Reading also accepts format 2.0 and 3.0 headers (u32 length) and int64
+// ('<i8', PyTorch's num_batches_tracked), converted to the element type. .npz files
 // are zip archives of stored (uncompressed) entries, as np.savez writes; np.savez_compressed's deflated entries
 // are refused with a message saying so.
 #pragma once
@@ -89,7 +90,7 @@ namespace precast
             throw npy_error("precast: " + source + ": " + problem);
         }
 
-        // Parses the bytes of a .npy file into T (from '<f4' or '<f8').
+        // Parses the bytes of a .npy file into T (from '<f4', '<f8' or '<i8').
         template <scalar T>
         npy_array<T> parse_npy(std::span<const std::uint8_t> bytes, const std::string& source)
         {
