@@ -92,10 +92,20 @@ namespace
                                  precast::conv1d<16, 3, precast::causal, precast::dilation<2>>, precast::prelu<precast::per_channel>,
                                  precast::conv1d<16, 3, precast::causal, precast::dilation<4>>, precast::prelu<precast::per_channel>, precast::conv1d<1, 1>>;
 
+    // The same stack with a batch_norm after each convolution, as trained TCNs have them: folded into the
+    // convolutions, it should cost nothing per sample.
+    using normalized_tcn =
+        precast::network<precast::input_of<precast::shape<64, 1>>, precast::conv1d<16, 3, precast::causal, precast::no_bias>, precast::batch_norm<>,
+                         precast::prelu<precast::per_channel>, precast::conv1d<16, 3, precast::causal, precast::dilation<2>, precast::no_bias>,
+                         precast::batch_norm<>, precast::prelu<precast::per_channel>,
+                         precast::conv1d<16, 3, precast::causal, precast::dilation<4>, precast::no_bias>, precast::batch_norm<>,
+                         precast::prelu<precast::per_channel>, precast::conv1d<1, 1>>;
+
+    template <class Net>
     void bm_tcn_streaming_step(benchmark::State& state)
     {
-        auto net = std::make_unique<tcn>(precast::glorot_uniform{}, 1);
-        auto stream = std::make_unique<precast::streaming_network<tcn>>(*net);
+        auto net = std::make_unique<Net>(precast::glorot_uniform{}, 1);
+        auto stream = std::make_unique<precast::streaming_network<Net>>(*net);
         float x = 0;
         for (auto _ : state)
         {
@@ -159,7 +169,8 @@ namespace
 BENCHMARK_TEMPLATE(bm_conv2d, 1)->Name("conv2d/precast/64x3x3 on 14x14x32/B=1")->ArgName("backward")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(bm_conv2d, 32)->Name("conv2d/precast/64x3x3 on 14x14x32/B=32")->ArgName("backward")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_cnn_step)->Name("train_step/precast/fashion cnn/B=128")->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
-BENCHMARK(bm_tcn_streaming_step)->Name("stream/precast/tcn 1-16x3 d1,2,4-1");
+BENCHMARK_TEMPLATE(bm_tcn_streaming_step, tcn)->Name("stream/precast/tcn 1-16x3 d1,2,4-1");
+BENCHMARK_TEMPLATE(bm_tcn_streaming_step, normalized_tcn)->Name("stream/precast/tcn 1-16x3 d1,2,4-1, batch_norm after each conv");
 #ifdef PRECAST_BENCH_WITH_EIGEN
 BENCHMARK(bm_tcn_eigen_step)->Name("stream/eigen/tcn 1-16x3 d1,2,4-1");
 #endif

@@ -53,7 +53,7 @@ int main(int argc, char** argv)
     precast_gradcheck::check_blocks(s);
 #endif
 #if defined(PRECAST_GRADCHECK_CONVOLUTIONS)
-    s.begin_group("convolutions, pooling, batch norm");
+    s.begin_group("convolutions, batch norm");
     precast_gradcheck::check_convolutions(s);
 #endif
 #if defined(PRECAST_GRADCHECK_RECURRENT)
