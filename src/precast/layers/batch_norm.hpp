@@ -159,16 +159,23 @@ namespace precast
             const T* weight = parameters().data();
             T* dweight = gradients().data();
             T* dbias = dweight + channels;
-            std::fill_n(dweight, 2 * channels, T(0));
+            // Summed in double, as PyTorch does on the CPU (at::acc_type), for the same reason as the moments.
+            std::array<double, channels> weight_sum{};
+            std::array<double, channels> bias_sum{};
             for (std::size_t row = 0; row < counted; ++row)
             {
                 const T* in = x.data() + row * channels;
                 const T* g = dy.data() + row * channels;
                 for (std::size_t c = 0; c < channels; ++c)
                 {
-                    dbias[c] += g[c];
-                    dweight[c] += g[c] * (in[c] - ws.mean[c]) * ws.inverse_deviation[c];
+                    bias_sum[c] += static_cast<double>(g[c]);
+                    weight_sum[c] += static_cast<double>(g[c]) * static_cast<double>((in[c] - ws.mean[c]) * ws.inverse_deviation[c]);
                 }
+            }
+            for (std::size_t c = 0; c < channels; ++c)
+            {
+                dweight[c] = static_cast<T>(weight_sum[c]);
+                dbias[c] = static_cast<T>(bias_sum[c]);
             }
             if (dx.empty())
             {
@@ -244,30 +251,33 @@ namespace precast
         }
 
     private:
-        // Mean and variance over `count` rows of channels, two passes (one pass loses digits when the mean is
+        // Mean and variance over `count` rows of channels, in double whatever T is (a channel of a CNN's batch
+        // holds 10^5 values, where float sums lose digits), in two passes (one pass loses digits when the mean is
         // large against the spread), then the running statistics.
         template <std::size_t B>
         void batch_moments(const T* x, std::size_t count, workspace<B>& ws) noexcept
         {
-            std::array<T, channels> sum{};
+            std::array<double, channels> sum{};
             for (std::size_t row = 0; row < count; ++row)
             {
                 for (std::size_t c = 0; c < channels; ++c)
                 {
-                    sum[c] += x[row * channels + c];
+                    sum[c] += static_cast<double>(x[row * channels + c]);
                 }
             }
-            const T inverse_count = count > 0 ? T(1) / static_cast<T>(count) : T(0);
+            const double inverse_count = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
+            std::array<double, channels> mean;
             for (std::size_t c = 0; c < channels; ++c)
             {
-                ws.mean[c] = sum[c] * inverse_count;
-                sum[c] = T(0);
+                mean[c] = sum[c] * inverse_count;
+                ws.mean[c] = static_cast<T>(mean[c]);
+                sum[c] = 0.0;
             }
             for (std::size_t row = 0; row < count; ++row)
             {
                 for (std::size_t c = 0; c < channels; ++c)
                 {
-                    const T d = x[row * channels + c] - ws.mean[c];
+                    const double d = static_cast<double>(x[row * channels + c]) - mean[c];
                     sum[c] += d * d;
                 }
             }
@@ -276,8 +286,8 @@ namespace precast
             const T take = static_cast<T>(Momentum);
             for (std::size_t c = 0; c < channels; ++c)
             {
-                const T variance = sum[c] * inverse_count;
-                ws.inverse_deviation[c] = T(1) / std::sqrt(variance + static_cast<T>(Epsilon));
+                const double variance = sum[c] * inverse_count;
+                ws.inverse_deviation[c] = static_cast<T>(1.0 / std::sqrt(variance + Epsilon));
                 if (count == 0)
                 {
                     continue;
@@ -285,7 +295,7 @@ namespace precast
                 s[c] = keep * s[c] + take * ws.mean[c];
                 if (count > 1)
                 {
-                    s[channels + c] = keep * s[channels + c] + take * sum[c] / static_cast<T>(count - 1);
+                    s[channels + c] = keep * s[channels + c] + take * static_cast<T>(sum[c] / static_cast<double>(count - 1));
                 }
             }
             if (count > 0)
