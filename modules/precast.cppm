@@ -70,6 +70,9 @@ namespace precast::detail
         run(relu_layer<T, shape<n>>{});
         run(leaky_relu_layer<T, shape<n>>{});
         run(elu_layer<T, shape<n>>{});
+        run(gelu_layer<T, shape<n>>{});
+        run(gelu_layer<T, shape<n>, true>{});
+        run(silu_layer<T, shape<n>>{});
         run(softmax_layer<T, shape<n>>{});
         // The softmax losses' exp and log-sum-exp on registers of doubles.
         const std::array<label_type, 1> label{0};
@@ -88,7 +91,7 @@ namespace precast::detail
     template <scalar T, std::size_t N>
     void keep_register_form_intrinsics_reachable()
     {
-        using net_t = network<input<N, T>, dense<N>, identity, sigmoid, precast::tanh, relu, leaky_relu<>, elu<>, dense<1>>;
+        using net_t = network<input<N, T>, dense<N>, identity, sigmoid, precast::tanh, relu, leaky_relu<>, elu<>, gelu<>, gelu<tanh_approximation>, silu, dense<1>>;
         net_t net;
         frozen_network<net_t> frozen(net);
         const T x[N] = {};

@@ -35,8 +35,10 @@
 #include <precast/layers/dense.hpp>
 #include <precast/layers/dropout.hpp>
 #include <precast/layers/elu.hpp>
+#include <precast/layers/gelu.hpp>
 #include <precast/layers/gru.hpp>
 #include <precast/layers/identity.hpp>
+#include <precast/layers/layer_norm.hpp>
 #include <precast/layers/leaky_relu.hpp>
 #include <precast/layers/lstm.hpp>
 #include <precast/layers/pooling.hpp>
@@ -44,8 +46,10 @@
 #include <precast/layers/recurrent.hpp>
 #include <precast/layers/relu.hpp>
 #include <precast/layers/reshape.hpp>
+#include <precast/layers/rms_norm.hpp>
 #include <precast/layers/rnn.hpp>
 #include <precast/layers/sigmoid.hpp>
+#include <precast/layers/silu.hpp>
 #include <precast/layers/softmax.hpp>
 #include <precast/layers/tanh.hpp>
 #include <precast/layers/upsample.hpp>

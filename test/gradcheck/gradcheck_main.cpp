@@ -56,6 +56,10 @@ int main(int argc, char** argv)
     s.begin_group("convolutions, batch norm");
     precast_gradcheck::check_convolutions(s);
 #endif
+#if defined(PRECAST_GRADCHECK_ATTENTION)
+    s.begin_group("attention: activations, normalizations");
+    precast_gradcheck::check_attention(s);
+#endif
 #if defined(PRECAST_GRADCHECK_RECURRENT)
     s.begin_group("recurrent layers, networks");
     precast_gradcheck::check_recurrent(s);

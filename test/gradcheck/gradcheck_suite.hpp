@@ -308,4 +308,5 @@ namespace precast_gradcheck
     void check_recurrent(suite& s);
     void check_blocks(suite& s);
     void check_convolutions(suite& s);
+    void check_attention(suite& s);
 }

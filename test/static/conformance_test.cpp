@@ -166,6 +166,18 @@ namespace
                   !absorbs_output_affine<conv_transpose1d<4, 3>::bind<float, seq>>);
     static_assert(layer_with_statistics<residual<batch_norm<>, relu>::bind<float, seq>> && !layer_with_statistics<residual<dense<3>, relu>::bind<float, seq>>);
     static_assert(batch_rows_layer<sequential<dense<3>, batch_norm<>>::bind<float, s3>> && !batch_rows_layer<sequential<dense<3>, relu>::bind<float, s3>>);
+    // The transformer's pieces. GELU and SiLU fuse into a GEMM and run in frozen registers like every vectorized
+    // activation; layer_norm and rms_norm are trainable and position-wise, keep no statistics, are the same in both
+    // modes (nothing to fold), and take any rank.
+    static_assert(fusable_activation<gelu<>::bind<float, seq>> && fusable_activation<gelu<tanh_approximation>::bind<double, s3>> &&
+                  register_form<silu::bind<float, s3>>);
+    using layer_norm_t = layer_norm<>::bind<float, seq>;
+    static_assert(trainable_layer<layer_norm_t> && positionwise_layer<layer_norm_t> && !layer_with_statistics<layer_norm_t> &&
+                  !affine_in_inference<layer_norm_t>);
+    static_assert(trainable_layer<rms_norm<>::bind<double, img>> && positionwise_layer<rms_norm<epsilon<1e-6>>::bind<float, s3>>);
+    static_assert(workspace_bytes_of<layer_norm_t, 4>() == 2 * 4 * 9 * sizeof(float) &&
+                  workspace_bytes_of<rms_norm<>::bind<float, seq>, 4>() == 4 * 9 * sizeof(float));
+    static_assert(layer_norm<no_bias>::bind<float, s3>::parameter_count == 3 && layer_norm<>::bind<float, s3>::parameter_count == 6);
 
     // ---- shipped losses ---------------------------------------------------------------------------------------------
     static_assert(loss_with_decisions<softmax_cross_entropy> && loss_with_decisions<softmax_cross_entropy_one_hot>);

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/reference_file.hpp"
+#include "support/pytorch_parity.hpp"
 
 #include "support/precast_under_test.hpp"
 
@@ -46,27 +46,10 @@ namespace
 
     // ---- against PyTorch ------------------------------------------------------------------------------------------------
 
-    const std::map<std::string, std::vector<double>>& reference()
+    const precast_test::reference_arrays& reference()
     {
-        static const auto arrays = precast_test::read_reference(std::string(PRECAST_TEST_DATA_DIR) + "/batch_norm_reference.txt");
+        static const precast_test::reference_arrays arrays("batch_norm_reference.txt");
         return arrays;
-    }
-    const std::vector<double>& array(const std::string& name)
-    {
-        const auto found = reference().find(name);
-        if (found == reference().end())
-        {
-            throw std::runtime_error("batch_norm_reference.txt has no " + name);
-        }
-        return found->second;
-    }
-    std::string pytorch_name(std::string name)
-    {
-        if (name.ends_with(".weights"))
-        {
-            name.replace(name.size() - 7, 7, "weight");
-        }
-        return name;
     }
 
     // Parameters and running statistics (before) from PyTorch, `earlier` training passes, then the written one in
@@ -74,62 +57,7 @@ namespace
     template <class Net, std::size_t B>
     void matches_pytorch(const std::string& name, mode m, std::size_t earlier = 0)
     {
-        Net net;
-        for (const parameter_tensor& t : Net::parameter_table)
-        {
-            const auto& values = array(name + "." + pytorch_name(t.name));
-            ASSERT_EQ(values.size(), t.size()) << name << ": " << t.name;
-            std::copy(values.begin(), values.end(), net.parameters().data() + t.offset);
-        }
-        for (const parameter_tensor& t : Net::statistic_table)
-        {
-            if (t.rank > 0)
-            {
-                const auto& values = array(name + "." + t.name + ".before");
-                std::copy(values.begin(), values.end(), net.statistics().data() + t.offset);
-            }
-        }
-        auto ws = std::make_unique<typename Net::template workspace<B>>();
-        for (std::size_t pass = 0; pass < earlier; ++pass)
-        {
-            const auto& x = array(name + ".x" + std::to_string(pass));
-            std::copy(x.begin(), x.end(), ws->input().data());
-            net.forward(*ws, mode::training);
-        }
-        const auto& x = array(name + ".x");
-        ASSERT_EQ(x.size(), B * Net::input_size);
-        std::copy(x.begin(), x.end(), ws->input().data());
-        const auto y = net.forward(*ws, m);
-        const auto& expected_y = array(name + ".y");
-        ASSERT_EQ(expected_y.size(), B * Net::output_size) << name;
-        for (std::size_t i = 0; i < expected_y.size(); ++i)
-        {
-            EXPECT_NEAR(y.data()[i], expected_y[i], 1e-12) << name << ": y[" << i << "]";
-        }
-        const auto& r = array(name + ".r");
-        std::copy(r.begin(), r.end(), ws->output_gradient().data());
-        net.backward(*ws, true);
-        for (const parameter_tensor& t : Net::parameter_table)
-        {
-            const auto& expected = array(name + "." + pytorch_name(t.name) + ".grad");
-            for (std::size_t i = 0; i < t.size(); ++i)
-            {
-                EXPECT_NEAR(net.gradients()[t.offset + i], expected[i], 1e-12) << name << ": " << t.name << "[" << i << "]";
-            }
-        }
-        const auto& dx = array(name + ".x.grad");
-        for (std::size_t i = 0; i < dx.size(); ++i)
-        {
-            EXPECT_NEAR(ws->input_gradient().data()[i], dx[i], 1e-12) << name << ": dx[" << i << "]";
-        }
-        for (const parameter_tensor& t : Net::statistic_table)
-        {
-            const auto& expected = array(name + "." + t.name);
-            for (std::size_t i = 0; i < t.size(); ++i)
-            {
-                EXPECT_NEAR(net.statistics()[t.offset + i], expected[i], 1e-12) << name << ": " << t.name << "[" << i << "]";
-            }
-        }
+        precast_test::matches_pytorch<Net, B>(reference(), name, m, 1e-12, earlier);
     }
 
     TEST(batch_norm, training_mode_matches_pytorch_on_features_sequences_and_images)

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/reference_file.hpp"
+#include "support/pytorch_parity.hpp"
 
 #include "support/precast_under_test.hpp"
 
@@ -60,83 +60,17 @@ namespace
 
     // ---- against PyTorch ----------------------------------------------------------------------------------------------
 
-    const std::map<std::string, std::vector<double>>& reference()
+    const precast_test::reference_arrays& reference()
     {
-        static const auto arrays = precast_test::read_reference(std::string(PRECAST_TEST_DATA_DIR) + "/convolution_reference.txt");
+        static const precast_test::reference_arrays arrays("convolution_reference.txt");
         return arrays;
-    }
-
-    // "0.weights" -> "0.weight", "0.slopes" -> "0.weight": PyTorch's names for the same tensors.
-    std::string pytorch_name(std::string name)
-    {
-        for (const std::string ours : {"weights", "slopes"})
-        {
-            if (name.ends_with("." + ours))
-            {
-                name.replace(name.size() - ours.size(), ours.size(), "weight");
-            }
-        }
-        return name;
-    }
-
-    const std::vector<double>& array(const std::string& name)
-    {
-        const auto found = reference().find(name);
-        if (found == reference().end())
-        {
-            throw std::runtime_error("convolution_reference.txt has no " + name);
-        }
-        return found->second;
     }
 
     // Net's parameters from PyTorch's (the same layout), then y and every gradient of sum(y * r) within 1e-12.
     template <class Net>
     void matches_pytorch(const std::string& name)
     {
-        constexpr std::size_t B = 2;
-        Net net;
-        if constexpr (Net::parameter_count > 0)
-        {
-            std::size_t loaded = 0;
-            for (const parameter_tensor& t : Net::parameter_table)
-            {
-                const auto& values = array(name + "." + pytorch_name(t.name));
-                ASSERT_EQ(values.size(), t.size()) << name << ": " << t.name;
-                std::copy(values.begin(), values.end(), net.parameters().data() + t.offset);
-                loaded += values.size();
-            }
-            ASSERT_EQ(loaded, Net::parameter_count);
-        }
-        auto ws = std::make_unique<typename Net::template workspace<B>>();
-        const auto& x = array(name + ".x");
-        ASSERT_EQ(x.size(), B * Net::input_size);
-        std::copy(x.begin(), x.end(), ws->input().data());
-        const auto y = net.forward(*ws, mode::training);
-        const auto& expected_y = array(name + ".y");
-        ASSERT_EQ(expected_y.size(), B * Net::output_size) << name;
-        for (std::size_t i = 0; i < expected_y.size(); ++i)
-        {
-            EXPECT_NEAR(y.data()[i], expected_y[i], 1e-12) << name << ": y[" << i << "]";
-        }
-        const auto& r = array(name + ".r");
-        std::copy(r.begin(), r.end(), ws->output_gradient().data());
-        net.backward(*ws, true);
-        if constexpr (Net::parameter_count > 0)
-        {
-            for (const parameter_tensor& t : Net::parameter_table)
-            {
-                const auto& expected = array(name + "." + pytorch_name(t.name) + ".grad");
-                for (std::size_t i = 0; i < t.size(); ++i)
-                {
-                    EXPECT_NEAR(net.gradients()[t.offset + i], expected[i], 1e-12) << name << ": " << t.name << "[" << i << "]";
-                }
-            }
-        }
-        const auto& dx = array(name + ".x.grad");
-        for (std::size_t i = 0; i < dx.size(); ++i)
-        {
-            EXPECT_NEAR(ws->input_gradient().data()[i], dx[i], 1e-12) << name << ": dx[" << i << "]";
-        }
+        precast_test::matches_pytorch<Net, 2>(reference(), name);
     }
 
     using sequence = input_of<shape<9, 3>, double>;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -53,6 +54,21 @@ namespace
     {
         return x > 0 ? x : std::expm1(x);
     }
+    // GELU as its definition, x Phi(x), with Phi from erfc (no cancellation in the left tail).
+    long double exact_gelu(long double x)
+    {
+        return x * 0.5L * std::erfc(-x / std::sqrt(2.0L));
+    }
+    // (1 + tanh u) / 2 = 1 / (1 + e^-2u): the same, without the cancellation.
+    long double exact_gelu_tanh(long double x)
+    {
+        const long double u = std::sqrt(2.0L / 3.14159265358979323846264338327950288L) * (x + 0.044715L * x * x * x);
+        return x / (1.0L + std::exp(-2.0L * u));
+    }
+    long double exact_silu(long double x)
+    {
+        return x / (1.0L + std::exp(-x));
+    }
 
     template <class T>
     class simd_math : public ::testing::Test
@@ -68,6 +84,14 @@ namespace
         EXPECT_LE((max_relative_error_in_epsilons<T, precast::sigmoid_function>(exact_sigmoid, -30, 30)), 4.0);
         EXPECT_LE((max_relative_error_in_epsilons<T, precast::tanh_function>(exact_tanh, -10, 10)), 4.0);
         EXPECT_LE((max_relative_error_in_epsilons<T, precast::elu_function<1.0>>(exact_elu, -20, 5)), 4.0);
+        // The GELUs and SiLU keep their relative precision in the left tail, where y is tiny (1e-23 at -10; computed
+        // as 1 + erf, PyTorch's way, it has no correct digit left below -6 in double). Exact GELU's tail (x < -3)
+        // is xsimd's erfc, good to 60 units in float but only ~2e4 in double (4e-12).
+        EXPECT_LE((max_relative_error_in_epsilons<T, precast::gelu_function>(exact_gelu, -10, 10)), (std::is_same_v<T, float> ? 64.0 : 25000.0));
+        // The tanh form's tail is ill-conditioned itself: ln y changes ~6 k c x^3 (~100 at -10) times as fast as
+        // ln x, so the rounding of x^3 alone costs that many units.
+        EXPECT_LE((max_relative_error_in_epsilons<T, precast::gelu_tanh_function>(exact_gelu_tanh, -10, 10)), 160.0);
+        EXPECT_LE((max_relative_error_in_epsilons<T, precast::silu_function>(exact_silu, -60, 30)), 8.0);
     }
 
     TYPED_TEST(simd_math, extreme_inputs_saturate_without_nan)
@@ -81,6 +105,19 @@ namespace
             const T t = precast::tanh_function::simd_value(batch(x)).get(0);
             EXPECT_EQ(s, x > 0 ? T(1) : T(0)) << x;
             EXPECT_EQ(t, x > 0 ? T(1) : T(-1)) << x;
+            // x times a gate that is 1 or 0 there: x, or 0; slopes 1 or 0.
+            using gelu = precast::gelu_function;
+            using gelu_tanh = precast::gelu_tanh_function;
+            using silu = precast::silu_function;
+            for (const T y : {gelu::simd_value(batch(x)).get(0), gelu_tanh::simd_value(batch(x)).get(0), silu::simd_value(batch(x)).get(0)})
+            {
+                EXPECT_EQ(y, x > 0 ? x : T(0)) << x;
+            }
+            for (const T d : {gelu::simd_derivative(batch(x), batch(x)).get(0), gelu_tanh::simd_derivative(batch(x), batch(x)).get(0),
+                              silu::simd_derivative(batch(x), batch(x)).get(0)})
+            {
+                EXPECT_EQ(d, x > 0 ? T(1) : T(0)) << x;
+            }
         }
     }
 }
@@ -95,6 +132,11 @@ namespace
         EXPECT_TRUE(std::isnan(precast::sigmoid_function::simd_value(nan).get(0)));
         EXPECT_TRUE(std::isnan(precast::tanh_function::simd_value(nan).get(0)));
         EXPECT_TRUE(std::isnan(precast::elu_function<1.0>::simd_value(nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::gelu_function::simd_value(nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::gelu_tanh_function::simd_value(nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::silu_function::simd_value(nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::gelu_function::simd_derivative(nan, nan).get(0)));
+        EXPECT_TRUE(std::isnan(precast::silu_function::simd_derivative(nan, nan).get(0)));
     }
 }
 

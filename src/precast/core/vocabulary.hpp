@@ -23,7 +23,6 @@ namespace precast
         inference,
     };
 
-    // The workspace of a layer that needs nothing beyond its input and output.
     // What a layer over time outputs: every step, [steps, H], or the last, [H].
     PRECAST_EXPORT enum class sequence_output
     {
@@ -41,6 +40,14 @@ namespace precast
         static constexpr bool value = false;
     };
 
+    // Option of the normalization layers (batch_norm, layer_norm, rms_norm): the epsilon in 1 / sqrt(var + epsilon).
+    PRECAST_EXPORT template <double V>
+    struct epsilon
+    {
+        static constexpr double value = V;
+    };
+
+    // The workspace of a layer that needs nothing beyond its input and output.
     PRECAST_EXPORT struct no_workspace
     {
     };

@@ -33,12 +33,7 @@
 
 namespace precast
 {
-    // Options of batch_norm<...>.
-    PRECAST_EXPORT template <double V>
-    struct epsilon
-    {
-        static constexpr double value = V;
-    };
+    // Option of batch_norm<...> (with epsilon<V>, core/vocabulary.hpp).
     PRECAST_EXPORT template <double V>
     struct statistics_momentum
     {

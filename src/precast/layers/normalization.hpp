@@ -1,0 +1,71 @@
+// What layer_norm and rms_norm share: a row's moments and their options' parsing.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <utility>
+
+#include <precast/core/scalar.hpp>
+#include <precast/core/vocabulary.hpp>
+
+namespace precast::detail
+{
+    // The mean of a row of N values and 1 / sqrt(variance + epsilon) (variance biased, in two passes: one pass
+    // loses digits when the mean is large against the spread).
+    template <std::size_t N, scalar T>
+    std::pair<T, T> row_moments(const T* x, T epsilon) noexcept
+    {
+        T sum = 0;
+        for (std::size_t i = 0; i < N; ++i)
+        {
+            sum += x[i];
+        }
+        const T mean = sum / static_cast<T>(N);
+        T squares = 0;
+        for (std::size_t i = 0; i < N; ++i)
+        {
+            const T d = x[i] - mean;
+            squares += d * d;
+        }
+        return {mean, T(1) / std::sqrt(squares / static_cast<T>(N) + epsilon)};
+    }
+
+    // 1 / sqrt(mean square + epsilon) of a row of N values.
+    template <std::size_t N, scalar T>
+    T inverse_root_mean_square(const T* x, T epsilon) noexcept
+    {
+        T squares = 0;
+        for (std::size_t i = 0; i < N; ++i)
+        {
+            squares += x[i] * x[i];
+        }
+        return T(1) / std::sqrt(squares / static_cast<T>(N) + epsilon);
+    }
+
+    template <class Option>
+    struct normalization_option
+    {
+        static constexpr int kind = 0;  // 0 unknown, 1 epsilon, 2 no_bias
+        static constexpr double value = 0;
+    };
+    template <double V>
+    struct normalization_option<epsilon<V>>
+    {
+        static constexpr int kind = 1;
+        static constexpr double value = V;
+    };
+    template <>
+    struct normalization_option<no_bias>
+    {
+        static constexpr int kind = 2;
+        static constexpr double value = 0;
+    };
+
+    template <class... Options>
+    consteval double normalization_epsilon(double otherwise) noexcept
+    {
+        double v = otherwise;
+        ((normalization_option<Options>::kind == 1 ? (v = normalization_option<Options>::value, 0) : 0), ...);
+        return v;
+    }
+}

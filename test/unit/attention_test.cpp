@@ -1,0 +1,147 @@
+// The transformer's layers: their contract; each against PyTorch (test/reference/attention_reference.py wrote
+// test/data/attention_reference.txt) in double within 1e-12; frozen and streaming forms compute what the network
+// computes; NaN in the data stays visible.
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/pytorch_parity.hpp"
+
+#include "support/precast_under_test.hpp"
+
+namespace
+{
+    using namespace precast;  // NOLINT(google-build-using-namespace): test brevity
+
+    template <class Spec, class In>
+    using bound = typename Spec::template bind<double, In>;
+
+    // ---- the contract -----------------------------------------------------------------------------------------------
+
+    // GELU and SiLU are vectorized activations: fused into a neighbouring dense layer's GEMM, frozen, per position.
+    static_assert(fusable_activation<bound<gelu<>, shape<5>>> && fusable_activation<bound<gelu<tanh_approximation>, shape<5>>> &&
+                  fusable_activation<bound<silu, shape<5>>>);
+    static_assert(std::string_view(bound<gelu<tanh_approximation>, shape<5>>::name) == "gelu_tanh");
+    // The normalizations: over the last axis, per position, PyTorch's parameters and default epsilons.
+    using sequence_norm = bound<layer_norm<>, shape<6, 8>>;
+    static_assert(trainable_layer<sequence_norm> && positionwise_layer<sequence_norm> && !layer_with_statistics<sequence_norm>);
+    static_assert(sequence_norm::parameter_count == 16 && sequence_norm::epsilon == 1e-5);
+    static_assert(bound<layer_norm<no_bias, epsilon<1e-6>>, shape<8>>::parameter_count == 8 && bound<layer_norm<no_bias, epsilon<1e-6>>, shape<8>>::epsilon == 1e-6);
+    static_assert(trainable_layer<bound<rms_norm<>, shape<6, 8>>> && positionwise_layer<bound<rms_norm<>, shape<6, 8>>>);
+    static_assert(bound<rms_norm<>, shape<8>>::parameter_count == 8);
+    static_assert(bound<rms_norm<>, shape<8>>::epsilon == std::numeric_limits<double>::epsilon());
+    static_assert(rms_norm<>::bind<float, shape<8>>::epsilon == static_cast<double>(std::numeric_limits<float>::epsilon()));
+    using normed = network<input_of<shape<3, 4>, double>, dense<8>, layer_norm<>, gelu<>, dense<4>, rms_norm<>>;
+    static_assert(std::string_view(normed::parameter_table[2].name) == "1.weight" && std::string_view(normed::parameter_table[3].name) == "1.bias");
+    static_assert(std::string_view(normed::parameter_table[6].name) == "4.weight" && normed::statistic_count == 0);
+
+    // ---- against PyTorch ---------------------------------------------------------------------------------------------
+
+    const precast_test::reference_arrays& reference()
+    {
+        static const precast_test::reference_arrays arrays("attention_reference.txt");
+        return arrays;
+    }
+
+    template <class Net, std::size_t B>
+    void matches_pytorch(const std::string& name)
+    {
+        precast_test::matches_pytorch<Net, B>(reference(), name);
+    }
+
+    TEST(attention_layers, gelu_in_both_forms_and_silu_match_pytorch_over_both_tails)
+    {
+        using sequence = input_of<shape<4, 7>, double>;
+        matches_pytorch<network<sequence, gelu<>>, 3>("gelu");
+        matches_pytorch<network<sequence, gelu<tanh_approximation>>, 3>("gelu_tanh");
+        matches_pytorch<network<sequence, silu>, 3>("silu");
+    }
+
+    TEST(attention_layers, layer_norm_matches_pytorch_with_and_without_bias_and_far_from_zero)
+    {
+        matches_pytorch<network<input_of<shape<5, 8>, double>, layer_norm<>>, 3>("layer_norm");
+        // Values around 100 with a spread of 1 and epsilon 1e-3.
+        matches_pytorch<network<input_of<shape<6>, double>, layer_norm<epsilon<1e-3>>>, 4>("layer_norm_offset");
+        matches_pytorch<network<input_of<shape<3, 7>, double>, layer_norm<no_bias>>, 2>("layer_norm_no_bias");
+    }
+
+    TEST(attention_layers, rms_norm_matches_its_definition_in_pytorch)
+    {
+        matches_pytorch<network<input_of<shape<5, 8>, double>, rms_norm<epsilon<1e-6>>>, 3>("rms_norm");
+        matches_pytorch<network<input_of<shape<5>, double>, rms_norm<>>, 2>("rms_norm_machine_epsilon");
+    }
+
+    TEST(attention_layers, a_stack_of_them_matches_pytorch)
+    {
+        // dense, layer_norm, gelu, dense, rms_norm, silu: the normalizations between the products keep every activation unfused.
+        matches_pytorch<network<input_of<shape<4, 6>, double>, dense<16>, layer_norm<>, gelu<>, dense<6>, rms_norm<>, silu>, 3>("stack");
+    }
+
+    // ---- frozen and streaming forms ----------------------------------------------------------------------------------
+
+    TEST(attention_layers, frozen_and_streaming_forms_compute_what_the_network_computes)
+    {
+        constexpr std::size_t steps = 6;
+        // streaming_network needs a layer over time: a causal convolution opens the stack.
+        using net_type = network<input_of<shape<steps, 4>, double>, conv1d<8, 3, causal>, gelu<tanh_approximation>, layer_norm<>, dense<5>, silu, rms_norm<>, dense<2>>;
+        net_type net(glorot_uniform{}, 5);
+        for (std::size_t i = 0; i < net_type::parameter_count; ++i)
+        {
+            net.parameters()[i] += 0.1 * std::sin(static_cast<double>(i));  // norms' weights and biases away from 1 and 0
+        }
+        auto ws = std::make_unique<net_type::workspace<1>>();
+        for (std::size_t i = 0; i < net_type::input_size; ++i)
+        {
+            ws->input().data()[i] = 2.0 * std::cos(0.3 * static_cast<double>(i * i));
+        }
+        const auto y = net.forward(*ws);
+        streaming_network<net_type> stream(net);
+        for (std::size_t t = 0; t < steps; ++t)
+        {
+            const auto out = stream.step(std::span<const double, 4>(ws->input().data() + 4 * t, 4));
+            EXPECT_NEAR(out[0], y.data()[2 * t], 1e-13) << "step " << t;
+            EXPECT_NEAR(out[1], y.data()[2 * t + 1], 1e-13) << "step " << t;
+        }
+        frozen_network<net_type> frozen(net);
+        const auto whole = frozen(std::span<const double, net_type::input_size>(ws->input().data(), net_type::input_size));
+        for (std::size_t o = 0; o < net_type::output_size; ++o)
+        {
+            EXPECT_NEAR(whole[o], y.data()[o], 1e-13) << "output " << o;
+        }
+    }
+
+    // ---- bad data ----------------------------------------------------------------------------------------------------
+
+    TEST(attention_layers, nan_in_a_position_stays_in_that_position)
+    {
+        // A NaN makes its own row NaN (its mean and variance are NaN) and leaves every other row as it was.
+        using net_type = network<input_of<shape<3, 4>, double>, layer_norm<>, gelu<>, rms_norm<>, silu>;
+        net_type net;
+        auto ws = std::make_unique<net_type::workspace<1>>();
+        for (std::size_t i = 0; i < 12; ++i)
+        {
+            ws->input().data()[i] = 0.5 * static_cast<double>(i % 5) - 1.0;
+        }
+        const auto clean = std::vector<double>(net.forward(*ws).data(), net.forward(*ws).data() + 12);
+        ws->input().data()[5] = std::numeric_limits<double>::quiet_NaN();
+        const auto y = net.forward(*ws);
+        for (std::size_t i = 0; i < 12; ++i)
+        {
+            if (i / 4 == 1)
+            {
+                EXPECT_TRUE(std::isnan(y.data()[i])) << i;
+            }
+            else
+            {
+                EXPECT_EQ(y.data()[i], clean[i]) << i;
+            }
+        }
+    }
+}
