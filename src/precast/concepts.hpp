@@ -282,6 +282,15 @@ namespace precast
         { f.apply(x) } -> std::same_as<kernels::lanes<typename L::value_type, L::output_shape::size>>;
     };
 
+    // token_layer<L>: L takes token ids, not values (embedding): its input shape<Steps> holds ids below
+    // L::vocabulary as values of T, and it must be the first layer of a network declared with tokens<Steps,
+    // Vocabulary> (network.hpp checks). Ids have no gradient: its backward writes zeros into dx.
+    PRECAST_EXPORT template <class L>
+    concept token_layer = layer<L> && requires {
+        { L::vocabulary } -> std::convertible_to<std::size_t>;
+        requires L::takes_token_ids;
+    };
+
     // positionwise_layer<L>: L acts on each position of its input's last axis alike (dense, activations, softmax,
     // dropout): L::per_position is the same layer on one position (input shape<last extent>), and
     // l.per_position_form() makes one with l's parameters. streaming_network runs such layers a step at a time.

@@ -35,6 +35,7 @@
 #include <precast/layers/dense.hpp>
 #include <precast/layers/dropout.hpp>
 #include <precast/layers/elu.hpp>
+#include <precast/layers/embedding.hpp>
 #include <precast/layers/gelu.hpp>
 #include <precast/layers/gru.hpp>
 #include <precast/layers/identity.hpp>

@@ -1,4 +1,4 @@
-// The transformer's pieces: GELU (both forms), SiLU, layer and RMS normalization, at odd sizes and ranks, alone and
+// The transformer's pieces: GELU (both forms), SiLU, layer and RMS normalization, token embeddings, at odd sizes and ranks, alone and
 // in small networks, in double and float.
 #include "gradcheck_suite.hpp"
 
@@ -42,6 +42,9 @@ namespace precast_gradcheck
             normalization_case<layer_norm<epsilon<1e-3>, no_bias>::bind<T, precast::shape<3, 2, 9>>, 2>(s);
             normalization_case<rms_norm<>::bind<T, precast::shape<7>>, 3>(s);
             normalization_case<rms_norm<epsilon<1e-6>>::bind<T, sequence>, 2>(s);
+            // 27 ids of a vocabulary of 7: repeated tokens add their gradients into one row. (A padding_id's row is
+            // used forward but never trained, by definition: attention_test checks it against PyTorch instead.)
+            layer_case<embedding<7, 5>::bind<T, precast::shape<9>>, 3>(s);
         }
 
     }
@@ -53,8 +56,11 @@ namespace precast_gradcheck
         // A pre-norm MLP block, its activations fused into the dense layers' GEMMs, and a normalization at the end.
         network_case<network<input_of<precast::shape<4, 6>, double>, residual<layer_norm<>, dense<12>, gelu<>, dense<6>>, rms_norm<>, silu, flatten, dense<3>>,
                      softmax_cross_entropy, 3>(s, {}, 41);
-        network_case<network<input_of<precast::shape<4, 6>, float>, residual<layer_norm<>, dense<12>, gelu<tanh_approximation>, dense<6>>, layer_norm<>, flatten,
-                             dense<3>>,
+        // A token model: embedding, a pre-norm MLP block, a next-token head per position.
+        network_case<network<tokens<6, 9, double>, embedding<9, 8>, residual<layer_norm<>, dense<16>, gelu<>, dense<8>>, layer_norm<>, dense<9>>,
+                     softmax_cross_entropy, 3>(s, {}, 43);
+        network_case<network<input_of<precast::shape<4, 6>, float>, residual<layer_norm<>, dense<12>, gelu<tanh_approximation>, dense<6>>, layer_norm<>,
+                             flatten, dense<3>>,
                      softmax_cross_entropy, 3>(s, {}, 42);
     }
 }

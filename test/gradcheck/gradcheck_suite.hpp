@@ -251,7 +251,15 @@ namespace precast_gradcheck
         constexpr std::size_t rows = B * loss_rows_per_sample<Loss::targets, typename Net::output_shape>;
         constexpr std::size_t row_size = loss_row_size<Loss::targets, typename Net::output_shape>;
         const Net net(normal{0.0, 0.7}, seed);
-        const auto x = uniform_values<T>(B * Net::input_size, -1.0, 1.0, seed + 1);
+        auto x = uniform_values<T>(B * Net::input_size, -1.0, 1.0, seed + 1);
+        if constexpr (Net::takes_token_ids)
+        {
+            random_engine ids(seed + 1);
+            for (T& id : x)
+            {
+                id = static_cast<T>(ids.below(Net::token_vocabulary));
+            }
+        }
         const batch_view<const T, B, typename Net::input_shape> input(x.data());
         gradcheck_options options;
         options.forward_mode = m;

@@ -59,6 +59,28 @@ def run(name, model, batch, sample_shape, gen, params, scale=1.0, offset=0.0, fr
     emit(f"{name}.x.grad", x.grad)
 
 
+def run_tokens(name, model, batch, steps, vocabulary, gen, params, ids=None):
+    """As run, for a model whose input is token ids: x holds the ids (as float64 numbers), and has no gradient."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.rand(p.shape, generator=gen) * 1.6 - 0.8)
+        for index, module in params:
+            if isinstance(module, torch.nn.Embedding) and module.padding_idx is not None:
+                module.weight[module.padding_idx].zero_()
+    print(f"# {name}: {model}".replace("\n", " "))
+    x = torch.randint(vocabulary, (batch, steps), generator=gen) if ids is None else torch.tensor(ids)
+    y = model(x)
+    r = torch.rand(y.shape, generator=gen) * 2 - 1
+    (y * r).sum().backward()
+    emit(f"{name}.x", x.double())
+    for index, module in params:
+        for pname, p in module.named_parameters():
+            emit(f"{name}.{index}.{pname}", p)
+            emit(f"{name}.{index}.{pname}.grad", p.grad)
+    emit(f"{name}.r", r)
+    emit(f"{name}.y", y)
+
+
 def main():
     gen = torch.Generator().manual_seed(24)
     nn = torch.nn
@@ -75,6 +97,13 @@ def main():
     # dense<16>, layer_norm<>, gelu<>, dense<6>, rms_norm<>, silu on [4, 6]: indices 0..5.
     d0, ln, d1, rms = nn.Linear(6, 16), nn.LayerNorm(16), nn.Linear(16, 6), RMSNorm(6)
     run("stack", nn.Sequential(d0, ln, nn.GELU(), d1, rms, nn.SiLU()), 3, (4, 6), gen, [(0, d0), (1, ln), (3, d1), (4, rms)])
+    # Embeddings: repeated ids add up; padding_idx 0 (present in the batch) keeps a zero row and no gradient.
+    run_tokens("embedding", emb := nn.Embedding(7, 5), 3, 9, 7, gen, [(0, emb)])
+    run_tokens("embedding_padding", emb := nn.Embedding(6, 4, padding_idx=0), 2, 5, 6, gen, [(0, emb)],
+               ids=[[0, 3, 3, 5, 0], [1, 0, 2, 3, 3]])
+    # embedding<10, 8>, layer_norm<>, dense<10> per position: indices 0..2.
+    emb, ln, head = nn.Embedding(10, 8), nn.LayerNorm(8), nn.Linear(8, 10)
+    run_tokens("token_model", nn.Sequential(emb, ln, head), 2, 6, 10, gen, [(0, emb), (1, ln), (2, head)])
 
 
 if __name__ == "__main__":

@@ -114,10 +114,13 @@ namespace precast_test
                 }
             }
         }
-        const auto& dx = reference[name + ".x.grad"];
-        for (std::size_t i = 0; i < dx.size(); ++i)
+        if constexpr (!Net::takes_token_ids)  // token ids have no gradient
         {
-            EXPECT_NEAR(ws->input_gradient().data()[i], dx[i], tolerance) << name << ": dx[" << i << "]";
+            const auto& dx = reference[name + ".x.grad"];
+            for (std::size_t i = 0; i < dx.size(); ++i)
+            {
+                EXPECT_NEAR(ws->input_gradient().data()[i], dx[i], tolerance) << name << ": dx[" << i << "]";
+            }
         }
         if constexpr (Net::statistic_count > 0)
         {

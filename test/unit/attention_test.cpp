@@ -1,6 +1,8 @@
 // The transformer's layers: their contract; each against PyTorch (test/reference/attention_reference.py wrote
 // test/data/attention_reference.txt) in double within 1e-12; frozen and streaming forms compute what the network
 // computes; NaN in the data stays visible.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -12,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_of.hpp"
 #include "support/pytorch_parity.hpp"
 
 #include "support/precast_under_test.hpp"
@@ -33,7 +36,8 @@ namespace
     using sequence_norm = bound<layer_norm<>, shape<6, 8>>;
     static_assert(trainable_layer<sequence_norm> && positionwise_layer<sequence_norm> && !layer_with_statistics<sequence_norm>);
     static_assert(sequence_norm::parameter_count == 16 && sequence_norm::epsilon == 1e-5);
-    static_assert(bound<layer_norm<no_bias, epsilon<1e-6>>, shape<8>>::parameter_count == 8 && bound<layer_norm<no_bias, epsilon<1e-6>>, shape<8>>::epsilon == 1e-6);
+    static_assert(bound<layer_norm<no_bias, epsilon<1e-6>>, shape<8>>::parameter_count == 8 &&
+                  bound<layer_norm<no_bias, epsilon<1e-6>>, shape<8>>::epsilon == 1e-6);
     static_assert(trainable_layer<bound<rms_norm<>, shape<6, 8>>> && positionwise_layer<bound<rms_norm<>, shape<6, 8>>>);
     static_assert(bound<rms_norm<>, shape<8>>::parameter_count == 8);
     static_assert(bound<rms_norm<>, shape<8>>::epsilon == std::numeric_limits<double>::epsilon());
@@ -84,13 +88,83 @@ namespace
         matches_pytorch<network<input_of<shape<4, 6>, double>, dense<16>, layer_norm<>, gelu<>, dense<6>, rms_norm<>, silu>, 3>("stack");
     }
 
+    TEST(attention_layers, embeddings_match_pytorch_with_repeated_ids_and_a_padding_id)
+    {
+        matches_pytorch<network<tokens<9, 7, double>, embedding<7, 5>>, 3>("embedding");
+        matches_pytorch<network<tokens<5, 6, double>, embedding<6, 4, padding_id<0>>>, 2>("embedding_padding");
+        matches_pytorch<network<tokens<6, 10, double>, embedding<10, 8>, layer_norm<>, dense<10>>, 2>("token_model");
+    }
+
+    // ---- token ids at the data boundary --------------------------------------------------------------------------------
+
+    using token_model = network<tokens<4, 5, double>, embedding<5, 3>, dense<5>>;
+    static_assert(token_model::takes_token_ids && token_model::token_vocabulary == 5 && !network<input<4>, dense<2>>::takes_token_ids);
+    static_assert(std::string_view(token_model::parameter_table[0].name) == "0.weight" && token_model::parameter_table[0].extents[0] == 5);
+
+    TEST(attention_layers, an_id_outside_the_vocabulary_is_refused_by_name_and_never_read)
+    {
+        token_model net;
+        auto ws = std::make_unique<token_model::workspace<2>>();
+        const std::array<token_id, 8> ids{0, 1, 2, 3, 4, 4, 5, 1};
+        EXPECT_EQ(precast_test::error_of([&] { net.forward<2>(std::span<const token_id, 8>(ids), *ws); }),
+                  "precast::network::forward: token id 5 at position 2 of sample 1 is outside the vocabulary of 5 tokens (ids 0 to 4)");
+        EXPECT_EQ(precast_test::error_of([&] { static_cast<void>(net.predict(std::vector<token_id>{1, 2, 9, 0})); }),
+                  "precast::network::predict: token id 9 at position 2 of sample 0 is outside the vocabulary of 5 tokens (ids 0 to 4)");
+        EXPECT_EQ(
+            precast_test::error_of([&] { static_cast<void>(dataset<double>::with_tokens(std::vector<token_id>{1, 2, 3, 4, 4, 3, 7, 1}, 4, 5, {0, 1}, 2)); }),
+            "precast::dataset: token id 7 at position 2 of sample 1 is outside the vocabulary of 5 tokens (ids 0 to 4)");
+        // Written into a workspace directly, a value that is no token id (too large, negative, fractional, NaN)
+        // gives its position a NaN row, and the others their rows.
+        for (const double bad : {5.0, -1.0, 2.5, std::numeric_limits<double>::quiet_NaN()})
+        {
+            const std::array<double, 4> x{1, bad, 0, 4};
+            std::copy(x.begin(), x.end(), ws->input().data());
+            const auto y = net.forward(*ws);
+            for (std::size_t o = 0; o < 5; ++o)
+            {
+                EXPECT_TRUE(std::isnan(y.data()[5 + o])) << bad;
+                EXPECT_FALSE(std::isnan(y.data()[o])) << bad;
+            }
+        }
+    }
+
+    TEST(attention_layers, a_trainer_takes_token_data_sets_only_for_token_networks)
+    {
+        const std::vector<token_id> ids{0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 0};
+        const std::vector<label_type> next{1, 2, 3, 4, 2, 3, 4, 0, 3, 4, 0, 1};  // each position's next token
+        const auto tokens_data = dataset<double>::with_tokens(ids, 4, 5, next, 5, 4);
+        EXPECT_EQ(tokens_data.token_vocabulary(), 5U);
+        token_model net;
+        trainer<3, token_model, softmax_cross_entropy, adam> t(net, {}, adam(0.05));
+        using value_model = network<input_of<shape<4>, double>, dense<5>>;
+        value_model values_net;
+        trainer<3, value_model, softmax_cross_entropy, adam> values_trainer(values_net);
+        EXPECT_EQ(precast_test::error_of([&] { values_trainer.fit(tokens_data, {.epochs = 1}); }),
+                  "precast::trainer: the data set holds token ids (dataset::with_tokens), but the network's input takes values: declare it with "
+                  "tokens<Steps, Vocabulary> and an embedding first");
+        const auto value_data = dataset<double>::with_labels(std::vector<double>(12, 1.0), 4, next, 5, 4);
+        EXPECT_EQ(precast_test::error_of([&] { t.fit(value_data, {.epochs = 1}); }),
+                  "precast::trainer: the network takes token ids (tokens<Steps, 5>), but the data set holds values: make it with dataset::with_tokens");
+        // It learns the successor of each token (a lookup an embedding and a dense layer hold exactly).
+        t.fit(tokens_data, {.epochs = 150, .seed = 3});
+        const auto result = t.evaluate(tokens_data);
+        EXPECT_EQ(result.accuracy, 1.0);
+        const auto classes = net.classify(std::vector<token_id>{4, 0, 1, 2});
+        const std::array<std::size_t, 4> successors{0, 1, 2, 3};
+        for (std::size_t i = 0; i < 4; ++i)
+        {
+            EXPECT_EQ(classes[i], successors[i]) << i;
+        }
+    }
+
     // ---- frozen and streaming forms ----------------------------------------------------------------------------------
 
     TEST(attention_layers, frozen_and_streaming_forms_compute_what_the_network_computes)
     {
         constexpr std::size_t steps = 6;
         // streaming_network needs a layer over time: a causal convolution opens the stack.
-        using net_type = network<input_of<shape<steps, 4>, double>, conv1d<8, 3, causal>, gelu<tanh_approximation>, layer_norm<>, dense<5>, silu, rms_norm<>, dense<2>>;
+        using net_type =
+            network<input_of<shape<steps, 4>, double>, conv1d<8, 3, causal>, gelu<tanh_approximation>, layer_norm<>, dense<5>, silu, rms_norm<>, dense<2>>;
         net_type net(glorot_uniform{}, 5);
         for (std::size_t i = 0; i < net_type::parameter_count; ++i)
         {

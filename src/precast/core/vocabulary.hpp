@@ -98,6 +98,10 @@ namespace precast
 
     PRECAST_EXPORT using label_type = std::uint32_t;
 
+    // A token of a sequence model's input (a character's or a word's index in its vocabulary): what a network
+    // declared with tokens<Steps, Vocabulary> takes, and an embedding layer turns into a vector.
+    PRECAST_EXPORT using token_id = std::uint32_t;
+
     // A label that marks a padded position: it adds nothing to the loss, its gradient is zero, and it is not
     // counted in means or accuracy (PyTorch's ignore_index).
     PRECAST_EXPORT inline constexpr label_type ignore_label = std::numeric_limits<label_type>::max();

@@ -356,8 +356,12 @@ namespace precast
         result.tolerance = o.tolerance;
         result.step = o.step;
         result.floor = detail::noise_floor<T>(o, magnitude);
-        result.tensors.push_back(detail::compare<T>("input", std::span<T>(x), std::span<const T>(dx), objective, o, result.floor, rng));
-        detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(dx, dx_again));
+        // Token ids have no gradient (a token layer writes zeros), and no finite difference.
+        if constexpr (!token_layer<L>)
+        {
+            result.tensors.push_back(detail::compare<T>("input", std::span<T>(x), std::span<const T>(dx), objective, o, result.floor, rng));
+            detail::mark_overwrite(result.tensors.back(), detail::first_not_overwritten<T>(dx, dx_again));
+        }
         if constexpr (trainable_layer<L>)
         {
             const auto& analytic = analytic_layer.gradients();
@@ -373,14 +377,25 @@ namespace precast
         return result;
     }
 
-    // Same, at a batch drawn from the seed with values in +-[0.1, 1] (clear of activation kinks at 0).
+    // Same, at a batch drawn from the seed with values in +-[0.1, 1] (clear of activation kinks at 0), or token ids
+    // for a token layer (every id of a small vocabulary, so some repeat).
     template <layer L, std::size_t B>
     gradcheck_result check_layer(const L& subject, gradcheck_options options = {})
     {
         using T = typename L::value_type;
         random_engine rng(options.seed ^ 0xA5A5A5A5ULL);
         std::vector<T> x(B * L::input_shape::size);
-        detail::fill_away_from_zero(std::span<T>(x), rng);
+        if constexpr (token_layer<L>)
+        {
+            for (T& id : x)
+            {
+                id = static_cast<T>(rng.below(L::vocabulary));
+            }
+        }
+        else
+        {
+            detail::fill_away_from_zero(std::span<T>(x), rng);
+        }
         return check_layer<L, B>(subject, batch_view<const T, B, typename L::input_shape>(x.data()), options);
     }
 
@@ -478,7 +493,14 @@ namespace precast
                                    detail::first_not_overwritten<T>(analytic_values, std::span<const T>(after_random.data() + offset, count)));
             offset += count;
         };
-        add_tensor("input", std::span<T>(x), B * Net::input_size);
+        if constexpr (requires { requires Net::takes_token_ids; })
+        {
+            offset += B * Net::input_size;  // token ids: no gradient, no finite difference
+        }
+        else
+        {
+            add_tensor("input", std::span<T>(x), B * Net::input_size);
+        }
         if constexpr (Net::parameter_count > 0)
         {
             // The table lists the tensors in arena order, as `all` holds the gradients.

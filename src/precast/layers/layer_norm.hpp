@@ -158,8 +158,7 @@ namespace precast
     PRECAST_EXPORT template <class... Options>
     struct layer_norm
     {
-        static_assert(((detail::normalization_option<Options>::kind != 0) && ...),
-                      "precast::layer_norm<Options...>: the options are epsilon<V> and no_bias");
+        static_assert(((detail::normalization_option<Options>::kind != 0) && ...), "precast::layer_norm<Options...>: the options are epsilon<V> and no_bias");
         template <scalar T, static_shape In>
         using bind = layer_norm_layer<T, In, detail::normalization_epsilon<Options...>(1e-5), !(std::is_same_v<Options, no_bias> || ...)>;
     };

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -32,6 +35,20 @@ namespace precast
         static_assert(N > 0, "precast::input<N>: a sample needs at least one value");
     };
 
+    // The first element of a network's list for token sequences: Steps token ids (token_id), each below Vocabulary.
+    // The first layer must take them (an embedding<Vocabulary, Dim>); the layers compute in T. The network's
+    // forward, predict and trainer take token ids and refuse one outside the vocabulary by name; in a workspace
+    // the ids sit as values of T (exact: at most 2^24 of them for float).
+    PRECAST_EXPORT template <std::size_t Steps, std::size_t Vocabulary, scalar T = float>
+    struct tokens : input_of<shape<Steps>, T>
+    {
+        static_assert(Steps > 0, "precast::tokens<Steps, Vocabulary>: a sample needs at least one token");
+        static_assert(Vocabulary >= 2, "precast::tokens<Steps, Vocabulary>: a vocabulary has at least 2 tokens");
+        static_assert(Vocabulary <= (std::size_t{1} << std::numeric_limits<T>::digits),
+                      "precast::tokens<Steps, Vocabulary, T>: T cannot hold every token id exactly (float holds ids up to 2^24): use double");
+        static constexpr std::size_t vocabulary = Vocabulary;
+    };
+
     namespace detail
     {
         template <class X>
@@ -46,12 +63,17 @@ namespace precast
         struct is_input<input<N, T>> : std::true_type
         {
         };
+        template <std::size_t S, std::size_t V, class T>
+        struct is_input<tokens<S, V, T>> : std::true_type
+        {
+        };
 
         template <class Input>
         struct input_traits
         {
             using value_type = float;
             using shape_type = shape<1>;
+            static constexpr std::size_t vocabulary = 0;
         };
         template <class Input>
             requires is_input<Input>::value
@@ -59,6 +81,17 @@ namespace precast
         {
             using value_type = typename Input::value_type;
             using shape_type = typename Input::shape_type;
+            // Token inputs: the vocabulary's size; 0 for inputs of values.
+            static constexpr std::size_t vocabulary = [] {
+                if constexpr (requires { Input::vocabulary; })
+                {
+                    return Input::vocabulary;
+                }
+                else
+                {
+                    return std::size_t{0};
+                }
+            }();
         };
 
         template <class Input>
@@ -70,6 +103,54 @@ namespace precast
                                   diagnostic::this_element<Input>, diagnostic::fix<diagnostic::start_the_list_with_precast_input_of_the_sample_size>>>());
             }
             return true;
+        }
+
+        // A token input and an embedding come together: tokens<Steps, Vocabulary> first, then a layer that takes
+        // them (of the same vocabulary), and no layer elsewhere that takes token ids.
+        template <class Input, class Layers>
+        consteval bool check_token_layers()
+        {
+            constexpr std::size_t vocabulary = input_traits<Input>::vocabulary;
+            using first = std::tuple_element_t<0, Layers>;
+            if constexpr (vocabulary > 0)
+            {
+                static_assert(token_layer<first>,
+                              "precast::network: the input is tokens<Steps, Vocabulary> (token ids), so the first layer must take token ids: "
+                              "put an embedding<Vocabulary, Dim> first");
+                if constexpr (token_layer<first>)
+                {
+                    static_assert(first::vocabulary == vocabulary,
+                                  "precast::network: the embedding's vocabulary differs from the one tokens<Steps, Vocabulary> declares: make them equal");
+                }
+            }
+            else
+            {
+                static_assert(!token_layer<first>, "precast::network: the first layer takes token ids (an embedding): declare the input as tokens<Steps, "
+                                                   "Vocabulary> instead of input<...> or input_of<...>");
+            }
+            constexpr bool token_layer_after_first = []<std::size_t... I>(std::index_sequence<I...>) {
+                return (false || ... || token_layer<std::tuple_element_t<I + 1, Layers>>);
+            }(std::make_index_sequence<std::tuple_size_v<Layers> - 1>{});
+            static_assert(!token_layer_after_first,
+                          "precast::network: a layer that takes token ids (an embedding) can only be the first: only the input holds token ids");
+            return true;
+        }
+
+        // Copies B samples of token ids into a workspace's input, as values of T; an id outside the vocabulary is
+        // a std::out_of_range naming it and where it is.
+        template <class T, std::size_t Vocabulary>
+        void copy_token_ids(const token_id* ids, std::size_t count, std::size_t steps, T* into, const char* function)
+        {
+            for (std::size_t i = 0; i < count; ++i)
+            {
+                if (ids[i] >= Vocabulary)
+                {
+                    throw std::out_of_range("precast::network::" + std::string(function) + ": token id " + std::to_string(ids[i]) + " at position " +
+                                            std::to_string(i % steps) + " of sample " + std::to_string(i / steps) + " is outside the vocabulary of " +
+                                            std::to_string(Vocabulary) + " tokens (ids 0 to " + std::to_string(Vocabulary - 1) + ")");
+                }
+                into[i] = static_cast<T>(ids[i]);
+            }
         }
 
         // Turns one list element into a concrete layer for input shape In, or reports why it cannot.

@@ -123,6 +123,12 @@ namespace precast
         using layers_type = typename detail::bind_layers<value_type, input_shape, 1, Input, Elements...>::type;
 
         static constexpr std::size_t depth = std::tuple_size_v<layers_type>;
+        static_assert(detail::check_token_layers<Input, layers_type>());
+
+        // Networks declared with tokens<Steps, Vocabulary>: the vocabulary's size (0 for inputs of values). Their
+        // forward, predict and classify take token ids.
+        static constexpr std::size_t token_vocabulary = detail::input_traits<Input>::vocabulary;
+        static constexpr bool takes_token_ids = token_vocabulary > 0;
 
         template <std::size_t I>
         using layer_type = std::tuple_element_t<I, layers_type>;
@@ -333,6 +339,16 @@ namespace precast
             return forward(ws, m);
         }
 
+        // Token ids (tokens<Steps, Vocabulary>): copies B samples of ids into ws.input(), each checked against the
+        // vocabulary (std::out_of_range naming the first one outside it), then forward(ws, m).
+        template <std::size_t B>
+            requires takes_token_ids
+        batch_view<const T, B, output_shape> forward(std::span<const token_id, B * input_size> ids, workspace<B>& ws, mode m = mode::inference)
+        {
+            detail::copy_token_ids<T, token_vocabulary>(ids.data(), B * input_size, input_size, ws.input().data(), "forward");
+            return forward(ws, m);
+        }
+
         // Propagates ws.output_gradient() back through the layers, writing every trainable layer's gradients().
         // The gradient with respect to the input is computed only if asked for (a first dense layer's dx costs
         // as much as its forward pass).
@@ -380,6 +396,21 @@ namespace precast
             return predict(detail::checked_sample<T, input_shape>(x, "predict"));
         }
 
+        // The output for one sample of token ids (tokens<Steps, Vocabulary>), of any contiguous run of ids: its length
+        // (std::invalid_argument) and each id (std::out_of_range) are checked.
+        template <std::ranges::contiguous_range Sample>
+            requires takes_token_ids && std::same_as<std::remove_cvref_t<std::ranges::range_value_t<Sample>>, token_id>
+        [[nodiscard]] tensor<T, output_shape> predict(const Sample& ids)
+        {
+            const auto checked = detail::checked_sample<token_id, input_shape>(ids, "predict");
+            auto ws = std::make_unique<workspace<1>>();
+            detail::copy_token_ids<T, token_vocabulary>(checked.data(), input_size, input_size, ws->input().data(), "predict");
+            const auto y = forward(*ws);
+            tensor<T, output_shape> result;
+            std::copy_n(y.data(), output_size, result.data());
+            return result;
+        }
+
         // The outputs for a batch of B samples, [B, output...].
         template <std::size_t B>
         [[nodiscard]] tensor_buffer<T, batched_shape<B, output_shape>> predict(batch_view<const T, B, input_shape> x)
@@ -411,6 +442,22 @@ namespace precast
         [[nodiscard]] auto classify(const Sample& x)
         {
             return classify(detail::checked_sample<T, input_shape>(x, "classify"));
+        }
+
+        // The same for one sample of token ids (tokens<Steps, Vocabulary>), each checked.
+        template <std::ranges::contiguous_range Sample>
+            requires takes_token_ids && std::same_as<std::remove_cvref_t<std::ranges::range_value_t<Sample>>, token_id>
+        [[nodiscard]] auto classify(const Sample& ids)
+        {
+            const auto classes = argmax<output_shape::rank - 1>(predict(ids));
+            if constexpr (output_shape::rank == 1)
+            {
+                return std::size_t{classes[0]};
+            }
+            else
+            {
+                return classes;
+            }
         }
 
         // Probabilities for one sample, whatever the last layer: predict gives what the last layer gives, which is

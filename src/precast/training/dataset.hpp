@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <stdexcept>
@@ -86,7 +87,42 @@ namespace precast
             return d;
         }
 
+        // Samples of `steps` token ids each (for a network declared with tokens<steps, vocabulary>), with class
+        // labels as with_labels takes them (a language model: one label per position, the next token). Every id is
+        // checked against the vocabulary; the features hold them as values of T.
+        static dataset with_tokens(std::span<const token_id> ids, std::size_t steps, std::size_t vocabulary, std::vector<label_type> labels,
+                                   std::size_t class_count, std::size_t labels_per_sample = 1)
+        {
+            if (vocabulary < 2)
+            {
+                fail("a vocabulary has at least 2 tokens, not " + std::to_string(vocabulary));
+            }
+            if (vocabulary > (std::size_t{1} << std::numeric_limits<T>::digits))
+            {
+                fail("a vocabulary of " + std::to_string(vocabulary) + " tokens has ids the element type cannot hold exactly (float: up to 2^24)");
+            }
+            if (steps == 0)
+            {
+                fail("the feature size must be at least 1");
+            }
+            std::vector<T> features(ids.size());
+            for (std::size_t i = 0; i < ids.size(); ++i)
+            {
+                if (ids[i] >= vocabulary)
+                {
+                    fail("token id " + std::to_string(ids[i]) + " at position " + std::to_string(i % steps) + " of sample " + std::to_string(i / steps) +
+                         " is outside the vocabulary of " + std::to_string(vocabulary) + " tokens (ids 0 to " + std::to_string(vocabulary - 1) + ")");
+                }
+                features[i] = static_cast<T>(ids[i]);
+            }
+            dataset d = with_labels(std::move(features), steps, std::move(labels), class_count, labels_per_sample);
+            d.token_vocabulary_ = vocabulary;
+            return d;
+        }
+
         [[nodiscard]] std::size_t size() const noexcept { return features_.size() / feature_size_; }
+        // For a data set of token ids (with_tokens): the vocabulary's size; 0 when the features are values.
+        [[nodiscard]] std::size_t token_vocabulary() const noexcept { return token_vocabulary_; }
         [[nodiscard]] std::size_t feature_size() const noexcept { return feature_size_; }
         [[nodiscard]] target_kind targets_kind() const noexcept { return kind_; }
         // Values per sample for real-valued targets; the number of classes for labels.
@@ -118,6 +154,7 @@ namespace precast
             d.kind_ = kind_;
             d.target_size_ = target_size_;
             d.labels_per_sample_ = labels_per_sample_;
+            d.token_vocabulary_ = token_vocabulary_;
             d.features_.reserve(indices.size() * feature_size_);
             for (std::size_t i : indices)
             {
@@ -210,6 +247,7 @@ namespace precast
         std::vector<label_type> labels_;
         std::size_t target_size_ = 0;
         std::size_t labels_per_sample_ = 1;
+        std::size_t token_vocabulary_ = 0;
     };
 
     namespace detail
@@ -219,8 +257,23 @@ namespace precast
         // labels of fewer than `classes` classes. Throws std::invalid_argument naming the mismatch.
         template <scalar T>
         void check_dataset_fits(const dataset<T>& data, std::size_t features, target_kind kind, const char* loss_name, std::size_t target_values,
-                                std::size_t classes, std::size_t labels_per_sample)
+                                std::size_t classes, std::size_t labels_per_sample, std::size_t token_vocabulary = 0)
         {
+            if (token_vocabulary > 0 && data.token_vocabulary() == 0)
+            {
+                throw std::invalid_argument("precast::trainer: the network takes token ids (tokens<Steps, " + std::to_string(token_vocabulary) +
+                                            ">), but the data set holds values: make it with dataset::with_tokens");
+            }
+            if (token_vocabulary == 0 && data.token_vocabulary() > 0)
+            {
+                throw std::invalid_argument("precast::trainer: the data set holds token ids (dataset::with_tokens), but the network's input takes values: "
+                                            "declare it with tokens<Steps, Vocabulary> and an embedding first");
+            }
+            if (data.token_vocabulary() > token_vocabulary)
+            {
+                throw std::invalid_argument("precast::trainer: the data set's vocabulary has " + std::to_string(data.token_vocabulary()) +
+                                            " tokens, but the network's has only " + std::to_string(token_vocabulary));
+            }
             const auto kind_text = [](target_kind k) { return k == target_kind::labels ? "class labels" : "real-valued targets"; };
             if (data.feature_size() != features)
             {

@@ -509,7 +509,20 @@ namespace precast
             return d.total == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(d.correct) / static_cast<double>(d.total);
         }
 
-        void check_dataset(const dataset<T>& data) const { detail::check_dataset_fits(data, In, targets_kind, Loss::name, Out, row_size, rows_per_sample); }
+        static constexpr std::size_t token_vocabulary = [] {
+            if constexpr (requires { Net::token_vocabulary; })
+            {
+                return std::size_t{Net::token_vocabulary};
+            }
+            else
+            {
+                return std::size_t{0};
+            }
+        }();
+        void check_dataset(const dataset<T>& data) const
+        {
+            detail::check_dataset_fits(data, In, targets_kind, Loss::name, Out, row_size, rows_per_sample, token_vocabulary);
+        }
 
         // Copies samples index(0..rows-1) into the workspace input and the targets; zeroes the padding rows.
         template <class Index>
