@@ -42,7 +42,9 @@
 #include <precast/layers/layer_norm.hpp>
 #include <precast/layers/leaky_relu.hpp>
 #include <precast/layers/lstm.hpp>
+#include <precast/layers/multi_head_attention.hpp>
 #include <precast/layers/pooling.hpp>
+#include <precast/layers/position_embedding.hpp>
 #include <precast/layers/prelu.hpp>
 #include <precast/layers/recurrent.hpp>
 #include <precast/layers/relu.hpp>
@@ -51,6 +53,7 @@
 #include <precast/layers/rnn.hpp>
 #include <precast/layers/sigmoid.hpp>
 #include <precast/layers/silu.hpp>
+#include <precast/layers/sinusoidal_position.hpp>
 #include <precast/layers/softmax.hpp>
 #include <precast/layers/tanh.hpp>
 #include <precast/layers/upsample.hpp>

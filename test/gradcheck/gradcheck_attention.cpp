@@ -1,4 +1,5 @@
-// The transformer's pieces: GELU (both forms), SiLU, layer and RMS normalization, token embeddings, at odd sizes and ranks, alone and
+// The transformer's pieces: GELU (both forms), SiLU, layer and RMS normalization, token and position embeddings,
+// multi-head attention, at odd sizes and ranks, alone and
 // in small networks, in double and float.
 #include "gradcheck_suite.hpp"
 
@@ -45,6 +46,15 @@ namespace precast_gradcheck
             // 27 ids of a vocabulary of 7: repeated tokens add their gradients into one row. (A padding_id's row is
             // used forward but never trained, by definition: attention_test checks it against PyTorch instead.)
             layer_case<embedding<7, 5>::bind<T, precast::shape<9>>, 3>(s);
+            layer_case<position_embedding<>::bind<T, sequence>, 2>(s);
+            layer_case<sinusoidal_position<>::bind<T, sequence>, 2>(s);
+            // Attention: heads of 1, 2 and 3 values, causal or not, without biases; one step; dropout on the weights
+            // (every evaluation of the check draws the same mask).
+            layer_case<multi_head_attention<2>::bind<T, precast::shape<5, 4>>, 2>(s);
+            layer_case<multi_head_attention<2, causal>::bind<T, precast::shape<5, 6>>, 2>(s);
+            layer_case<multi_head_attention<3, causal, no_bias>::bind<T, precast::shape<4, 3>>, 2>(s);
+            layer_case<multi_head_attention<1>::bind<T, precast::shape<1, 5>>, 3>(s);
+            layer_case<multi_head_attention<2, attention_dropout<0.3>, causal>::bind<T, precast::shape<6, 4>>, 2>(s);
         }
 
     }
@@ -56,6 +66,14 @@ namespace precast_gradcheck
         // A pre-norm MLP block, its activations fused into the dense layers' GEMMs, and a normalization at the end.
         network_case<network<input_of<precast::shape<4, 6>, double>, residual<layer_norm<>, dense<12>, gelu<>, dense<6>>, rms_norm<>, silu, flatten, dense<3>>,
                      softmax_cross_entropy, 3>(s, {}, 41);
+        // A one-block GPT (token and position embeddings, causal attention, MLP, both pre-norm, a next-token head),
+        // in double and float.
+        network_case<network<tokens<6, 9, double>, embedding<9, 8>, position_embedding<>, residual<layer_norm<>, multi_head_attention<2, causal>>,
+                             residual<layer_norm<>, dense<16>, gelu<>, dense<8>>, layer_norm<>, dense<9>>,
+                     softmax_cross_entropy, 2>(s, {}, 44);
+        network_case<network<tokens<5, 7, float>, embedding<7, 8>, sinusoidal_position<>, residual<rms_norm<>, multi_head_attention<4, causal>>,
+                             residual<rms_norm<>, dense<16>, silu, dense<8>>, rms_norm<>, dense<7>>,
+                     softmax_cross_entropy, 2>(s, {}, 45);
         // A token model: embedding, a pre-norm MLP block, a next-token head per position.
         network_case<network<tokens<6, 9, double>, embedding<9, 8>, residual<layer_norm<>, dense<16>, gelu<>, dense<8>>, layer_norm<>, dense<9>>,
                      softmax_cross_entropy, 3>(s, {}, 43);

@@ -28,6 +28,14 @@ namespace
 
     // ---- the contract -----------------------------------------------------------------------------------------------
 
+    // Attention: PyTorch's nn.MultiheadAttention parameters, in its state_dict's order and names.
+    using attention_t = bound<multi_head_attention<2, causal>, shape<5, 8>>;
+    static_assert(trainable_layer<attention_t> && positioned_layer<attention_t> && layer_with_cost<attention_t>);
+    static_assert(attention_t::parameter_count == 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8 && attention_t::head_width == 4 && attention_t::is_causal);
+    static_assert(std::string_view(attention_t::parameter_tensors[1].name) == "in_proj_bias" && attention_t::parameter_tensors[2].offset == 3 * 64 + 24);
+    static_assert(bound<multi_head_attention<4, no_bias, attention_dropout<0.1>>, shape<3, 8>>::parameter_count == 4 * 64);
+    static_assert(!layer_spec_for<multi_head_attention<2>, double, shape<8>>);  // a sequence, not a vector
+
     // GELU and SiLU are vectorized activations: fused into a neighbouring dense layer's GEMM, frozen, per position.
     static_assert(fusable_activation<bound<gelu<>, shape<5>>> && fusable_activation<bound<gelu<tanh_approximation>, shape<5>>> &&
                   fusable_activation<bound<silu, shape<5>>>);
@@ -86,6 +94,50 @@ namespace
     {
         // dense, layer_norm, gelu, dense, rms_norm, silu: the normalizations between the products keep every activation unfused.
         matches_pytorch<network<input_of<shape<4, 6>, double>, dense<16>, layer_norm<>, gelu<>, dense<6>, rms_norm<>, silu>, 3>("stack");
+    }
+
+    TEST(attention_layers, multi_head_attention_matches_pytorch_plain_causal_and_without_biases)
+    {
+        matches_pytorch<network<input_of<shape<5, 8>, double>, multi_head_attention<2>>, 3>("attention");
+        matches_pytorch<network<input_of<shape<4, 6>, double>, multi_head_attention<3, causal>>, 2>("attention_causal");
+        matches_pytorch<network<input_of<shape<3, 4>, double>, multi_head_attention<1, no_bias>>, 2>("attention_no_bias");
+    }
+
+    TEST(attention_layers, a_pre_norm_transformer_block_of_composite_layers_matches_pytorch)
+    {
+        using block = network<input_of<shape<6, 8>, double>, residual<layer_norm<>, multi_head_attention<2, causal>>,
+                              residual<layer_norm<>, dense<32>, gelu<>, dense<8>>>;
+        matches_pytorch<block, 2>("block");
+    }
+
+    TEST(attention_layers, a_one_block_gpt_has_pytorchs_loss_and_gradients)
+    {
+        constexpr std::size_t steps = 7, vocabulary = 11, width = 8;
+        using gpt = network<tokens<steps, vocabulary, double>, embedding<vocabulary, width>, position_embedding<>,
+                            residual<layer_norm<>, multi_head_attention<2, causal>>, residual<layer_norm<>, dense<4 * width>, gelu<>, dense<width>>,
+                            layer_norm<>, dense<vocabulary>>;
+        gpt net;
+        for (const parameter_tensor& t : gpt::parameter_table)
+        {
+            const auto& values = reference()["gpt." + precast_test::pytorch_name(t.name)];
+            ASSERT_EQ(values.size(), t.size()) << t.name;
+            std::copy(values.begin(), values.end(), net.parameters().data() + t.offset);
+        }
+        auto ws = std::make_unique<gpt::workspace<3>>();
+        const auto& ids = reference()["gpt.x"];
+        std::copy(ids.begin(), ids.end(), ws->input().data());
+        std::array<label_type, 3 * steps> labels{};
+        std::transform(reference()["gpt.labels"].begin(), reference()["gpt.labels"].end(), labels.begin(), [](double l) { return static_cast<label_type>(l); });
+        const double loss = compute_gradients(net, *ws, softmax_cross_entropy{}, std::span<const label_type, 3 * steps>(labels));
+        EXPECT_NEAR(loss, reference()["gpt.loss"][0], 1e-12);
+        for (const parameter_tensor& t : gpt::parameter_table)
+        {
+            const auto& expected = reference()["gpt." + precast_test::pytorch_name(t.name) + ".grad"];
+            for (std::size_t i = 0; i < t.size(); ++i)
+            {
+                EXPECT_NEAR(net.gradients()[t.offset + i], expected[i], 1e-12) << t.name << "[" << i << "]";
+            }
+        }
     }
 
     TEST(attention_layers, embeddings_match_pytorch_with_repeated_ids_and_a_padding_id)
