@@ -243,6 +243,63 @@ namespace
         }
     }
 
+    // A GPT generating one token at a time with its key/value cache gives, at every position, what the whole
+    // pass gives there; past its steps it says so; reset() starts over.
+    TEST(attention_layers, a_gpt_streams_token_by_token_as_the_whole_pass_computes)
+    {
+        constexpr std::size_t steps = 9, vocabulary = 13, width = 12;
+        using gpt = network<tokens<steps, vocabulary, double>, embedding<vocabulary, width>, position_embedding<>,
+                            residual<layer_norm<>, multi_head_attention<3, causal>>, residual<layer_norm<>, dense<2 * width>, gelu<>, dense<width>>,
+                            residual<rms_norm<>, multi_head_attention<2, causal, no_bias>>, layer_norm<>, dense<vocabulary>>;
+        gpt net(glorot_uniform{}, 8);
+        auto ws = std::make_unique<gpt::workspace<1>>();
+        std::array<token_id, steps> ids{};
+        for (std::size_t t = 0; t < steps; ++t)
+        {
+            ids[t] = static_cast<token_id>((t * 5 + 2) % vocabulary);
+        }
+        const auto y = net.forward<1>(std::span<const token_id, steps>(ids), *ws);
+        streaming_network<gpt> stream(net);
+        static_assert(streaming_network<gpt>::step_capacity == steps && streaming_network<gpt>::step_input_size == 1);
+        for (int pass = 0; pass < 2; ++pass)  // the second after reset()
+        {
+            for (std::size_t t = 0; t < steps; ++t)
+            {
+                const auto out = stream.step(ids[t]);
+                for (std::size_t o = 0; o < vocabulary; ++o)
+                {
+                    EXPECT_NEAR(out[o], y.data()[t * vocabulary + o], 1e-12) << "pass " << pass << ", step " << t << ", output " << o;
+                }
+            }
+            EXPECT_EQ(precast_test::error_of([&] { stream.step(ids[0]); }),
+                      "precast::streaming_network::step: this network attends to at most 9 steps (its input's), and this is step 10: call reset() to "
+                      "start a new sequence, or keep the last steps and run them again");
+            stream.reset();
+        }
+        EXPECT_EQ(precast_test::error_of([&] { stream.step(token_id{13}); }),
+                  "precast::streaming_network::step: token id 13 is outside the vocabulary of 13 tokens (ids 0 to 12)");
+        EXPECT_EQ(stream.steps(), 0U);
+    }
+
+    TEST(attention_layers, sinusoidal_positions_are_the_table_of_vaswani_et_al)
+    {
+        using net_type = network<input_of<shape<5, 6>, double>, sinusoidal_position<>>;
+        net_type net;
+        auto ws = std::make_unique<net_type::workspace<1>>();
+        const auto y = net.forward(*ws);  // zeros in: the table out
+        for (std::size_t t = 0; t < 5; ++t)
+        {
+            for (std::size_t i = 0; i < 6; i += 2)
+            {
+                const double angle = static_cast<double>(t) * std::exp(-std::log(10000.0) * static_cast<double>(i) / 6.0);
+                EXPECT_NEAR(y.data()[t * 6 + i], std::sin(angle), 1e-15) << t << ", " << i;
+                EXPECT_NEAR(y.data()[t * 6 + i + 1], std::cos(angle), 1e-15) << t << ", " << i + 1;
+            }
+        }
+        EXPECT_EQ(y.data()[6 * 1 + 0], std::sin(1.0));
+        EXPECT_EQ(y.data()[6 * 0 + 1], 1.0);
+    }
+
     // ---- bad data ----------------------------------------------------------------------------------------------------
 
     TEST(attention_layers, nan_in_a_position_stays_in_that_position)

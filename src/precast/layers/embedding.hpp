@@ -23,9 +23,11 @@
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
+#include <precast/kernels/simd.hpp>
 
 namespace precast
 {
@@ -41,8 +43,10 @@ namespace precast
     PRECAST_EXPORT template <scalar T, static_shape Shape, std::size_t Vocabulary, std::size_t Dim, std::size_t Padding = no_padding_id>
     class embedding_layer : public parameter_slot<T, Vocabulary * Dim>
     {
-        static_assert(Shape::rank == 1, "precast::embedding: its input is a sequence of token ids, shape<Steps>: declare the network with tokens<Steps, Vocabulary>");
-        static_assert(Padding == no_padding_id || Padding < Vocabulary, "precast::embedding: padding_id<P> must name a token of the vocabulary (P < Vocabulary)");
+        static_assert(Shape::rank == 1,
+                      "precast::embedding: its input is a sequence of token ids, shape<Steps>: declare the network with tokens<Steps, Vocabulary>");
+        static_assert(Padding == no_padding_id || Padding < Vocabulary,
+                      "precast::embedding: padding_id<P> must name a token of the vocabulary (P < Vocabulary)");
         static constexpr std::size_t steps = Shape::size;
         using slot = parameter_slot<T, Vocabulary * Dim>;
 
@@ -130,6 +134,32 @@ namespace precast
                 std::fill_n(dx.data(), B * steps, T(0));
             }
         }
+
+        // One token at a time (streaming_network: a generated token fed back): its row.
+        static constexpr sequence_output output = sequence_output::every_step;
+        class stream
+        {
+        public:
+            explicit stream(const embedding_layer& l) { refresh(l); }
+            void refresh(const embedding_layer& l) noexcept { std::copy_n(l.parameters().data(), parameter_count, table_.data()); }
+            void reset() noexcept {}
+            void run(const T* in, T* out) noexcept
+            {
+                const std::size_t row = row_of(in[0]);
+                std::fill_n(out, kernels::padded_size<T>(Dim), T(0));
+                if (row == Vocabulary)
+                {
+                    std::fill_n(out, Dim, std::numeric_limits<T>::quiet_NaN());
+                }
+                else
+                {
+                    std::copy_n(table_.data() + row * Dim, Dim, out);
+                }
+            }
+
+        private:
+            tensor_buffer<T, shape<Vocabulary * Dim>> table_;
+        };
     };
 
     namespace detail
@@ -152,7 +182,8 @@ namespace precast
     struct embedding
     {
         static_assert(Vocabulary >= 2 && Dim >= 1, "precast::embedding<Vocabulary, Dim>: at least 2 tokens of at least 1 value each");
-        static_assert(sizeof...(Options) <= 1 && (detail::is_padding_id<Options> && ...), "precast::embedding<Vocabulary, Dim, Options...>: the one option is padding_id<P>");
+        static_assert(sizeof...(Options) <= 1 && (detail::is_padding_id<Options> && ...),
+                      "precast::embedding<Vocabulary, Dim, Options...>: the one option is padding_id<P>");
         template <scalar T, static_shape In>
             requires(In::rank == 1)
         using bind = embedding_layer<T, In, Vocabulary, Dim, detail::embedding_padding<Options...>()>;

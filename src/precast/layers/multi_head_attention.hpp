@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <type_traits>
 
@@ -34,6 +35,8 @@
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
 #include <precast/kernels/gemm.hpp>
+#include <precast/kernels/gemv.hpp>
+#include <precast/kernels/simd.hpp>
 #include <precast/kernels/softmax.hpp>
 
 namespace precast
@@ -96,9 +99,9 @@ namespace precast
         template <std::size_t B>
         struct workspace
         {
-            tensor_buffer<T, shape<B * S, E3>> projected;          // [Q K V] per step
-            tensor_buffer<T, shape<B * S, E>> heads;               // [O_1 ... O_Heads] per step
-            tensor_buffer<T, shape<B * Heads, S, S>> weights;      // P per sample and head
+            tensor_buffer<T, shape<B * S, E3>> projected;                         // [Q K V] per step
+            tensor_buffer<T, shape<B * S, E>> heads;                              // [O_1 ... O_Heads] per step
+            tensor_buffer<T, shape<B * Heads, S, S>> weights;                     // P per sample and head
             tensor_buffer<T, shape<(Dropout > 0.0 ? B * Heads : 1), S, S>> kept;  // dropout(P) and its mask (0 or 1 / (1 - rate))
             tensor_buffer<T, shape<(Dropout > 0.0 ? B * Heads : 1), S, S>> mask;
             tensor_buffer<T, shape<B * S, E3>> projected_gradient;
@@ -107,7 +110,8 @@ namespace precast
             bool dropped = false;
         };
         template <std::size_t B>
-        static constexpr std::size_t workspace_bytes = (2 * B * S * E3 + 2 * B * S * E + B * Heads * S * S + 2 * (Dropout > 0.0 ? B * Heads : 1) * S * S + S * S) * sizeof(T);
+        static constexpr std::size_t workspace_bytes =
+            (2 * B * S * E3 + 2 * B * S * E + B * Heads * S * S + 2 * (Dropout > 0.0 ? B * Heads : 1) * S * S + S * S) * sizeof(T);
 
         // As PyTorch's _reset_parameters with the network's initializer: in_proj_weight as one [3E, E] matrix,
         // out_proj.weight as a dense layer's, biases zero.
@@ -181,7 +185,7 @@ namespace precast
                 ++next_batch_;
             }
             kernels::gemm<T, B * S, E, E, row_major<E>, transposed<E>>(ws.heads.data(), w + out_weight_offset, y.data(), false,
-                                                                        Bias ? w + out_bias_offset : nullptr);
+                                                                       Bias ? w + out_bias_offset : nullptr);
         }
 
         template <std::size_t B>
@@ -257,6 +261,112 @@ namespace precast
                 kernels::gemm<T, B * S, E, E3>(projected_gradient, w, dx.data());
             }
         }
+
+        // One step at a time with a key/value cache (streaming_network), when causal: step t projects its input,
+        // appends its key and value to the cache and attends to steps 0..t, as the whole-sequence pass does at
+        // position t. The cache holds Steps steps (the input's extent): streaming_network refuses a step past it
+        // (stream_capacity); reset() empties it.
+        static constexpr bool streams = Causal;
+        static constexpr sequence_output output = sequence_output::every_step;
+        static constexpr std::size_t stream_capacity = S;
+
+        class stream_form
+        {
+            static constexpr std::size_t projected_padded = kernels::padded_size<T>(E3);
+            static constexpr std::size_t out_padded = kernels::padded_size<T>(E);
+
+        public:
+            explicit stream_form(const multi_head_attention_layer& l)
+            {
+                refresh(l);
+                reset();
+            }
+            void refresh(const multi_head_attention_layer& l) noexcept
+            {
+                const T* w = l.parameters().data();
+                // W^T, each row padded to whole registers (kernels::broadcast_tiles).
+                for (std::size_t k = 0; k < E; ++k)
+                {
+                    for (std::size_t r = 0; r < projected_padded; ++r)
+                    {
+                        in_weights_t_.data()[k * projected_padded + r] = r < E3 ? w[r * E + k] : T(0);
+                    }
+                    for (std::size_t r = 0; r < out_padded; ++r)
+                    {
+                        out_weights_t_.data()[k * out_padded + r] = r < E ? w[out_weight_offset + r * E + k] : T(0);
+                    }
+                }
+                for (std::size_t r = 0; r < projected_padded; ++r)
+                {
+                    in_bias_.data()[r] = Bias && r < E3 ? w[in_bias_offset + r] : T(0);
+                }
+                for (std::size_t r = 0; r < out_padded; ++r)
+                {
+                    out_bias_.data()[r] = Bias && r < E ? w[out_bias_offset + r] : T(0);
+                }
+            }
+            void reset() noexcept { steps_ = 0; }
+            [[nodiscard]] std::size_t steps() const noexcept { return steps_; }
+
+            void run(const T* in, T* out) noexcept
+            {
+                constexpr std::size_t width = kernels::simd_width<T>;
+                if (steps_ == S)
+                {
+                    std::fill_n(out, out_padded, std::numeric_limits<T>::quiet_NaN());  // streaming_network refuses this step first
+                    return;
+                }
+                T* qkv = projected_.data();
+                kernels::broadcast_tiles<T, projected_padded, 0, projected_padded / width, E, 0>(in_weights_t_.data(), in, nullptr, nullptr, in_bias_.data(),
+                                                                                                 qkv);
+                std::copy_n(qkv + E, E, keys_.data() + steps_ * E);
+                std::copy_n(qkv + 2 * E, E, values_.data() + steps_ * E);
+                const std::size_t seen = steps_ + 1;
+                const T scale = T(1) / std::sqrt(static_cast<T>(d));
+                T* mixed = mixed_.data();
+                for (std::size_t h = 0; h < Heads; ++h)
+                {
+                    const T* q = qkv + h * d;
+                    T* weights = weights_.data();
+                    for (std::size_t j = 0; j < seen; ++j)
+                    {
+                        const T* k = keys_.data() + j * E + h * d;
+                        T score = 0;
+                        for (std::size_t i = 0; i < d; ++i)
+                        {
+                            score += q[i] * k[i];
+                        }
+                        weights[j] = score * scale;
+                    }
+                    kernels::softmax(weights, weights, seen);
+                    T* o = mixed + h * d;
+                    std::fill_n(o, d, T(0));
+                    for (std::size_t j = 0; j < seen; ++j)
+                    {
+                        const T* v = values_.data() + j * E + h * d;
+                        for (std::size_t i = 0; i < d; ++i)
+                        {
+                            o[i] += weights[j] * v[i];
+                        }
+                    }
+                }
+                kernels::broadcast_tiles<T, out_padded, 0, out_padded / width, E, 0>(out_weights_t_.data(), mixed, nullptr, nullptr, out_bias_.data(), out);
+                ++steps_;
+            }
+
+        private:
+            tensor_buffer<T, shape<E * projected_padded>> in_weights_t_;
+            tensor_buffer<T, shape<E * out_padded>> out_weights_t_;
+            tensor_buffer<T, shape<projected_padded>> in_bias_;
+            tensor_buffer<T, shape<out_padded>> out_bias_;
+            tensor_buffer<T, shape<projected_padded>> projected_;
+            tensor_buffer<T, shape<S * E>> keys_;  // the cache: step j's key and value
+            tensor_buffer<T, shape<S * E>> values_;
+            tensor_buffer<T, shape<S>> weights_;
+            tensor_buffer<T, shape<out_padded>> mixed_;
+            std::size_t steps_ = 0;
+        };
+        using stream = std::conditional_t<streams, stream_form, void>;
 
     private:
         // Sums of the rows of a Rows x Cols matrix.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <limits>
 
 #include <precast/concepts.hpp>
 #include <precast/core/batch_view.hpp>
@@ -13,9 +14,11 @@
 #include <precast/core/random.hpp>
 #include <precast/core/scalar.hpp>
 #include <precast/core/shape.hpp>
+#include <precast/core/storage.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
+#include <precast/kernels/simd.hpp>
 
 namespace precast
 {
@@ -75,6 +78,33 @@ namespace precast
                 std::copy_n(dy.data(), B * N, dx.data());
             }
         }
+
+        // One step at a time (streaming_network): step t adds weight[t]. Steps positions exist: streaming_network
+        // refuses a step past them (stream_capacity); reset() starts again at position 0.
+        static constexpr sequence_output output = sequence_output::every_step;
+        static constexpr std::size_t stream_capacity = Shape::extents[0];
+        class stream
+        {
+            static constexpr std::size_t width = Shape::extents[1];
+
+        public:
+            explicit stream(const position_embedding_layer& l) { refresh(l); }
+            void refresh(const position_embedding_layer& l) noexcept { std::copy_n(l.parameters().data(), N, table_.data()); }
+            void reset() noexcept { steps_ = 0; }
+            void run(const T* in, T* out) noexcept
+            {
+                std::fill_n(out, kernels::padded_size<T>(width), T(0));
+                for (std::size_t i = 0; i < width; ++i)
+                {
+                    out[i] = steps_ < stream_capacity ? in[i] + table_.data()[steps_ * width + i] : std::numeric_limits<T>::quiet_NaN();
+                }
+                ++steps_;
+            }
+
+        private:
+            tensor_buffer<T, Shape> table_;
+            std::size_t steps_ = 0;
+        };
     };
 
     // The spec: position_embedding<> after a layer that outputs [Steps, E] (an embedding).

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <memory>
 
 #include <precast/core/batch_view.hpp>
@@ -15,6 +16,7 @@
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
+#include <precast/kernels/simd.hpp>
 
 namespace precast
 {
@@ -70,6 +72,29 @@ namespace precast
                 std::copy_n(dy.data(), B * N, dx.data());
             }
         }
+
+        // One step at a time (streaming_network): step t adds the table's row t; Steps rows exist (stream_capacity).
+        static constexpr sequence_output output = sequence_output::every_step;
+        static constexpr std::size_t stream_capacity = steps;
+        class stream
+        {
+        public:
+            explicit stream(const sinusoidal_position_layer& /*l*/) noexcept {}
+            void refresh(const sinusoidal_position_layer& /*l*/) noexcept {}
+            void reset() noexcept { steps_ = 0; }
+            void run(const T* in, T* out) noexcept
+            {
+                std::fill_n(out, kernels::padded_size<T>(width), T(0));
+                for (std::size_t i = 0; i < width; ++i)
+                {
+                    out[i] = steps_ < steps ? in[i] + static_cast<T>(value(steps_, i)) : std::numeric_limits<T>::quiet_NaN();
+                }
+                ++steps_;
+            }
+
+        private:
+            std::size_t steps_ = 0;
+        };
 
     private:
         void fill() noexcept

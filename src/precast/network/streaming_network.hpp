@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -59,12 +61,17 @@ namespace precast
             }
         }
 
-        // The values of one step entering layer I (or leaving the network, I = depth).
+        // The values of one step entering layer I (or leaving the network, I = depth): one token id at the input
+        // of a token network.
         template <class Net, std::size_t I>
         consteval std::size_t step_size_at()
         {
             using S = typename Net::template shape_at<I>;
-            if constexpr (steps_axis_at<Net, I>())
+            if constexpr (I == 0 && Net::takes_token_ids)
+            {
+                return 1;
+            }
+            else if constexpr (steps_axis_at<Net, I>())
             {
                 return last_extent<S>;
             }
@@ -96,6 +103,37 @@ namespace precast
             return streamable_layer<L> || !steps_axis_at<Net, I>() || positionwise_layer<L>;
         }
 
+        // How many steps a layer's one-step form holds (attention's key/value cache, a position table), through
+        // blocks; 0 for no limit.
+        template <class L>
+        consteval std::size_t stream_capacity_of()
+        {
+            if constexpr (requires { L::stream_capacity; })
+            {
+                return L::stream_capacity;
+            }
+            else if constexpr (requires { typename L::layers_type; })
+            {
+                return []<std::size_t... I>(std::index_sequence<I...>) {
+                    std::size_t capacity = 0;
+                    ((capacity =
+                          std::min(capacity == 0 ? std::size_t(-1) : capacity, stream_capacity_of<std::tuple_element_t<I, typename L::layers_type>>() == 0
+                                                                                   ? std::size_t(-1)
+                                                                                   : stream_capacity_of<std::tuple_element_t<I, typename L::layers_type>>())),
+                     ...);
+                    return capacity == std::size_t(-1) ? std::size_t{0} : capacity;
+                }(std::make_index_sequence<std::tuple_size_v<typename L::layers_type>>{});
+            }
+            else if constexpr (requires { typename L::body_type; })
+            {
+                return stream_capacity_of<typename L::body_type>();
+            }
+            else
+            {
+                return 0;
+            }
+        }
+
         template <class Net, std::size_t I>
         struct stream_stage_of
         {
@@ -116,7 +154,8 @@ namespace precast
     {
         using T = typename Net::value_type;
         static constexpr std::size_t depth = Net::depth;
-        static_assert(Net::input_shape::rank == 2, "precast::streaming_network: the network must take sequences, input_of<shape<steps, features>>");
+        static_assert(Net::input_shape::rank == 2 || Net::takes_token_ids,
+                      "precast::streaming_network: the network must take sequences, input_of<shape<steps, features>> or tokens<Steps, Vocabulary>");
         static_assert([]<std::size_t... I>(std::index_sequence<I...>) { return (false || ... || streamable_layer<typename Net::template layer_type<I>>); }(
                           std::make_index_sequence<depth>{}),
                       "precast::streaming_network: the network has no layer over time (a recurrent layer or a causal conv1d); for one sample at a time "
@@ -152,17 +191,59 @@ namespace precast
                                    std::make_index_sequence<depth>{});
         }
 
-        // A new sequence: every recurrent layer's state to zero.
+        // How many steps a sequence may have here: the steps of the network's input when a layer attends to every
+        // step so far or adds a position's vector (its cache and table hold that many); 0 for no limit (recurrent
+        // and convolutional networks keep a state of fixed size and run forever).
+        static constexpr std::size_t step_capacity = []<std::size_t... I>(std::index_sequence<I...>) {
+            std::size_t capacity = 0;
+            ((capacity = detail::stream_capacity_of<typename Net::template layer_type<I>>() == 0
+                             ? capacity
+                             : (capacity == 0 ? detail::stream_capacity_of<typename Net::template layer_type<I>>()
+                                              : std::min(capacity, detail::stream_capacity_of<typename Net::template layer_type<I>>()))),
+             ...);
+            return capacity;
+        }(std::make_index_sequence<depth>{});
+
+        // A new sequence: every recurrent layer's state to zero, every cache emptied.
         void reset() noexcept
         {
             detail::for_each_index([&](auto i) { std::get<decltype(i)::value>(stages_).reset(); }, std::make_index_sequence<depth>{});
+            steps_ = 0;
         }
 
-        // The next step of the sequence; the result stays valid until the next call (on this object).
-        std::span<const T, step_output_size> step(std::span<const T, step_input_size> x) noexcept
+        // Steps taken since construction or reset().
+        [[nodiscard]] std::size_t steps() const noexcept { return steps_; }
+
+        // The next step of the sequence; the result stays valid until the next call (on this object). With a
+        // step_capacity, a step past it is a std::length_error (reset() starts a new sequence).
+        std::span<const T, step_output_size> step(std::span<const T, step_input_size> x) noexcept(step_capacity == 0)
         {
+            if constexpr (step_capacity > 0)
+            {
+                if (steps_ == step_capacity)
+                {
+                    throw std::length_error("precast::streaming_network::step: this network attends to at most " + std::to_string(step_capacity) +
+                                            " steps (its input's), and this is step " + std::to_string(step_capacity + 1) +
+                                            ": call reset() to start a new sequence, or keep the last steps and run them again");
+                }
+            }
+            ++steps_;
             const denormal_scope flush_subnormals;
             return std::span<const T, step_output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size), step_output_size);
+        }
+
+        // A token network (tokens<Steps, Vocabulary>): the next token; an id outside the vocabulary is a
+        // std::out_of_range naming it.
+        std::span<const T, step_output_size> step(token_id id)
+            requires Net::takes_token_ids
+        {
+            if (id >= Net::token_vocabulary)
+            {
+                throw std::out_of_range("precast::streaming_network::step: token id " + std::to_string(id) + " is outside the vocabulary of " +
+                                        std::to_string(Net::token_vocabulary) + " tokens (ids 0 to " + std::to_string(Net::token_vocabulary - 1) + ")");
+            }
+            const T value = static_cast<T>(id);
+            return step(std::span<const T, 1>(&value, 1));
         }
 
     private:
@@ -173,5 +254,6 @@ namespace precast
 
         stages_type stages_;
         tensor_buffer<T, shape<buffer_size>> buffers_[2];
+        std::size_t steps_ = 0;
     };
 }
