@@ -30,8 +30,13 @@ nn.ConstantPad1d/2d or nn.ZeroPad2d of zeros before one folded into its padding 
 (kernel - 1) * dilation on the left); nn.ConvTranspose1d/2d; nn.BatchNorm1d/2d (affine, with running statistics:
 they go into the .npz too); nn.MaxPool1d/2d, nn.AvgPool1d/2d, nn.AdaptiveAvgPool1d/2d to 1 (global
 average), nn.Upsample (nearest, an integer factor), nn.PReLU; nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU,
-nn.ELU, nn.Softmax over the last axis, nn.Identity, nn.Dropout, nn.Flatten. Anything else is refused by name
-(ConversionError).
+nn.ELU, nn.GELU (both forms), nn.SiLU, nn.Softmax over the last axis, nn.Identity, nn.Dropout, nn.Flatten;
+nn.Embedding as the first layer (the model then takes token ids: input_shape is (steps,), and the type opens with
+precast::tokens<steps, vocabulary>), nn.LayerNorm over the last axis, RMSNorm (nn.RMSNorm, or precast_torch.RMSNorm
+on PyTorch before 2.4). Transformers are written with this module's precast_torch.SelfAttention (nn.MultiheadAttention
+on one sequence, causal or not: precast's multi_head_attention), precast_torch.Residual (x + body(x): precast's
+residual<...>), precast_torch.PositionEmbedding (learned) and precast_torch.SinusoidalPosition. Anything else is
+refused by name (ConversionError).
 
 Convolutional models take channels first in PyTorch ([C, L], [C, H, W]) and channels last in precast ([L, C],
 [H, W, C]): give input_shape as the model takes it; the printed type takes the channels-last shape, and
@@ -51,11 +56,82 @@ import sys
 import numpy
 import torch
 
-__all__ = ["ConversionError", "network_type", "save_npz", "load_npz", "state_dict_names", "to_precast_input"]
+__all__ = ["ConversionError", "network_type", "save_npz", "load_npz", "state_dict_names", "to_precast_input", "SelfAttention", "Residual",
+           "PositionEmbedding", "SinusoidalPosition", "RMSNorm"]
 
 
 class ConversionError(ValueError):
     """A model precast cannot express, or a file that does not fit the model; the message says which part."""
+
+
+class SelfAttention(torch.nn.Module):
+    """Self-attention as precast's multi_head_attention<heads, ...> computes it: nn.MultiheadAttention (batch first)
+    on one sequence as query, key and value, causal (steps see themselves and earlier steps only) when asked. Its
+    parameters are the wrapped module's (state_dict "attention.in_proj_weight", ...)."""
+
+    def __init__(self, width, heads, causal=False, bias=True, dropout=0.0):
+        super().__init__()
+        self.attention = torch.nn.MultiheadAttention(width, heads, dropout=dropout, bias=bias, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = None
+        if self.causal:
+            steps = x.shape[1]
+            mask = torch.triu(torch.full((steps, steps), float("-inf"), dtype=x.dtype, device=x.device), diagonal=1)
+        return self.attention(x, x, x, need_weights=False, attn_mask=mask)[0]
+
+
+class Residual(torch.nn.Module):
+    """x + body(x), the body a chain of modules: precast's residual<...>."""
+
+    def __init__(self, *body):
+        super().__init__()
+        self.body = torch.nn.Sequential(*body)
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class PositionEmbedding(torch.nn.Module):
+    """A learned vector per position added to a sequence [steps, width] (GPT's): precast's position_embedding<>."""
+
+    def __init__(self, steps, width):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(steps, width))
+
+    def forward(self, x):
+        return x + self.weight
+
+
+class SinusoidalPosition(torch.nn.Module):
+    """The fixed sine/cosine position table of Vaswani et al. added to a sequence: precast's sinusoidal_position<>."""
+
+    def __init__(self, steps, width):
+        super().__init__()
+        position = torch.arange(steps, dtype=torch.float64)[:, None]
+        frequency = torch.pow(10000.0, -torch.arange(0, width, 2, dtype=torch.float64) / width)
+        table = torch.zeros(steps, width, dtype=torch.float64)
+        table[:, 0::2] = torch.sin(position * frequency)
+        table[:, 1::2] = torch.cos(position * frequency)[:, : width // 2]
+        self.register_buffer("table", table, persistent=False)
+
+    def forward(self, x):
+        return x + self.table.to(x.dtype)
+
+
+class RMSNorm(torch.nn.Module):
+    """weight * x / sqrt(mean(x^2) + eps) over the last axis, as nn.RMSNorm (PyTorch 2.4 on; eps None: the dtype's
+    machine epsilon): precast's rms_norm<>."""
+
+    def __init__(self, width, eps=None):
+        super().__init__()
+        self.eps = eps
+        self.weight = torch.nn.Parameter(torch.ones(width))
+
+    def forward(self, x):
+        eps = torch.finfo(x.dtype).eps if self.eps is None else self.eps
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
 
 
 _RECURRENT = (torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM)
@@ -122,7 +198,7 @@ def _leaves(module, prefix=""):
     """The model's leaf modules in registration order, with their state_dict prefixes."""
     children = list(module.named_children())
     own = [name for name, _ in module.named_parameters(recurse=False)]
-    if not children:
+    if not children or isinstance(module, _UNITS):
         yield prefix, module
         return
     if own:
@@ -133,12 +209,17 @@ def _leaves(module, prefix=""):
         yield from _leaves(child, f"{prefix}{name}.")
 
 
+# Modules that are one precast layer (or block) though they hold submodules.
+_UNITS = (SelfAttention, Residual, torch.nn.MultiheadAttention)
+_RMS_NORMS = (RMSNorm,) + ((torch.nn.RMSNorm,) if hasattr(torch.nn, "RMSNorm") else ())
+
 _SPATIAL = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.MaxPool1d, torch.nn.MaxPool2d, torch.nn.AvgPool1d, torch.nn.AvgPool2d,
             torch.nn.AdaptiveAvgPool1d, torch.nn.AdaptiveAvgPool2d, torch.nn.Upsample, torch.nn.ConstantPad1d, torch.nn.ConstantPad2d,
             torch.nn.ZeroPad2d)
 _SUPPORTED = ("Linear, RNN, GRU, LSTM, Conv1d, Conv2d (zero padding), ConvTranspose1d/2d, BatchNorm1d/2d, ConstantPad1d/2d and ZeroPad2d before a convolution, MaxPool1d/2d, "
-              "AvgPool1d/2d, AdaptiveAvgPool1d/2d to 1, Upsample (nearest, integer factor), PReLU, ReLU, Tanh, Sigmoid, LeakyReLU, ELU, "
-              "Softmax over the last axis, Identity, Dropout, Flatten")
+              "AvgPool1d/2d, AdaptiveAvgPool1d/2d to 1, Upsample (nearest, integer factor), PReLU, ReLU, Tanh, Sigmoid, LeakyReLU, ELU, GELU, SiLU, "
+              "Softmax over the last axis, Identity, Dropout, Flatten, Embedding (first), LayerNorm and RMSNorm over the last axis, and precast_torch's "
+              "SelfAttention, Residual, PositionEmbedding, SinusoidalPosition")
 
 
 class _Chain:
@@ -155,6 +236,7 @@ class _Chain:
         self.squeezed = False  # after a global average pool: precast holds [C], PyTorch [C, 1, ...]
         self.columns = None  # after a Flatten of channels-first values: the permutation for the next Linear
         self.pad = None  # a ConstantPad's (before, after) per spatial axis, for the next convolution
+        self.vocabulary = None  # a model opening with an Embedding takes token ids: its vocabulary's size
 
     def precast_shape(self):
         if self.layout == "channels_first":
@@ -307,6 +389,84 @@ def _layers(model, input_shape, last_step, chain_out=None):
             chain.shape = [size]
             chain.layout = "plain"
             chain.squeezed = False
+        elif isinstance(module, nn.Embedding):
+            if index != 0 or layers:
+                raise ConversionError(f"{where} is not the first layer; precast's embedding takes token ids, which only the input holds")
+            if len(shape) != 1:
+                raise ConversionError(f"{where} takes a sequence of token ids, input_shape (steps,); it was given {tuple(shape)}")
+            if module.max_norm is not None:
+                raise ConversionError(f"{where} has max_norm={module.max_norm}; precast's embedding does not renormalize its rows")
+            options = [] if module.padding_idx is None else [f"precast::padding_id<{module.padding_idx}>"]
+            layers.append(_Layer(f"precast::embedding<{', '.join([str(module.num_embeddings), str(module.embedding_dim)] + options)}>", prefix, module,
+                                 [("weight", prefix + "weight")]))
+            chain.vocabulary = module.num_embeddings
+            chain.shape = [shape[0], module.embedding_dim]
+        elif isinstance(module, (PositionEmbedding, SinusoidalPosition)):
+            if len(shape) != 2:
+                raise ConversionError(f"{where} adds to a sequence [steps, width]; the chain gives it {tuple(shape)}")
+            steps, width = (module.weight.shape if isinstance(module, PositionEmbedding) else module.table.shape)
+            if (steps, width) != tuple(shape):
+                raise ConversionError(f"{where} holds positions of shape {(steps, width)}, but the chain gives it {tuple(shape)}")
+            chain.decide("plain", where, "")
+            if isinstance(module, PositionEmbedding):
+                layers.append(_Layer("precast::position_embedding<>", prefix, module, [("weight", prefix + "weight")]))
+            else:
+                layers.append(_Layer("precast::sinusoidal_position<>", prefix, module))
+        elif isinstance(module, nn.LayerNorm):
+            if tuple(module.normalized_shape) != (shape[-1],):
+                raise ConversionError(f"{where} normalizes over {tuple(module.normalized_shape)}; precast's layer_norm normalizes the last axis "
+                                      f"(normalized_shape ({shape[-1]},) here)")
+            if not module.elementwise_affine:
+                raise ConversionError(f"{where} has elementwise_affine=False; precast's layer_norm learns a weight (build it with elementwise_affine=True)")
+            if len(shape) > 1:
+                chain.decide("plain", where, "")
+            options = [] if module.eps == 1e-5 else [f"precast::epsilon<{_literal(module.eps)}>"]
+            tensors = [("weight", prefix + "weight")]
+            if getattr(module, "bias", None) is not None:
+                tensors.append(("bias", prefix + "bias"))
+            else:
+                options.append("precast::no_bias")
+            layers.append(_Layer(f"precast::layer_norm<{', '.join(options)}>", prefix, module, tensors))
+        elif isinstance(module, _RMS_NORMS):
+            normalized = tuple(getattr(module, "normalized_shape", (module.weight.shape[0],)))
+            if normalized != (shape[-1],) or getattr(module, "weight", None) is None:
+                raise ConversionError(f"{where} must normalize the last axis ({shape[-1]} values) with a learned weight")
+            if len(shape) > 1:
+                chain.decide("plain", where, "")
+            options = [] if module.eps is None else [f"precast::epsilon<{_literal(module.eps)}>"]
+            layers.append(_Layer(f"precast::rms_norm<{', '.join(options)}>", prefix, module, [("weight", prefix + "weight")]))
+        elif isinstance(module, nn.GELU):
+            layers.append(_Layer("precast::gelu<precast::tanh_approximation>" if module.approximate == "tanh" else "precast::gelu<>", prefix, module))
+        elif isinstance(module, nn.SiLU):
+            layers.append(_Layer("precast::silu", prefix, module))
+        elif isinstance(module, (SelfAttention, nn.MultiheadAttention)):
+            if isinstance(module, nn.MultiheadAttention):
+                raise ConversionError(f"{where} is an nn.MultiheadAttention on its own, which takes (query, key, value): wrap it as "
+                                      "precast_torch.SelfAttention (one sequence as all three), which precast's multi_head_attention computes")
+            attention = module.attention
+            if len(shape) != 2 or shape[-1] != attention.embed_dim:
+                raise ConversionError(f"{where} attends over [steps, {attention.embed_dim}]; the chain gives it {tuple(shape)}")
+            if not attention._qkv_same_embed_dim or attention.bias_k is not None or attention.add_zero_attn:
+                raise ConversionError(f"{where} has kdim/vdim, add_bias_kv or add_zero_attn; precast's multi_head_attention has none of them")
+            chain.decide("plain", where, "")
+            options = [str(attention.num_heads)]
+            options += ["precast::causal"] if module.causal else []
+            options += [f"precast::attention_dropout<{_literal(attention.dropout)}>"] if attention.dropout else []
+            with_bias = attention.in_proj_bias is not None
+            options += [] if with_bias else ["precast::no_bias"]
+            names = ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"] if with_bias else ["in_proj_weight", "out_proj.weight"]
+            layers.append(_Layer(f"precast::multi_head_attention<{', '.join(options)}>", prefix, module,
+                                 [(name, f"{prefix}attention.{name}") for name in names]))
+        elif isinstance(module, Residual):
+            if chain.layout == "channels_first":
+                raise ConversionError(f"{where} is around channels-first layers; the converter reads residual blocks of samples whose last axis "
+                                      "is the features' (dense, normalization, attention, recurrent layers)")
+            inner, inner_shape = _layers(module.body, tuple(shape), False)
+            if list(inner_shape) != list(shape):
+                raise ConversionError(f"{where}: its body turns {tuple(shape)} into {tuple(inner_shape)}; a residual's body keeps the shape")
+            # Inside the body, precast names its layers body.<j>.*, PyTorch its modules <prefix>body.<name>.
+            tensors = [(f"body.{j}.{tensor}", f"{prefix}body.{name}") for j, layer in enumerate(inner) for tensor, name in layer.tensors]
+            layers.append(_Layer(f"precast::residual<{', '.join(l.spec for l in inner)}>", prefix, module, tensors))
         else:
             raise ConversionError(f"{where} has no precast layer (supported: {_SUPPORTED})")
     if not layers:
@@ -463,8 +623,10 @@ def _dtype(model):
     return dtype
 
 
-def _input_spec(input_shape, dtype):
+def _input_spec(input_shape, dtype, vocabulary=None):
     element = "" if dtype == torch.float32 else ", double"
+    if vocabulary is not None:
+        return f"precast::tokens<{input_shape[0]}, {vocabulary}{element}>"
     if len(input_shape) == 1:
         return f"precast::input<{input_shape[0]}{element}>"
     return f"precast::input_of<precast::shape<{', '.join(str(n) for n in input_shape)}>{element}>"
@@ -473,7 +635,11 @@ def _input_spec(input_shape, dtype):
 def _check_chain(model, layers, modules, input_shape, dtype, last_step):
     """Runs the model and its chain on the same input: they must agree, or the model is not a chain."""
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand((3, *input_shape), generator=generator, dtype=dtype) * 2 - 1
+    vocabulary = layers[0].module.num_embeddings if isinstance(layers[0].module, torch.nn.Embedding) else None
+    if vocabulary is not None:
+        x = torch.randint(vocabulary, (3, *input_shape), generator=generator)
+    else:
+        x = torch.rand((3, *input_shape), generator=generator, dtype=dtype) * 2 - 1
     was_training = model.training
     model.eval()
     try:
@@ -518,7 +684,7 @@ def network_type(model, input_shape, last_step=False, check=True):
     layers, _ = _layers(model, input_shape, last_step, chains)
     if check:
         _check_chain(model, layers, [m for _, m in _leaves(model)], input_shape, dtype, last_step)
-    return f"precast::network<{_input_spec(_precast_input_shape(chains[0], input_shape), dtype)}, {', '.join(l.spec for l in layers)}>"
+    return f"precast::network<{_input_spec(_precast_input_shape(chains[0], input_shape), dtype, chains[0].vocabulary)}, {', '.join(l.spec for l in layers)}>"
 
 
 def to_precast_input(model, x, input_shape, last_step=False):

@@ -7,7 +7,8 @@ Usage: round_trip.py <torch_round_trip program> <work dir>
    of a 2-layer LSTM, a GRU, a relu RNN and a per-step Linear, a double-precision LSTM that keeps its last
    step, a CNN with batch normalization, grouped and strided convolutions, PReLU, both poolings and a Linear after a
    channels-first Flatten, and a double-precision causal, dilated 1-D stack with batch normalization, upsampling, a
-   transposed convolution and a global average); precast_torch
+   transposed convolution and a global average, and a float GPT of token ids: embedding with a padding id, learned
+   positions, pre-norm residual blocks of causal attention (with and without biases) and a GELU MLP); precast_torch
    must print exactly the network types the C++ program is compiled with.
 2. precast loads the converted files and runs them: its outputs must equal PyTorch's (float 1e-6, double 1e-12,
    relative to max(1, |y|)).
@@ -80,6 +81,16 @@ def tcn():
                          nn.ConvTranspose1d(4, 4, 3, stride=2, padding=1, output_padding=1), nn.Conv1d(4, 2, 1), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(2, 2))
 
 
+def gpt():
+    """Two pre-norm blocks (causal attention with and without biases, an MLP), learned positions, token ids in."""
+    nn = torch.nn
+    return nn.Sequential(nn.Embedding(11, 8, padding_idx=0), precast_torch.PositionEmbedding(6, 8),
+                         precast_torch.Residual(nn.LayerNorm(8), precast_torch.SelfAttention(8, 2, causal=True)),
+                         precast_torch.Residual(nn.LayerNorm(8, eps=1e-6), nn.Linear(8, 32), nn.GELU(approximate="tanh"), nn.Linear(32, 8)),
+                         precast_torch.Residual(precast_torch.RMSNorm(8), precast_torch.SelfAttention(8, 4, causal=True, bias=False)),
+                         nn.LayerNorm(8), nn.Linear(8, 11), nn.SiLU())
+
+
 # name: (constructor, sample shape (as PyTorch takes it: channels first for the convolutional ones), dtype, last_step, tolerance)
 MODELS = {
     "mlp": (mlp, (6,), torch.float32, False, 1e-6),
@@ -87,7 +98,9 @@ MODELS = {
     "last_step": (LastStep, (5, 3), torch.float64, True, 1e-12),
     "cnn": (cnn, (2, 8, 10), torch.float32, False, 1e-6),
     "tcn": (tcn, (3, 12), torch.float64, False, 1e-12),
+    "gpt": (gpt, (6,), torch.float32, False, 1e-6),
 }
+TOKENS = {"gpt": 11}  # models whose input is token ids: their vocabulary
 BATCH = 4
 
 
@@ -120,7 +133,10 @@ def main(program, work):
     for name, (_, shape, dtype, last_step, _) in MODELS.items():
         model = build(name, seed=1)
         generator = torch.Generator().manual_seed(2)
-        x = (torch.rand((BATCH, *shape), generator=generator, dtype=dtype) * 2 - 1)
+        if name in TOKENS:
+            x = torch.randint(TOKENS[name], (BATCH, *shape), generator=generator)
+        else:
+            x = (torch.rand((BATCH, *shape), generator=generator, dtype=dtype) * 2 - 1)
         target = torch.rand(model(x).shape, generator=generator, dtype=dtype) * 0.8 - 0.4
         optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
         model.train()
@@ -131,7 +147,9 @@ def main(program, work):
         printed = precast_torch.save_npz(model, os.path.join(work, f"{name}.torch.npz"), shape, last_step=last_step)
         check(printed == types[name], f"{name}: precast_torch printed\n  {printed}\nbut the program is compiled with\n  {types[name]}")
         # x as precast takes it (channels last for a convolutional model), x_torch as the model does.
-        numpy.savez(os.path.join(work, f"{name}.input.npz"), x=precast_torch.to_precast_input(model, x, shape), x_torch=x.numpy())
+        # (token ids as numbers of the model's type: precast holds them so in a workspace)
+        x_precast = precast_torch.to_precast_input(model, x, shape).astype(numpy.float32 if dtype == torch.float32 else numpy.float64)
+        numpy.savez(os.path.join(work, f"{name}.input.npz"), x=x_precast, x_torch=x.numpy())
         expected[name] = outputs(model, x)
 
     # 2. precast runs them.
@@ -197,6 +215,16 @@ def main(program, work):
             "ceil_mode=True")
     refused("a Linear of the wrong width", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Linear(5, 2)), (4,)),
             "takes 5 features, but the chain gives it shape (4,)")
+    refused("a bare nn.MultiheadAttention", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.MultiheadAttention(4, 2)), (3, 4)),
+            "wrap it as precast_torch.SelfAttention")
+    refused("an Embedding after a Linear",
+            lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Embedding(5, 2)), (3,), check=False),
+            "is not the first layer")
+    refused("a LayerNorm over two axes", lambda: precast_torch.network_type(torch.nn.Sequential(torch.nn.LayerNorm((3, 4))), (3, 4)),
+            "precast's layer_norm normalizes the last axis")
+    refused("a residual that changes the shape",
+            lambda: precast_torch.network_type(torch.nn.Sequential(precast_torch.Residual(torch.nn.Linear(4, 3))), (4,), check=False),
+            "a residual's body keeps the shape")
     refused("an MLP's file into the sequence model",
             lambda: precast_torch.load_npz(build("sequence", 4), os.path.join(work, "mlp.precast.npz"), (7, 5)), "has no array 0.weight_ih")
 

@@ -40,6 +40,15 @@
                      precast::batch_norm<precast::epsilon<0.001>, precast::statistics_momentum<0.01>>, precast::upsample<2>, precast::max_pool1d<2>,           \
                      precast::conv_transpose1d<4, 3, precast::stride<2>, precast::padding<1>, precast::output_padding<1>>, precast::conv1d<2, 1>,              \
                      precast::global_avg_pool, precast::dense<2>>
+// clang-format off: the stringized type must read as precast_torch prints it ("network<precast::tokens", no space)
+#define GPT_NETWORK                                                                                                                       \
+    precast::network<precast::tokens<6, 11>, precast::embedding<11, 8, precast::padding_id<0>>, precast::position_embedding<>,          \
+                     precast::residual<precast::layer_norm<>, precast::multi_head_attention<2, precast::causal>>,                         \
+                     precast::residual<precast::layer_norm<precast::epsilon<1e-06>>, precast::dense<32>,                                  \
+                                       precast::gelu<precast::tanh_approximation>, precast::dense<8>>,                                    \
+                     precast::residual<precast::rms_norm<>, precast::multi_head_attention<4, precast::causal, precast::no_bias>>,         \
+                     precast::layer_norm<>, precast::dense<11>, precast::silu>
+// clang-format on
 #define STRINGIZE(...) #__VA_ARGS__
 #define TEXT(...) STRINGIZE(__VA_ARGS__)
 
@@ -114,8 +123,8 @@ int main(int argc, char** argv)
         const std::string_view mode = argc > 1 ? argv[1] : "";
         if (mode == "types")
         {
-            std::printf("mlp %s\nsequence %s\nlast_step %s\ncnn %s\ntcn %s\n", TEXT(MLP_NETWORK), TEXT(SEQUENCE_NETWORK), TEXT(LAST_STEP_NETWORK),
-                        TEXT(CNN_NETWORK), TEXT(TCN_NETWORK));
+            std::printf("mlp %s\nsequence %s\nlast_step %s\ncnn %s\ntcn %s\ngpt %s\n", TEXT(MLP_NETWORK), TEXT(SEQUENCE_NETWORK), TEXT(LAST_STEP_NETWORK),
+                        TEXT(CNN_NETWORK), TEXT(TCN_NETWORK), TEXT(GPT_NETWORK));
             return 0;
         }
         if ((mode != "forward" && mode != "train") || argc != 3)
@@ -131,6 +140,7 @@ int main(int argc, char** argv)
             forward<LAST_STEP_NETWORK>(dir, "last_step");
             forward<CNN_NETWORK>(dir, "cnn");
             forward<TCN_NETWORK>(dir, "tcn");
+            forward<GPT_NETWORK>(dir, "gpt");
         }
         else
         {
@@ -139,6 +149,7 @@ int main(int argc, char** argv)
             train<LAST_STEP_NETWORK>(dir, "last_step");
             train<CNN_NETWORK>(dir, "cnn");
             train<TCN_NETWORK>(dir, "tcn");
+            train<GPT_NETWORK>(dir, "gpt");
         }
         return 0;
     }
