@@ -1,6 +1,7 @@
 // A training step allocates nothing: global operator new is replaced by a counting one, and 100 steps of
 // forward + loss + backward + optimizer update must leave the count unchanged.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -170,6 +171,44 @@ namespace
         std::vector<double> xd(2 * 15, 0.5);
         std::vector<label_type> two{0, 1};
         EXPECT_EQ((allocations_in_100_steps<rnn_net, softmax_cross_entropy, 2>(xd, std::span<const label_type, 2>(two.data(), 2))), 0u);
+    }
+
+    // A GPT of token ids: embeddings, causal attention with dropout on its weights, normalizations, a GELU MLP.
+    using gpt_t = network<tokens<16, 20>, embedding<20, 16, padding_id<0>>, position_embedding<>,
+                          residual<layer_norm<>, multi_head_attention<4, causal, attention_dropout<0.1>>>, residual<rms_norm<>, dense<32>, gelu<>, dense<16>>,
+                          layer_norm<>, dense<20>>;
+
+    TEST(training_step, allocates_nothing_for_a_transformer)
+    {
+        std::vector<float> ids(4 * 16);
+        std::vector<label_type> next(4 * 16);
+        for (std::size_t i = 0; i < ids.size(); ++i)
+        {
+            ids[i] = static_cast<float>(i * 7 % 20);
+            next[i] = static_cast<label_type>((i * 7 + 1) % 20);
+        }
+        EXPECT_EQ((allocations_in_100_steps<gpt_t, softmax_cross_entropy, 4, adamw>(ids, std::span<const label_type, 64>(next.data(), 64), adamw())), 0u);
+    }
+
+    TEST(streaming, generating_a_token_allocates_nothing)
+    {
+        const gpt_t net(glorot_uniform{}, 2);
+        streaming_network<gpt_t> stream(net);
+        const std::size_t before = precast_test::allocations.load();
+        float sum = 0;
+        token_id next = 1;
+        for (int i = 0; i < 160; ++i)
+        {
+            const auto scores = stream.step(next);
+            next = static_cast<token_id>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+            sum += scores[0];
+            if (stream.steps() == 16)
+            {
+                stream.reset();
+            }
+        }
+        EXPECT_EQ(precast_test::allocations.load() - before, 0u);
+        EXPECT_TRUE(std::isfinite(sum));
     }
 
     TEST(streaming, a_step_allocates_nothing)
