@@ -178,6 +178,18 @@ namespace
     static_assert(workspace_bytes_of<layer_norm_t, 4>() == 2 * 4 * 9 * sizeof(float) &&
                   workspace_bytes_of<rms_norm<>::bind<float, seq>, 4>() == 4 * 9 * sizeof(float));
     static_assert(layer_norm<no_bias>::bind<float, s3>::parameter_count == 3 && layer_norm<>::bind<float, s3>::parameter_count == 6);
+    // Token ids in: the embedding is a token_layer (and nothing else is); attention and the position layers take
+    // sequences only; the causal attention and the position layers stream with a capacity of the input's steps.
+    using embed_t = embedding<11, 4>::bind<float, shape<9>>;
+    static_assert(token_layer<embed_t> && trainable_layer<embed_t> && streamable_layer<embed_t> && !token_layer<dense<3>::bind<float, s3>>);
+    static_assert(!layer_spec_for<embedding<11, 4>, float, seq> && layer_spec_for<embedding<11, 4, padding_id<0>>, double, shape<5>>);
+    static_assert(neural_network<network<tokens<9, 11>, embedding<11, 4>, position_embedding<>, multi_head_attention<2, causal>, dense<11>>>);
+    using attention_seq_t = multi_head_attention<3, causal>::bind<float, seq>;
+    static_assert(trainable_layer<attention_seq_t> && positioned_layer<attention_seq_t> && streamable_layer<attention_seq_t> &&
+                  attention_seq_t::stream_capacity == 9);
+    static_assert(!streamable_layer<multi_head_attention<3>::bind<float, seq>> && !layer_spec_for<multi_head_attention<3>, float, s3>);
+    static_assert(streamable_layer<position_embedding<>::bind<float, seq>> && streamable_layer<sinusoidal_position<>::bind<double, seq>> &&
+                  !trainable_layer<sinusoidal_position<>::bind<float, seq>>);
 
     // ---- shipped losses ---------------------------------------------------------------------------------------------
     static_assert(loss_with_decisions<softmax_cross_entropy> && loss_with_decisions<softmax_cross_entropy_one_hot>);
