@@ -63,7 +63,6 @@ int main(int argc, char** argv)
             lm::progress_printer progress;
             progress.terminal = ::isatty(::fileno(stdout)) != 0;
             progress.epochs = o.epochs;
-            progress.characters_per_epoch = (train_ids.size() - 1) / lm::batch_size / 64 * 64 * lm::batch_size;
             const auto history = lm::train<lm::model, lm::batch_size>(*net, train_ids, validation_ids, o, progress);
             if (!o.log.empty())
             {

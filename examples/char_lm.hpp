@@ -262,6 +262,7 @@ namespace examples::char_lm
         std::size_t limit = 0;     // use the first `limit` characters only (0: all)
         double validation = 0.05;  // the last 5 % of the text
         std::size_t epochs = 2;
+        double seconds = 0;            // stop training after this much wall time (0: no limit), at the end of a batch
         double learning_rate = 0.004;  // Adam, gradients clipped to a global norm of 5
         std::uint64_t seed = 1;
         int threads = 1;
@@ -286,6 +287,7 @@ namespace examples::char_lm
                "  --limit N            use the first N characters only\n"
                "  --validation F       the fraction at the end held out for validation (default 0.05)\n"
                "  --epochs N           default 2\n"
+               "  --seconds S          stop training after S seconds of wall time (at the end of a batch)\n"
                "  --lr RATE            Adam's learning rate (default 0.004)\n"
                "  --seed N             initialization and sampling (default 1)\n"
                "  --threads N          threads for the large products (default 1)\n"
@@ -300,9 +302,10 @@ namespace examples::char_lm
                "Flags take their value as the next argument or after '=' (--epochs=3).\n";
     }
 
-    inline options parse_command_line(std::span<const std::string_view> arguments)
+    // The options on the command line, over `defaults` (char_gpt's differ).
+    inline options parse_command_line(std::span<const std::string_view> arguments, const options& defaults = {})
     {
-        options o;
+        options o = defaults;
         for (const std::string_view argument : arguments)
         {
             if (argument == "--help" || argument == "-h")
@@ -322,8 +325,9 @@ namespace examples::char_lm
                 flag = flag.substr(0, eq);
                 has_value = true;
             }
-            static constexpr std::array<std::string_view, 15> known{"--data", "--limit", "--validation", "--epochs", "--lr",          "--seed",  "--threads",
-                                                                    "--log",  "--plot",  "--save",       "--load",   "--temperature", "--prime", "--sample"};
+            static constexpr std::array<std::string_view, 15> known{"--data", "--limit", "--validation",  "--epochs", "--seconds",
+                                                                    "--lr",   "--seed",  "--threads",     "--log",    "--plot",
+                                                                    "--save", "--load",  "--temperature", "--prime",  "--sample"};
             if (std::find(known.begin(), known.end(), flag) == known.end())
             {
                 throw usage_error("unknown option " + std::string(flag) + " (--help lists them)");
@@ -355,6 +359,14 @@ namespace examples::char_lm
             else if (flag == "--epochs")
             {
                 o.epochs = parse_count(flag, value, 1, 1000);
+            }
+            else if (flag == "--seconds")
+            {
+                o.seconds = parse_number(flag, value);
+                if (!(o.seconds > 0.0))
+                {
+                    throw usage_error("--seconds needs a positive number, not " + std::string(value));
+                }
             }
             else if (flag == "--lr")
             {
@@ -509,13 +521,16 @@ namespace examples::char_lm
         precast::trainer<B, Net, precast::softmax_cross_entropy, optimizer_type> t(net, {}, optimizer_type(precast::adam(o.learning_rate), 5.0));
         std::array<precast::label_type, B * S> labels{};
         std::vector<precast::epoch_report> history;
-        for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch)
+        const auto began = std::chrono::steady_clock::now();
+        bool out_of_time = false;
+        for (std::size_t epoch = 1; epoch <= o.epochs && !out_of_time; ++epoch)
         {
             const auto start = std::chrono::steady_clock::now();
             t.reset_state();
             double sum = 0;
             precast::decision_count decisions;
-            for (std::size_t k = 0; k < batches.windows(); ++k)
+            std::size_t done = 0;
+            for (std::size_t k = 0; k < batches.windows() && !out_of_time; ++k)
             {
                 batches.template load<V>(k, t.workspace().input(), labels);
                 const std::span<const precast::label_type, B * S> targets(labels);
@@ -526,12 +541,14 @@ namespace examples::char_lm
                 decisions.correct += d.correct;
                 decisions.total += d.total;
                 observer.on_batch(batch_progress{epoch, k + 1, batches.windows(), value});
+                ++done;
+                out_of_time = o.seconds > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count() >= o.seconds;
             }
             precast::epoch_report report;
             report.epoch = epoch;
-            report.train.loss = sum / static_cast<double>(batches.windows());
+            report.train.loss = sum / static_cast<double>(done);
             report.train.accuracy = static_cast<double>(decisions.correct) / static_cast<double>(decisions.total);
-            report.train.samples = batches.windows() * B * S;
+            report.train.samples = done * B * S;
             report.validation = evaluate<Net, B>(net, validation_ids);
             report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             history.push_back(report);
@@ -545,7 +562,6 @@ namespace examples::char_lm
     {
         bool terminal = false;
         std::size_t epochs = 0;
-        std::size_t characters_per_epoch = 0;
         std::FILE* out = stdout;
         std::chrono::steady_clock::time_point epoch_start = std::chrono::steady_clock::now();
         std::chrono::steady_clock::time_point last_draw{};
@@ -578,7 +594,7 @@ namespace examples::char_lm
             std::fprintf(out,
                          "%sepoch %zu/%zu  train %.3f bits/char  validation %.3f bits/char (loss %.4f), next character right %.1f %%  %.0f chars/s  %.1f s\n",
                          terminal ? "\r" : "", e.epoch, epochs, bits_per_character(e.train.loss), bits_per_character(e.validation.loss), e.validation.loss,
-                         100 * e.validation.accuracy, static_cast<double>(characters_per_epoch) / e.seconds, e.seconds);
+                         100 * e.validation.accuracy, static_cast<double>(e.train.samples) / e.seconds, e.seconds);
             std::fflush(out);
         }
     };

@@ -9,7 +9,8 @@
 #      residual MLP (784-256, a residual block of two 256-unit layers, 10) for 5 epochs, and the CNN (two
 #      convolution + max-pooling stages, a 128-unit layer) for 2 epochs.
 #   4. char_lm: an LSTM language model trained for one epoch on the first million characters of the fortune
-#      texts (2 threads), saved, then sampled.
+#      texts (2 threads), saved, then sampled; char_gpt: a 2-block GPT trained for one epoch on the same characters,
+#      saved, then sampled on its key/value cache.
 # Exits non-zero if any gradient check fails or any example does not reach its result.
 set -euo pipefail
 
@@ -19,7 +20,7 @@ cd "$repo"
 export PATH="$repo/.tools/node_modules/.bin:$PATH"
 
 examples=(gradient_descent linear_regression xor mlp tensor_basics readme_example first_hour char_rnn streaming_effect)
-targets=(precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm)
+targets=(precast_gradcheck "${examples[@]/#/precast_example_}" precast_example_fashion_mnist precast_example_char_lm precast_example_char_gpt)
 echo "== building precast-gradcheck and the examples with clang++-19 (the first time about 3 minutes on 2 cores; log: build/clang/demo-build.log)"
 cmake --preset clang >/dev/null
 log="$repo/build/clang/demo-build.log"
@@ -76,3 +77,13 @@ echo "== examples/char_lm --limit 1000000 --epochs 1 --threads 2"
 echo
 echo "== examples/char_lm --load (the saved model, sampled at temperature 0.7)"
 "$repo/build/clang/examples/char_lm" --load "$lm_out/model.precast" --sample 300 --temperature 0.7 --prime "The "
+
+gpt_out="$repo/build/clang/char-gpt"
+mkdir -p "$gpt_out"
+echo
+echo "== examples/char_gpt --limit 1000000 --epochs 1 --threads 2"
+"$repo/build/clang/examples/char_gpt" --limit 1000000 --epochs 1 --threads 2 --log "$gpt_out/log.csv" --plot "$gpt_out/plot.svg" \
+  --save "$gpt_out/model.precast" --sample 0
+echo
+echo "== examples/char_gpt --load (the saved model, sampled at temperature 0.7 on its key/value cache)"
+"$repo/build/clang/examples/char_gpt" --load "$gpt_out/model.precast" --sample 300 --temperature 0.7 --prime "The "
