@@ -56,8 +56,8 @@ int main(int argc, char** argv)
             const std::size_t split = ids.size() - static_cast<std::size_t>(static_cast<double>(ids.size()) * o.validation);
             const std::vector<precast::label_type> train_ids(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(split));
             const std::vector<precast::label_type> validation_ids(ids.begin() + static_cast<std::ptrdiff_t>(split), ids.end());
-            std::printf("char_gpt: %s, %zu characters (%zu distinct); %zu for training, %zu held out for validation\n", o.data.c_str(), text.size(),
-                        v.size(), train_ids.size(), validation_ids.size());
+            std::printf("char_gpt: %s, %zu characters (%zu distinct); %zu for training, %zu held out for validation\n", o.data.c_str(), text.size(), v.size(),
+                        train_ids.size(), validation_ids.size());
             std::printf("GPT: 2 pre-norm blocks (causal attention, 4 heads; GELU MLP 512), width 128, windows of 64 characters, %zu parameters; "
                         "batches of %zu windows, Adam %g (global norm clipped to 1), %zu epochs%s, seed %llu, %d thread(s)\n",
                         gpt::model::parameter_count, gpt::batch_size, o.learning_rate, o.epochs,

@@ -143,8 +143,8 @@ namespace examples::char_gpt
             throw text_error("the training text has " + std::to_string(train_ids.size()) + " characters, too few for a batch of " + std::to_string(B) +
                              " windows of " + std::to_string(S) + " (it needs " + std::to_string(B * S + 1) + ")");
         }
-        (void)evaluate<Net, B>(net, std::vector<precast::label_type>(validation_ids.begin(),
-                                                                     validation_ids.begin() + static_cast<std::ptrdiff_t>(std::min(validation_ids.size(), S + 1))));
+        (void)evaluate<Net, B>(net, std::vector<precast::label_type>(
+                                        validation_ids.begin(), validation_ids.begin() + static_cast<std::ptrdiff_t>(std::min(validation_ids.size(), S + 1))));
         precast::trainer<B, Net, precast::softmax_cross_entropy, optimizer_type> t(net, {}, optimizer_type(precast::adam(o.learning_rate), 1.0));
         const std::size_t batches = std::max<std::size_t>(1, (train_ids.size() - 1) / (B * S));
         precast::random_engine rng(o.seed);

@@ -113,8 +113,9 @@ namespace
             {
                 EXPECT_EQ(y, x > 0 ? x : T(0)) << x;
             }
-            for (const T d : {gelu::simd_derivative(batch(x), batch(x)).get(0), gelu_tanh::simd_derivative(batch(x), batch(x)).get(0),
-                              silu::simd_derivative(batch(x), batch(x)).get(0)})
+            for (const T d : {gelu::simd_derivative(batch(x), gelu::simd_value(batch(x))).get(0),
+                              gelu_tanh::simd_derivative(batch(x), gelu_tanh::simd_value(batch(x))).get(0),
+                              silu::simd_derivative(batch(x), silu::simd_value(batch(x))).get(0)})
             {
                 EXPECT_EQ(d, x > 0 ? T(1) : T(0)) << x;
             }

@@ -46,15 +46,16 @@ namespace precast
             return xsimd::select(x < B(-limit), B(T(0)), x * kernels::saturating(x, -limit, limit, [](const B& v) { return simd_distribution(v); }));
         }
 
+        // Phi(x) is y / x (y = x Phi(x) is at hand in backward): only the density's exp is computed again.
         template <class B>
-        static B simd_derivative(const B& x, [[maybe_unused]] const B& y) noexcept
+        static B simd_derivative(const B& x, const B& y) noexcept
         {
             using T = typename B::value_type;
             const T limit = std::is_same_v<T, float> ? T(15) : T(40);
-            return kernels::saturating(x, -limit, limit, [](const B& v) {
-                const B density = B(static_cast<T>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2)) * xsimd::exp(B(T(-0.5)) * v * v);
-                return simd_distribution(v) + v * density;
-            });
+            const B v = xsimd::min(xsimd::max(x, B(-limit)), B(limit));
+            const B density = B(static_cast<T>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2)) * xsimd::exp(B(T(-0.5)) * v * v);
+            const B d = xsimd::select(x == B(T(0)), B(T(0.5)), y / x) + v * density;
+            return xsimd::select(x > B(limit), B(T(1)), xsimd::select(x < B(-limit), B(T(0)), d));
         }
 
     private:
@@ -99,15 +100,16 @@ namespace precast
             return xsimd::select(x < B(T(-30)), B(T(0)), x * kernels::saturating(x, T(-30), T(30), [](const B& v) { return simd_gate(v); }));
         }
 
+        // The gate is y / x (y = x gate(x)): no exp again.
         template <class B>
-        static B simd_derivative(const B& x, [[maybe_unused]] const B& y) noexcept
+        static B simd_derivative(const B& x, const B& y) noexcept
         {
             using T = typename B::value_type;
-            return kernels::saturating(x, T(-30), T(30), [](const B& v) {
-                const B s = simd_gate(v);
-                const B slope = B(static_cast<T>(k)) * (B(T(1)) + B(static_cast<T>(3 * c)) * v * v);
-                return s + v * B(T(2)) * s * (B(T(1)) - s) * slope;
-            });
+            const B v = xsimd::min(xsimd::max(x, B(T(-30))), B(T(30)));
+            const B s = xsimd::select(x == B(T(0)), B(T(0.5)), y / x);
+            const B slope = B(static_cast<T>(k)) * (B(T(1)) + B(static_cast<T>(3 * c)) * v * v);
+            const B d = s + v * B(T(2)) * s * (B(T(1)) - s) * slope;
+            return xsimd::select(x > B(T(30)), B(T(1)), xsimd::select(x < B(T(-30)), B(T(0)), d));
         }
 
     private:

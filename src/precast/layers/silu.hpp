@@ -38,15 +38,15 @@ namespace precast
             return xsimd::select(x < B(-limit), B(T(0)), x * kernels::sigmoid_of(x));
         }
 
+        // sigmoid(x) is y / x (y = x sigmoid(x)): no exp again.
         template <class B>
-        static B simd_derivative(const B& x, [[maybe_unused]] const B& y) noexcept
+        static B simd_derivative(const B& x, const B& y) noexcept
         {
             using T = typename B::value_type;
             const T limit = std::is_same_v<T, float> ? T(120) : T(800);
-            return kernels::saturating(x, -limit, limit, [](const B& v) {
-                const B s = kernels::sigmoid_of(v);
-                return s * (B(T(1)) + v * (B(T(1)) - s));
-            });
+            const B s = xsimd::select(x == B(T(0)), B(T(0.5)), y / x);
+            const B d = s * (B(T(1)) + x * (B(T(1)) - s));
+            return xsimd::select(x > B(limit), B(T(1)), xsimd::select(x < B(-limit), B(T(0)), d));
         }
 
     private:
