@@ -56,9 +56,9 @@ int main(int argc, char** argv)
             const std::vector<precast::label_type> validation_ids(ids.begin() + static_cast<std::ptrdiff_t>(split), ids.end());
             std::printf("char_lm: %s, %zu characters (%zu distinct); %zu for training, %zu held out for validation\n", o.data.c_str(), text.size(), v.size(),
                         train_ids.size(), validation_ids.size());
-            std::printf("network<input_of<shape<64, %zu>>, lstm<256, stateful>, dense<%zu>>, %zu parameters; 32 streams, windows of 64 characters, "
-                        "Adam %g (global norm clipped to 5), %zu epochs, seed %llu, %d thread(s)\n",
-                        lm::max_vocabulary, lm::max_vocabulary, lm::model::parameter_count, o.learning_rate, o.epochs, static_cast<unsigned long long>(o.seed),
+            std::printf("network<tokens<64, %zu>, embedding<%zu, 64>, lstm<256, stateful>, dense<%zu>>, %zu parameters; 32 streams, windows of 64 "
+                        "characters, Adam %g (global norm clipped to 5), %zu epochs, seed %llu, %d thread(s)\n",
+                        lm::max_vocabulary, lm::max_vocabulary, lm::max_vocabulary, lm::model::parameter_count, o.learning_rate, o.epochs, static_cast<unsigned long long>(o.seed),
                         o.threads);
             lm::progress_printer progress;
             progress.terminal = ::isatty(::fileno(stdout)) != 0;

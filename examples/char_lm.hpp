@@ -1,6 +1,6 @@
 // The pieces of examples/char_lm.cpp that tests can check: a character-level LSTM language model on real text.
 //
-//   network<input_of<shape<steps, V>>, lstm<H, stateful>, dense<V>>     one-hot characters in, next-character scores out
+//   network<tokens<steps, V>, embedding<V, 64>, lstm<H, stateful>, dense<V>>     characters in, next-character scores out
 //
 // The text (by default the English fortune files of Debian's `fortunes` package) becomes a vocabulary of its
 // distinct bytes (at most V, the size compiled in) and a sequence of indices; the last part is held out for
@@ -41,11 +41,14 @@ namespace examples::char_lm
 {
     // ---- the model -------------------------------------------------------------------------------------------------
 
-    // Characters the model can know (its one-hot width and its output classes).
+    // Characters the model can know (its vocabulary and its output classes).
     inline constexpr std::size_t max_vocabulary = 128;
 
-    template <std::size_t Steps, std::size_t Hidden, std::size_t V = max_vocabulary>
-    using language_model = precast::network<precast::input_of<precast::shape<Steps, V>>, precast::lstm<Hidden, precast::stateful>, precast::dense<V>>;
+    // Each character becomes a learned vector of Embedding values (an embedding, not a one-hot vector: the LSTM's
+    // input product then has 64 columns, not 128).
+    template <std::size_t Steps, std::size_t Hidden, std::size_t V = max_vocabulary, std::size_t Embedding = 64>
+    using language_model = precast::network<precast::tokens<Steps, V>, precast::embedding<V, Embedding>, precast::lstm<Hidden, precast::stateful>,
+                                            precast::dense<V>>;
 
     // The program's model: windows of 64 characters, 256 LSTM units, 32 streams per batch.
     using model = language_model<64, 256>;
@@ -444,17 +447,16 @@ namespace examples::char_lm
 
         [[nodiscard]] std::size_t windows() const noexcept { return windows_; }
 
-        // Window k: one-hot inputs into x ([B][Steps][V]) and the next characters into labels ([B * Steps]).
-        template <std::size_t V>
-        void load(std::size_t k, precast::batch_view<float, B, precast::shape<Steps, V>> x, std::span<precast::label_type, B * Steps> labels) const noexcept
+        // Window k: the characters into x ([B][Steps], as the network's input values) and the next characters into
+        // labels ([B * Steps]).
+        void load(std::size_t k, precast::batch_view<float, B, precast::shape<Steps>> x, std::span<precast::label_type, B * Steps> labels) const noexcept
         {
-            std::fill_n(x.data(), B * Steps * V, 0.0f);
             for (std::size_t b = 0; b < B; ++b)
             {
                 const std::size_t first = b * stream_length_ + k * Steps;
                 for (std::size_t t = 0; t < Steps; ++t)
                 {
-                    x(b, t, ids_[first + t]) = 1.0f;
+                    x(b, t) = static_cast<float>(ids_[first + t]);
                     labels[b * Steps + t] = ids_[first + t + 1];
                 }
             }
@@ -475,8 +477,7 @@ namespace examples::char_lm
     template <class Net, std::size_t B>
     precast::evaluation evaluate(Net& net, const std::vector<precast::label_type>& ids)
     {
-        constexpr std::size_t S = Net::input_shape::extents[0];
-        constexpr std::size_t V = Net::input_shape::extents[1];
+        constexpr std::size_t S = Net::input_shape::size;
         const stream_batches<S, B> batches(ids, "validation");
         auto ws = std::make_unique<typename Net::template workspace<B>>();
         std::array<precast::label_type, B * S> labels{};
@@ -486,7 +487,7 @@ namespace examples::char_lm
         precast::decision_count decisions;
         for (std::size_t k = 0; k < batches.windows(); ++k)
         {
-            batches.template load<V>(k, ws->input(), labels);
+            batches.load(k, ws->input(), labels);
             const auto y = precast::loss_rows<precast::target_kind::labels>(net.forward(*ws, precast::mode::inference));
             sum += static_cast<double>(loss.value(y, std::span<const precast::label_type, B * S>(labels), B * S));
             const auto d = loss.count_correct(y, std::span<const precast::label_type, B * S>(labels), B * S);
@@ -513,8 +514,7 @@ namespace examples::char_lm
     std::vector<precast::epoch_report> train(Net& net, const std::vector<precast::label_type>& train_ids,
                                              const std::vector<precast::label_type>& validation_ids, const options& o, Observer&& observer)
     {
-        constexpr std::size_t S = Net::input_shape::extents[0];
-        constexpr std::size_t V = Net::input_shape::extents[1];
+        constexpr std::size_t S = Net::input_shape::size;
         using optimizer_type = precast::clip_by_global_norm<precast::adam>;
         const stream_batches<S, B> batches(train_ids, "training");
         (void)stream_batches<S, B>(validation_ids, "validation");  // too short a validation part fails before training
@@ -532,7 +532,7 @@ namespace examples::char_lm
             std::size_t done = 0;
             for (std::size_t k = 0; k < batches.windows() && !out_of_time; ++k)
             {
-                batches.template load<V>(k, t.workspace().input(), labels);
+                batches.load(k, t.workspace().input(), labels);
                 const std::span<const precast::label_type, B * S> targets(labels);
                 const double value = t.step(targets);
                 sum += value;
@@ -617,7 +617,6 @@ namespace examples::char_lm
     template <class Net>
     std::string sample(const Net& net, const vocabulary& v, std::string_view prime, std::size_t n, double temperature, std::uint64_t seed)
     {
-        constexpr std::size_t V = Net::input_shape::extents[1];
         if (!(temperature > 0.0))
         {
             char shown[32];
@@ -630,13 +629,8 @@ namespace examples::char_lm
         }
         const auto prime_ids = v.encode(prime, "the prime text");
         auto stream = std::make_unique<precast::streaming_network<Net>>(net);
-        std::array<float, V> x{};
         const float* scores = nullptr;
-        const auto feed = [&](precast::label_type id) {
-            x.fill(0.0f);
-            x[id] = 1.0f;
-            scores = stream->step(x).data();
-        };
+        const auto feed = [&](precast::label_type id) { scores = stream->step(id).data(); };
         for (const auto id : prime_ids)
         {
             feed(id);
