@@ -26,7 +26,7 @@ namespace
         precast::set_threads(static_cast<int>(state.range(0)));
         auto net = std::make_unique<block>(precast::glorot_uniform{}, 1);
         auto t = std::make_unique<precast::trainer<batch, block, precast::mean_squared_error, precast::adam>>(*net, precast::mean_squared_error{},
-                                                                                                                  precast::adam(1e-4));
+                                                                                                              precast::adam(1e-4));
         std::vector<float> targets(batch * block::output_size);
         for (std::size_t i = 0; i < batch * block::input_size; ++i)
         {

@@ -75,7 +75,7 @@ namespace
         values.narrow(0, t, 1).copy_(parts[2]);
         const auto k = keys.narrow(0, 0, t + 1).view({t + 1, heads, width / heads}).transpose(0, 1);    // [H, t+1, d]
         const auto v = values.narrow(0, 0, t + 1).view({t + 1, heads, width / heads}).transpose(0, 1);  // [H, t+1, d]
-        const auto q = parts[0].view({heads, 1, width / heads});                                         // [H, 1, d]
+        const auto q = parts[0].view({heads, 1, width / heads});                                        // [H, 1, d]
         const auto p = torch::softmax(torch::bmm(q, k.transpose(1, 2)) / std::sqrt(static_cast<double>(width / heads)), -1);
         const auto o = torch::bmm(p, v).transpose(0, 1).reshape({1, width});
         const auto y = x + attention->out_proj->forward(o);

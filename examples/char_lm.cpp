@@ -58,8 +58,8 @@ int main(int argc, char** argv)
                         train_ids.size(), validation_ids.size());
             std::printf("network<tokens<64, %zu>, embedding<%zu, 64>, lstm<256, stateful>, dense<%zu>>, %zu parameters; 32 streams, windows of 64 "
                         "characters, Adam %g (global norm clipped to 5), %zu epochs, seed %llu, %d thread(s)\n",
-                        lm::max_vocabulary, lm::max_vocabulary, lm::max_vocabulary, lm::model::parameter_count, o.learning_rate, o.epochs, static_cast<unsigned long long>(o.seed),
-                        o.threads);
+                        lm::max_vocabulary, lm::max_vocabulary, lm::max_vocabulary, lm::model::parameter_count, o.learning_rate, o.epochs,
+                        static_cast<unsigned long long>(o.seed), o.threads);
             lm::progress_printer progress;
             progress.terminal = ::isatty(::fileno(stdout)) != 0;
             progress.epochs = o.epochs;

@@ -47,8 +47,8 @@ namespace examples::char_lm
     // Each character becomes a learned vector of Embedding values (an embedding, not a one-hot vector: the LSTM's
     // input product then has 64 columns, not 128).
     template <std::size_t Steps, std::size_t Hidden, std::size_t V = max_vocabulary, std::size_t Embedding = 64>
-    using language_model = precast::network<precast::tokens<Steps, V>, precast::embedding<V, Embedding>, precast::lstm<Hidden, precast::stateful>,
-                                            precast::dense<V>>;
+    using language_model =
+        precast::network<precast::tokens<Steps, V>, precast::embedding<V, Embedding>, precast::lstm<Hidden, precast::stateful>, precast::dense<V>>;
 
     // The program's model: windows of 64 characters, 256 LSTM units, 32 streams per batch.
     using model = language_model<64, 256>;

@@ -1,4 +1,4 @@
-// dot(a, b): the inner product of two vectors, vectorized with xsimd, any length.
+// dot(a, b): the inner product of two vectors, and sum(x), vectorized with xsimd, any length.
 #pragma once
 
 #include <cstddef>
@@ -45,6 +45,32 @@ namespace precast::kernels
                 sum += a[i] * b[i];
             }
             return sum;
+        }
+
+        // Sum of x[i] for i < n, vectorized as dot (the order of the additions differs from a plain loop's).
+        PRECAST_EXPORT template <scalar T>
+        [[nodiscard]] inline T sum(const T* x, std::size_t n) noexcept
+        {
+            using batch = simd_batch<T>;
+            constexpr std::size_t width = batch::size;
+            batch acc0(T(0));
+            batch acc1(T(0));
+            std::size_t i = 0;
+            for (; i + 2 * width <= n; i += 2 * width)
+            {
+                acc0 += batch::load_unaligned(x + i);
+                acc1 += batch::load_unaligned(x + i + width);
+            }
+            for (; i + width <= n; i += width)
+            {
+                acc0 += batch::load_unaligned(x + i);
+            }
+            T total = xsimd::hadd(acc0 + acc1);
+            for (std::size_t remaining = n - i; remaining > 0; --remaining, ++i)
+            {
+                total += x[i];
+            }
+            return total;
         }
 
         // Spans of equal static extent (a mismatch does not compile), or of dynamic extent: then a length

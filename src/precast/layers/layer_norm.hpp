@@ -21,6 +21,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/dot.hpp>
 #include <precast/layers/normalization.hpp>
 
 namespace precast
@@ -86,12 +87,12 @@ namespace precast
             {
                 const T* in = x.data() + row * features;
                 T* out = y.data() + row * features;
-                const auto [mean, r] = detail::row_moments<features>(in, static_cast<T>(Epsilon));
+                const auto [mean, r] = detail::row_moments<features>(in, static_cast<T>(Epsilon), out);  // out holds x - mean
                 ws.mean[row] = mean;
                 ws.inverse_deviation[row] = r;
                 for (std::size_t i = 0; i < features; ++i)
                 {
-                    out[i] = (in[i] - mean) * r * weight[i];
+                    out[i] *= r * weight[i];
                 }
                 if constexpr (Bias)
                 {
@@ -110,36 +111,38 @@ namespace precast
             const T* weight = parameters().data();
             T* dweight = gradients().data();
             std::fill_n(dweight, parameter_count, T(0));
+            // One row's x^ and dy weight; the loops without a sum in them vectorize.
+            std::array<T, features> normalized;
+            std::array<T, features> scaled;
             for (std::size_t row = 0; row < B * positions; ++row)
             {
                 const T* in = x.data() + row * features;
                 const T* g = dy.data() + row * features;
                 const T mean = ws.mean[row];
                 const T r = ws.inverse_deviation[row];
-                T g_sum = 0;
-                T gx_sum = 0;
                 for (std::size_t i = 0; i < features; ++i)
                 {
-                    const T normalized = (in[i] - mean) * r;
-                    dweight[i] += g[i] * normalized;
-                    if constexpr (Bias)
+                    normalized[i] = (in[i] - mean) * r;
+                    scaled[i] = g[i] * weight[i];
+                    dweight[i] += g[i] * normalized[i];
+                }
+                if constexpr (Bias)
+                {
+                    for (std::size_t i = 0; i < features; ++i)
                     {
                         dweight[features + i] += g[i];
                     }
-                    const T scaled = g[i] * weight[i];
-                    g_sum += scaled;
-                    gx_sum += scaled * normalized;
                 }
                 if (dx.empty())
                 {
                     continue;
                 }
-                const T g_mean = g_sum / static_cast<T>(features);
-                const T gx_mean = gx_sum / static_cast<T>(features);
+                const T g_mean = kernels::sum(scaled.data(), features) / static_cast<T>(features);
+                const T gx_mean = kernels::dot(scaled.data(), normalized.data(), features) / static_cast<T>(features);
                 T* d = dx.data() + row * features;
                 for (std::size_t i = 0; i < features; ++i)
                 {
-                    d[i] = r * (g[i] * weight[i] - g_mean - (in[i] - mean) * r * gx_mean);
+                    d[i] = r * (scaled[i] - g_mean - normalized[i] * gx_mean);
                 }
             }
         }

@@ -34,6 +34,7 @@
 #include <precast/core/window.hpp>
 #include <precast/export.hpp>
 #include <precast/kernels/axpy.hpp>
+#include <precast/kernels/dot.hpp>
 #include <precast/kernels/gemm.hpp>
 #include <precast/kernels/gemv.hpp>
 #include <precast/kernels/simd.hpp>
@@ -227,23 +228,21 @@ namespace precast
                     {
                         T* row = dp + i * S;
                         const T* probability = p + i * S;
+                        const std::size_t seen = Causal ? i + 1 : S;  // P is 0 past it, and so is dS
                         if (ws.dropped)
                         {
                             const T* keep = ws.mask.data() + at + i * S;
-                            for (std::size_t j = 0; j < S; ++j)
+                            for (std::size_t j = 0; j < seen; ++j)
                             {
                                 row[j] *= keep[j];
                             }
                         }
-                        T weighted = 0;
-                        for (std::size_t j = 0; j < S; ++j)
-                        {
-                            weighted += row[j] * probability[j];
-                        }
-                        for (std::size_t j = 0; j < S; ++j)
+                        const T weighted = kernels::dot(row, probability, seen);
+                        for (std::size_t j = 0; j < seen; ++j)
                         {
                             row[j] = probability[j] * (row[j] - weighted) * scale;
                         }
+                        std::fill(row + seen, row + S, T(0));
                     }
                     // dQ = dS K, dK = dS^T Q.
                     kernels::gemm<T, S, d, S, row_major<S>, layout<E3, 1>, row_major<E3>>(dp, q + E, dq);

@@ -7,26 +7,22 @@
 
 #include <precast/core/scalar.hpp>
 #include <precast/core/vocabulary.hpp>
+#include <precast/kernels/dot.hpp>
 
 namespace precast::detail
 {
     // The mean of a row of N values and 1 / sqrt(variance + epsilon) (variance biased, in two passes: one pass
     // loses digits when the mean is large against the spread).
+    // `centred` receives x - mean.
     template <std::size_t N, scalar T>
-    std::pair<T, T> row_moments(const T* x, T epsilon) noexcept
+    std::pair<T, T> row_moments(const T* x, T epsilon, T* centred) noexcept
     {
-        T sum = 0;
+        const T mean = kernels::sum(x, N) / static_cast<T>(N);
         for (std::size_t i = 0; i < N; ++i)
         {
-            sum += x[i];
+            centred[i] = x[i] - mean;
         }
-        const T mean = sum / static_cast<T>(N);
-        T squares = 0;
-        for (std::size_t i = 0; i < N; ++i)
-        {
-            const T d = x[i] - mean;
-            squares += d * d;
-        }
+        const T squares = kernels::dot(centred, centred, N);
         return {mean, T(1) / std::sqrt(squares / static_cast<T>(N) + epsilon)};
     }
 
@@ -34,12 +30,7 @@ namespace precast::detail
     template <std::size_t N, scalar T>
     T inverse_root_mean_square(const T* x, T epsilon) noexcept
     {
-        T squares = 0;
-        for (std::size_t i = 0; i < N; ++i)
-        {
-            squares += x[i] * x[i];
-        }
-        return T(1) / std::sqrt(squares / static_cast<T>(N) + epsilon);
+        return T(1) / std::sqrt(kernels::dot(x, x, N) / static_cast<T>(N) + epsilon);
     }
 
     template <class Option>

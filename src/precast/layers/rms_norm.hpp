@@ -21,6 +21,7 @@
 #include <precast/core/shape.hpp>
 #include <precast/core/vocabulary.hpp>
 #include <precast/export.hpp>
+#include <precast/kernels/dot.hpp>
 #include <precast/layers/normalization.hpp>
 
 namespace precast
@@ -87,27 +88,29 @@ namespace precast
             const T* weight = parameters().data();
             T* dweight = gradients().data();
             std::fill_n(dweight, features, T(0));
+            // One row's x^ and dy weight; the loops without a sum in them vectorize.
+            std::array<T, features> normalized;
+            std::array<T, features> scaled;
             for (std::size_t row = 0; row < B * positions; ++row)
             {
                 const T* in = x.data() + row * features;
                 const T* g = dy.data() + row * features;
                 const T r = ws.inverse_root_mean_square[row];
-                T gx_sum = 0;
                 for (std::size_t i = 0; i < features; ++i)
                 {
-                    const T normalized = in[i] * r;
-                    dweight[i] += g[i] * normalized;
-                    gx_sum += g[i] * weight[i] * normalized;
+                    normalized[i] = in[i] * r;
+                    scaled[i] = g[i] * weight[i];
+                    dweight[i] += g[i] * normalized[i];
                 }
                 if (dx.empty())
                 {
                     continue;
                 }
-                const T gx_mean = gx_sum / static_cast<T>(features);
+                const T gx_mean = kernels::dot(scaled.data(), normalized.data(), features) / static_cast<T>(features);
                 T* d = dx.data() + row * features;
                 for (std::size_t i = 0; i < features; ++i)
                 {
-                    d[i] = r * (g[i] * weight[i] - in[i] * r * gx_mean);
+                    d[i] = r * (scaled[i] - normalized[i] * gx_mean);
                 }
             }
         }
