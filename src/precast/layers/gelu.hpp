@@ -87,7 +87,8 @@ namespace precast
                 {
                     p = xsimd::fma(p, t, B(c));
                 }
-                const B tail = t * xsimd::exp(xsimd::fma(-a, a, p));
+                // z^2 as x^2 / 2: one rounding where a rounded z would add another (the tail's exp magnifies both).
+                const B tail = t * xsimd::exp(xsimd::fma(x * x, B(-0.5f), p));
                 return B(0.5f) * xsimd::select(z < B(0.0f), B(2.0f) - tail, tail);
             }
             else
