@@ -57,7 +57,7 @@ int main(int argc, char** argv)
     precast_gradcheck::check_convolutions(s);
 #endif
 #if defined(PRECAST_GRADCHECK_ATTENTION)
-    s.begin_group("attention: activations, normalizations");
+    s.begin_group("transformer layers, GPTs");
     precast_gradcheck::check_attention(s);
 #endif
 #if defined(PRECAST_GRADCHECK_RECURRENT)
