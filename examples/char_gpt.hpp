@@ -197,16 +197,7 @@ namespace examples::char_gpt
     std::string sample(const Net& net, const vocabulary& v, std::string_view prime, std::size_t n, double temperature, std::uint64_t seed)
     {
         constexpr std::size_t S = Net::input_shape::size;
-        if (!(temperature > 0.0))
-        {
-            char shown[32];
-            std::snprintf(shown, sizeof shown, "%g", temperature);
-            throw std::invalid_argument(std::string("the sampling temperature must be above 0, not ") + shown);
-        }
-        if (prime.empty())
-        {
-            throw std::invalid_argument("the text to continue (the prime) is empty");
-        }
+        char_lm::check_sampling(prime, temperature);
         const std::vector<precast::label_type> prime_ids = v.encode(prime, "the prime text");
         auto stream = std::make_unique<precast::streaming_network<Net>>(net);
         std::vector<precast::label_type> fed;  // what the cache holds, in order
@@ -235,24 +226,7 @@ namespace examples::char_gpt
         std::string text;
         for (std::size_t i = 0; i < n; ++i)
         {
-            double high = -std::numeric_limits<double>::infinity();
-            for (std::size_t c = 0; c < v.size(); ++c)
-            {
-                high = std::max(high, static_cast<double>(scores[c]) / temperature);
-            }
-            double total = 0;
-            for (std::size_t c = 0; c < v.size(); ++c)
-            {
-                p[c] = std::exp(static_cast<double>(scores[c]) / temperature - high);
-                total += p[c];
-            }
-            double r = rng.uniform() * total;
-            std::size_t next = 0;
-            while (next + 1 < v.size() && r >= p[next])
-            {
-                r -= p[next];
-                ++next;
-            }
+            const std::size_t next = char_lm::draw(scores, temperature, rng, p);
             text += v.character(next);
             feed(static_cast<precast::label_type>(next));
         }

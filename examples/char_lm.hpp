@@ -613,9 +613,8 @@ namespace examples::char_lm
 
     // ---- sampling --------------------------------------------------------------------------------------------------
 
-    // n characters continuing prime, each drawn from softmax(scores / temperature) over the vocabulary.
-    template <class Net>
-    std::string sample(const Net& net, const vocabulary& v, std::string_view prime, std::size_t n, double temperature, std::uint64_t seed)
+    // What char_lm's and char_gpt's samplers check before they run.
+    inline void check_sampling(std::string_view prime, double temperature)
     {
         if (!(temperature > 0.0))
         {
@@ -627,6 +626,37 @@ namespace examples::char_lm
         {
             throw std::invalid_argument("the text to continue (the prime) is empty");
         }
+    }
+
+    // A class drawn from softmax(scores / temperature) over the first p.size() scores (p: scratch of that size).
+    inline std::size_t draw(const float* scores, double temperature, precast::random_engine& rng, std::vector<double>& p)
+    {
+        double high = -std::numeric_limits<double>::infinity();
+        for (std::size_t c = 0; c < p.size(); ++c)
+        {
+            high = std::max(high, static_cast<double>(scores[c]) / temperature);
+        }
+        double total = 0;
+        for (std::size_t c = 0; c < p.size(); ++c)
+        {
+            p[c] = std::exp(static_cast<double>(scores[c]) / temperature - high);
+            total += p[c];
+        }
+        double r = rng.uniform() * total;
+        std::size_t next = 0;
+        while (next + 1 < p.size() && r >= p[next])
+        {
+            r -= p[next];
+            ++next;
+        }
+        return next;
+    }
+
+    // n characters continuing prime, each drawn from softmax(scores / temperature) over the vocabulary.
+    template <class Net>
+    std::string sample(const Net& net, const vocabulary& v, std::string_view prime, std::size_t n, double temperature, std::uint64_t seed)
+    {
+        check_sampling(prime, temperature);
         const auto prime_ids = v.encode(prime, "the prime text");
         auto stream = std::make_unique<precast::streaming_network<Net>>(net);
         const float* scores = nullptr;
@@ -640,24 +670,7 @@ namespace examples::char_lm
         std::string text;
         for (std::size_t i = 0; i < n; ++i)
         {
-            double high = -std::numeric_limits<double>::infinity();
-            for (std::size_t c = 0; c < v.size(); ++c)
-            {
-                high = std::max(high, static_cast<double>(scores[c]) / temperature);
-            }
-            double total = 0;
-            for (std::size_t c = 0; c < v.size(); ++c)
-            {
-                p[c] = std::exp(static_cast<double>(scores[c]) / temperature - high);
-                total += p[c];
-            }
-            double r = rng.uniform() * total;
-            std::size_t next = 0;
-            while (next + 1 < v.size() && r >= p[next])
-            {
-                r -= p[next];
-                ++next;
-            }
+            const std::size_t next = draw(scores, temperature, rng, p);
             text += v.character(next);
             feed(static_cast<precast::label_type>(next));
         }
