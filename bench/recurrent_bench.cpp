@@ -13,6 +13,8 @@
 
 #include <precast/precast.hpp>
 
+#include "bench_support.hpp"
+
 #ifdef PRECAST_BENCH_WITH_EIGEN
 #include <Eigen/Core>
 #endif
@@ -69,6 +71,18 @@ namespace
             benchmark::DoNotOptimize(stream.step(std::span<const float, 1>(&x, 1))[0]);
         }
         state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
+    // The same, each step timed alone over a long run: p50, p99 and p99.9 per step.
+    template <template <std::size_t, class...> class Cell, std::size_t H>
+    void bm_streaming_step_latency(benchmark::State& state)
+    {
+        using net_t = stream_model<Cell, H>;
+        const net_t net(precast::glorot_uniform{}, 1);
+        precast::streaming_network<net_t> stream(net);
+        float x = 0;
+        precast_bench::time_each_call(
+            state, [&] { x = std::sin(x + 0.1f); }, [&] { benchmark::DoNotOptimize(stream.step(std::span<const float, 1>(&x, 1))[0]); });
     }
 
 #ifdef PRECAST_BENCH_WITH_EIGEN
@@ -132,6 +146,14 @@ namespace
         }
         state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
+
+    template <class Cell>
+    void bm_eigen_streaming_step_latency(benchmark::State& state)
+    {
+        auto cell = std::make_unique<Cell>();
+        float x = 0;
+        precast_bench::time_each_call(state, [&] { x = std::sin(x + 0.1f); }, [&] { benchmark::DoNotOptimize(cell->step(x)); });
+    }
 #endif
 }
 
@@ -148,7 +170,15 @@ BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 8)->Name("stream/precast/ls
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 16)->Name("stream/precast/lstm<16>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 32)->Name("stream/precast/lstm<32>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 64)->Name("stream/precast/lstm<64>");
+BENCHMARK_TEMPLATE(bm_streaming_step_latency, precast::lstm, 16)->Name("stream_latency/precast/lstm<16>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_streaming_step_latency, precast::lstm, 32)->Name("stream_latency/precast/lstm<32>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_streaming_step_latency, precast::gru, 16)->Name("stream_latency/precast/gru<16>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_streaming_step_latency, precast::gru, 32)->Name("stream_latency/precast/gru<32>")->Iterations(2000000);
 #ifdef PRECAST_BENCH_WITH_EIGEN
+BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_lstm<16>)->Name("stream_latency/eigen/lstm<16>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_lstm<32>)->Name("stream_latency/eigen/lstm<32>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_gru<16>)->Name("stream_latency/eigen/gru<16>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_gru<32>)->Name("stream_latency/eigen/gru<32>")->Iterations(2000000);
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step, eigen_gru<8>)->Name("stream/eigen/gru<8>");
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step, eigen_gru<16>)->Name("stream/eigen/gru<16>");
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step, eigen_gru<32>)->Name("stream/eigen/gru<32>");

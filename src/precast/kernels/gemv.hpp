@@ -242,7 +242,8 @@ namespace precast::kernels
                     acc[c][r] = batch(T(0));
                 }
             }
-            const auto step = [&](std::size_t k, std::size_t c) {
+            // Both lambdas inlined: called out of line, the accumulators live in memory (a load and a store per FMA).
+            const auto step = [&](std::size_t k, std::size_t c) __attribute__((always_inline)) {
                 const batch xk(xs[k]);
                 const T* row = weights_t + k * Stride;
                 for (std::size_t r = 0; r < registers; ++r)
@@ -252,7 +253,7 @@ namespace precast::kernels
             };
             if constexpr (In * registers <= 256)
             {
-                [&]<std::size_t... K>(std::index_sequence<K...>) { (step(K, K % chains), ...); }(std::make_index_sequence<In>{});
+                [&]<std::size_t... K>(std::index_sequence<K...>) __attribute__((always_inline)) { (step(K, K % chains), ...); }(std::make_index_sequence<In>{});
             }
             else
             {
