@@ -52,7 +52,7 @@ namespace precast::kernels
 
         // f(integral_constant<I>) for each I, written out: register arrays indexed by constants stay in registers.
         template <class F, std::size_t... I>
-        inline void unroll(F&& f, std::index_sequence<I...>)
+        [[gnu::always_inline]] inline void unroll(F&& f, std::index_sequence<I...>)
         {
             (f(std::integral_constant<std::size_t, I>{}), ...);
         }
