@@ -1,11 +1,41 @@
-# Builds TARGET, which must fail; the first line of compiler output containing "error:" must match the regex
-# on the first line of SOURCE ("// expected-error: <regex>"). Prints that line either way.
+# Compiles SOURCE with its target's own command (from BUILD_DIR/compile_commands.json), syntax only; it must fail,
+# and the first line of compiler output containing "error:" must match the regex on the first line of SOURCE
+# ("// expected-error: <regex>"). Prints that line either way. The compiler runs on its own, not through the build
+# tool, so the compile-fail tests run side by side.
 file(STRINGS "${SOURCE}" first_line LIMIT_COUNT 1)
 string(REGEX REPLACE "^// expected-error: " "" expected "${first_line}")
-execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target "${TARGET}"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(READ "${BUILD_DIR}/compile_commands.json" commands)
+string(JSON count LENGTH "${commands}")
+math(EXPR last "${count} - 1")
+set(command "")
+foreach(i RANGE ${last})
+  string(JSON file GET "${commands}" ${i} file)
+  if(file STREQUAL SOURCE)
+    string(JSON command GET "${commands}" ${i} command)
+    string(JSON directory GET "${commands}" ${i} directory)
+    break()
+  endif()
+endforeach()
+if(command STREQUAL "")
+  message(FATAL_ERROR "${SOURCE} is not in ${BUILD_DIR}/compile_commands.json: reconfigure the build")
+endif()
+# The compile without its outputs: no object (-c, -o), no dependency file (-MD, -MT, -MF), no module map (@file:
+# the sources include precast, they import nothing).
+separate_arguments(words UNIX_COMMAND "${command}")
+set(arguments "")
+set(skip_next FALSE)
+foreach(word IN LISTS words)
+  if(skip_next)
+    set(skip_next FALSE)
+  elseif(word MATCHES "^-(o|MT|MF)$")
+    set(skip_next TRUE)
+  elseif(NOT word MATCHES "^(-c|-MD|@.*)$")
+    list(APPEND arguments "${word}")
+  endif()
+endforeach()
+execute_process(COMMAND ${arguments} -fsyntax-only WORKING_DIRECTORY "${directory}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0)
-  message(FATAL_ERROR "${TARGET} compiled, but it must not")
+  message(FATAL_ERROR "${SOURCE} compiled, but it must not")
 endif()
 string(REGEX MATCH "[^\n]*error:[^\n]*" first_error "${out}\n${err}")
 message(STATUS "first error: ${first_error}")
