@@ -196,4 +196,44 @@ namespace
         EXPECT_EQ(control_register(), before);
 #endif
     }
+
+    // The scope keeps the caller's mode with FTZ and DAZ added per thread: a caller that changes its own mode
+    // between calls (here: rounding towards zero, then FTZ alone, then back) gets that mode back each time, and
+    // every pass still flushes.
+    TEST(network, restores_each_caller_mode_when_the_caller_changes_it_between_passes)
+    {
+#if !defined(__x86_64__)
+        GTEST_SKIP() << "denormal control is implemented for x86-64 only";
+#else
+        using net_t = precast::network<precast::input<1>, precast::dense<1, precast::no_bias>>;
+        net_t net;
+        net.at<0>().parameters()[0] = 1e-20f;
+        net_t::workspace<1> ws;
+        ws.input()(0, 0) = 1e-20f;
+        const unsigned original = _mm_getcsr() & ~0x3Fu;
+        const unsigned toward_zero = (original & ~0x6000u) | 0x6000u;  // rounding control bits 13-14: 11
+        const unsigned ftz_only = (original & ~0x8040u) | 0x8000u;
+        // 0.1f x 3 rounds differently to nearest and towards zero: the pass must run in the caller's rounding mode.
+        net_t rounding;
+        rounding.at<0>().parameters()[0] = 0.1f;
+        net_t::workspace<1> three;
+        three.input()(0, 0) = 3.0f;
+        const auto product_in = [](unsigned mode) {
+            _mm_setcsr(mode);
+            volatile float a = 0.1f, b = 3.0f;
+            const float p = a * b;
+            return p;
+        };
+        ASSERT_NE(product_in(toward_zero), product_in(original));
+        for (const unsigned mode : {toward_zero, ftz_only, original, toward_zero, original})
+        {
+            const float expected = product_in(mode);
+            EXPECT_EQ(net.forward(ws)(0, 0), 0.0f) << "mode " << mode;
+            EXPECT_EQ(control_register(), mode & ~0x3Fu);
+            EXPECT_EQ(rounding.forward(three)(0, 0), expected) << "mode " << mode;
+            EXPECT_EQ(control_register(), mode & ~0x3Fu);
+        }
+        _mm_setcsr(original);
+#endif
+    }
 }

@@ -46,10 +46,17 @@ namespace precast
 #if PRECAST_HAS_MXCSR
             if (flush_denormals())
             {
-                saved_ = _mm_getcsr();
+                store_csr(saved_);
                 if ((saved_ & flags) != flags)
                 {
-                    _mm_setcsr(saved_ | flags);
+                    // The caller's mode with FTZ and DAZ, kept per thread: stored once, loaded on every call after.
+                    thread_local unsigned caller = ~0u, flushed = 0;
+                    if (caller != saved_)
+                    {
+                        caller = saved_;
+                        flushed = saved_ | flags;
+                    }
+                    load_csr(flushed);
                     changed_ = true;
                 }
                 // Compilers do not order floating-point work against the control register; a memory barrier
@@ -64,7 +71,7 @@ namespace precast
             std::atomic_signal_fence(std::memory_order_seq_cst);
             if (changed_)
             {
-                _mm_setcsr(saved_);
+                load_csr(saved_);
             }
 #endif
         }
@@ -74,6 +81,25 @@ namespace precast
     private:
 #if PRECAST_HAS_MXCSR
         static constexpr unsigned flags = 0x8040u;  // FTZ (bit 15) | DAZ (bit 6)
+        // The register is loaded from memory written well before, not from a copy the compiler stores just before
+        // (what _mm_setcsr(value) compiles to): that load waited for the store, and so for all work in flight,
+        // costing 30-60 ns per call in some builds (a frozen 2-8-8-1 network, 88 ns a call against 26 ns).
+        static void store_csr(unsigned& to) noexcept
+        {
+#if defined(__GNUC__)
+            __asm__ __volatile__("stmxcsr %0" : "=m"(to) : : "memory");
+#else
+            to = _mm_getcsr();
+#endif
+        }
+        static void load_csr(const unsigned& from) noexcept
+        {
+#if defined(__GNUC__)
+            __asm__ __volatile__("ldmxcsr %0" : : "m"(from) : "memory");
+#else
+            _mm_setcsr(from);
+#endif
+        }
         unsigned saved_ = 0;
 #endif
         bool changed_ = false;
