@@ -3,8 +3,8 @@
 #   clang    clang++-19, module + headers, -march=native (includes the downstream consumer test: g++-12 #include,
 #            clang-19 import)
 #   gcc      g++-12, header mode, x86-64: the kernels' 128-bit path
-#   sanitize clang++-19, header mode, x86-64-v3: the 256-bit path, under AddressSanitizer (precast-gradcheck also under
-#            UndefinedBehaviorSanitizer)
+#   sanitize clang++-19, header mode, x86-64-v3: the 256-bit path, under AddressSanitizer (-DPRECAST_UBSAN_GRADCHECK=ON
+#            adds UndefinedBehaviorSanitizer on precast-gradcheck; left out of CI for its compile time)
 # so every kernel runs at 128 and 256 bits, and at 512 where the CPU has AVX-512 (clang's native). The preset avx2
 # (clang, header mode, x86-64-v3, no sanitizers) is there to run on its own.
 # Usage: scripts/test.sh [preset...]   (default: clang gcc sanitize)
