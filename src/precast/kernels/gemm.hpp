@@ -284,9 +284,14 @@ namespace precast::kernels
                         micro_kernel<T, Rows, KC, ARow, ACol, nv, Columns, LDC>(a_block + row * ARow, panel, c + row * LDC + j0, accumulate, panel_bias,
                                                                                 epilogue);
                     };
-                    for (std::size_t tile = 0; tile < whole_tiles; ++tile)
+                    // (Each branch below is instantiated only where the shape needs it: a GEMM of 4 rows has no
+                    // tile of MR rows to compile.)
+                    if constexpr (whole_tiles > 0)
                     {
-                        tile_at.template operator()<mr>(tile * mr);
+                        for (std::size_t tile = 0; tile < whole_tiles; ++tile)
+                        {
+                            tile_at.template operator()<mr>(tile * mr);
+                        }
                     }
                     if constexpr (balance_tail)
                     {
@@ -300,11 +305,15 @@ namespace precast::kernels
                     }
                 };
                 auto panel_at = [&](std::size_t p) {
-                    if (p < full_column_panels)
+                    if constexpr (full_column_panels > 0)
                     {
-                        panel_columns.template operator()<nr>(p * nr);
+                        if (p < full_column_panels)
+                        {
+                            panel_columns.template operator()<nr>(p * nr);
+                            return;
+                        }
                     }
-                    else if constexpr (tail_columns != 0)
+                    if constexpr (tail_columns != 0)
                     {
                         panel_columns.template operator()<tail_columns>(full_column_panels * nr);
                     }
@@ -343,11 +352,14 @@ namespace precast::kernels
             auto columns = [&](std::size_t first, std::size_t end) {
                 // The epilogue runs with the last K block only, when C holds its final values.
                 constexpr std::size_t blocks_before_last = tail != 0 ? full_blocks : full_blocks - 1;
-                for (std::size_t block = 0; block < blocks_before_last; ++block)
+                if constexpr (blocks_before_last > 0)
                 {
-                    const bool first_block = block == 0;
-                    detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first_block, first_block ? bias : nullptr,
-                                                                                 first, end, no_epilogue{});
+                    for (std::size_t block = 0; block < blocks_before_last; ++block)
+                    {
+                        const bool first_block = block == 0;
+                        detail::gemm_block<T, M, N, kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, block * kc, accumulate || !first_block,
+                                                                                     first_block ? bias : nullptr, first, end, no_epilogue{});
+                    }
                 }
                 constexpr std::size_t last_kc = tail != 0 ? tail : kc;
                 constexpr bool last_is_first = blocks_before_last == 0;
