@@ -181,15 +181,25 @@ namespace precast::kernels
                 constexpr std::size_t nr = NV * width;
 
                 batch acc[Rows][nv];
-                unroll([&](auto r) { unroll([&](auto v) { acc[r][v] = batch(T(0)); }, std::make_index_sequence<nv>{}); }, std::make_index_sequence<Rows>{});
+                // The loops over rows and registers written out (unroll), each body a lambda of a plain index, inlined:
+                // after inlining every index is a constant and acc stays in registers, and a body is compiled once,
+                // not once per index (a generic lambda is one function per row and register: most of a test file's
+                // instantiations).
+                unroll(
+                    [&](std::size_t r) __attribute__((always_inline)) {
+                        unroll([&](std::size_t v) __attribute__((always_inline)) { acc[r][v] = batch(T(0)); }, std::make_index_sequence<nv>{});
+                    },
+                    std::make_index_sequence<Rows>{});
                 for (std::size_t k = 0; k < KC; ++k)
                 {
                     batch bv[nv];
-                    unroll([&](auto v) { bv[v] = batch::load_aligned(panel + k * nr + v * width); }, std::make_index_sequence<nv>{});
+                    unroll([&](std::size_t v) __attribute__((always_inline)) { bv[v] = batch::load_aligned(panel + k * nr + v * width); },
+                           std::make_index_sequence<nv>{});
                     unroll(
-                        [&](auto r) {
+                        [&](std::size_t r) __attribute__((always_inline)) {
                             const batch av(a[r * ARow + k * ACol]);
-                            unroll([&](auto v) { acc[r][v] = fused_multiply_add<T>(av, bv[v], acc[r][v]); }, std::make_index_sequence<nv>{});
+                            unroll([&](std::size_t v) __attribute__((always_inline)) { acc[r][v] = fused_multiply_add<T>(av, bv[v], acc[r][v]); },
+                                   std::make_index_sequence<nv>{});
                         },
                         std::make_index_sequence<Rows>{});
                 }
@@ -197,9 +207,9 @@ namespace precast::kernels
                 if constexpr (Columns == nr)
                 {
                     unroll(
-                        [&](auto r) {
+                        [&](std::size_t r) __attribute__((always_inline)) {
                             unroll(
-                                [&](auto v) {
+                                [&](std::size_t v) __attribute__((always_inline)) {
                                     T* out = c + r * LDC + v * width;
                                     batch result = acc[r][v];
                                     if (bias != nullptr)
@@ -225,7 +235,8 @@ namespace precast::kernels
                     alignas(64) T tile[nr];
                     for (std::size_t r = 0; r < Rows; ++r)
                     {
-                        unroll([&](auto v) { acc[r][v].store_aligned(tile + v * width); }, std::make_index_sequence<nv>{});
+                        unroll([&](std::size_t v) __attribute__((always_inline)) { acc[r][v].store_aligned(tile + v * width); },
+                               std::make_index_sequence<nv>{});
                         T* out = c + r * LDC;
                         for (std::size_t j = 0; j < Columns; ++j)
                         {
@@ -366,22 +377,25 @@ namespace precast::kernels
                 detail::gemm_block<T, M, N, last_kc, ARow, ACol, BRow, BCol, LDC>(a, b, c, blocks_before_last * kc, accumulate || !last_is_first,
                                                                                   last_is_first ? bias : nullptr, first, end, epilogue);
             };
-            const int threads = precast::detail::threads_for(M * N * K);
-            if (threads > 1 && panels > 1)
-            {
+            // A product too small to split (the threshold and the panel count are constants) compiles no parallel
+            // region at all: most of a small network's GEMMs.
 #if defined(_OPENMP)
-#pragma omp parallel num_threads(threads)
-                {
-                    const auto count = static_cast<std::size_t>(omp_get_num_threads());
-                    const auto index = static_cast<std::size_t>(omp_get_thread_num());
-                    columns(panels * index / count, panels * (index + 1) / count);
-                }
-#endif
-            }
-            else
+            if constexpr (panels > 1 && M * N * K >= parallel_work_threshold)
             {
-                columns(0, panels);
+                const int threads = precast::detail::threads_for(M * N * K);
+                if (threads > 1)
+                {
+#pragma omp parallel num_threads(threads)
+                    {
+                        const auto count = static_cast<std::size_t>(omp_get_num_threads());
+                        const auto index = static_cast<std::size_t>(omp_get_thread_num());
+                        columns(panels * index / count, panels * (index + 1) / count);
+                    }
+                    return;
+                }
             }
+#endif
+            columns(0, panels);
         }
     }
 }

@@ -90,10 +90,24 @@ namespace precast::detail
             }
         }
 
-        // Calls f(layer index, its offset in the block, the layer's parameter_tensor) for each tensor in order.
-        template <class F>
-        static constexpr void walk(F&& f)
+    public:
+        static constexpr std::size_t count = []<std::size_t... I>(std::index_sequence<I...>) {
+            return (std::size_t{0} + ... + tensors_of<I>());
+        }(std::make_index_sequence<depth>{});
+
+    private:
+        // Each tensor in order: its layer, that layer's offset in the block, and the layer's parameter_tensor. The
+        // one walk over the layers' types; the tables below are plain loops over it (compile time: one
+        // instantiation per layer, not one per table).
+        struct entry
         {
+            std::size_t layer = 0;
+            std::size_t layer_offset = 0;
+            parameter_tensor tensor{};
+        };
+        static constexpr std::array<entry, count> entries = [] {
+            std::array<entry, count> out{};
+            std::size_t k = 0;
             for_each_index(
                 [&](auto index) {
                     constexpr std::size_t I = decltype(index)::value;
@@ -102,32 +116,34 @@ namespace precast::detail
                     {
                         for (const parameter_tensor& t : tensors_of_layer<L>())
                         {
-                            f(I, offsets[I], t);
+                            out[k++] = entry{I, offsets[I], t};
                         }
                     }
                 },
                 std::make_index_sequence<depth>{});
-        }
+            return out;
+        }();
 
+        static constexpr std::size_t name_length(const entry& e) noexcept
+        {
+            return Prefix.length() + (Numbered ? decimal_digits(e.layer) + 1 : 0) + text_length(e.tensor.name);
+        }
         static constexpr std::size_t longest_name = [] {
             std::size_t longest = 0;
-            walk([&](std::size_t layer, std::size_t, const parameter_tensor& t) {
-                const std::size_t n = Prefix.length() + (Numbered ? decimal_digits(layer) + 1 : 0) + text_length(t.name);
-                longest = n > longest ? n : longest;
-            });
+            for (const entry& e : entries)
+            {
+                longest = name_length(e) > longest ? name_length(e) : longest;
+            }
             return longest;
         }();
 
     public:
-        static constexpr std::size_t count = []<std::size_t... I>(std::index_sequence<I...>) {
-            return (std::size_t{0} + ... + tensors_of<I>());
-        }(std::make_index_sequence<depth>{});
-
         // "<Prefix><layer>.<tensor name>", zero-terminated.
         static constexpr auto names = [] {
             std::array<std::array<char, longest_name + 1>, count> out{};
-            std::size_t k = 0;
-            walk([&](std::size_t layer, std::size_t, const parameter_tensor& t) {
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                const entry& e = entries[k];
                 std::size_t at = 0;
                 for (std::size_t i = 0; i < Prefix.length(); ++i)
                 {
@@ -135,47 +151,49 @@ namespace precast::detail
                 }
                 if constexpr (Numbered)
                 {
-                    const std::size_t digits = decimal_digits(layer);
-                    for (std::size_t d = 0, value = layer; d < digits; ++d, value /= 10)
+                    const std::size_t digits = decimal_digits(e.layer);
+                    for (std::size_t d = 0, value = e.layer; d < digits; ++d, value /= 10)
                     {
                         out[k][at + digits - 1 - d] = static_cast<char>('0' + value % 10);
                     }
                     at += digits;
                     out[k][at++] = '.';
                 }
-                for (const char* c = t.name; *c != '\0'; ++c)
+                for (const char* c = e.tensor.name; *c != '\0'; ++c)
                 {
                     out[k][at++] = *c;
                 }
-                ++k;
-            });
+            }
             return out;
         }();
 
         // The tensors with their full names and their offsets in the whole block.
         static constexpr auto tensors = [] {
             std::array<parameter_tensor, count> out{};
-            std::size_t k = 0;
-            walk([&](std::size_t, std::size_t offset, const parameter_tensor& t) {
-                out[k] = t;
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                out[k] = entries[k].tensor;
                 out[k].name = names[k].data();
-                out[k].offset = offset + t.offset;
-                ++k;
-            });
+                out[k].offset = entries[k].layer_offset + entries[k].tensor.offset;
+            }
             return out;
         }();
 
         // Which layer of the list each tensor belongs to, and its name within that layer.
         static constexpr auto layers = [] {
             std::array<std::size_t, count> out{};
-            std::size_t k = 0;
-            walk([&](std::size_t layer, std::size_t, const parameter_tensor&) { out[k++] = layer; });
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                out[k] = entries[k].layer;
+            }
             return out;
         }();
         static constexpr auto local_names = [] {
             std::array<const char*, count> out{};
-            std::size_t k = 0;
-            walk([&](std::size_t, std::size_t, const parameter_tensor& t) { out[k++] = t.name; });
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                out[k] = entries[k].tensor.name;
+            }
             return out;
         }();
     };
