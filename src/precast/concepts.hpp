@@ -276,7 +276,9 @@ namespace precast
     // register_form<L>: a frozen_form whose batch-1 form also maps a sample held in registers (kernels/lanes.hpp,
     // as wide as the sample needs) to the next one: f.apply(lanes<T, In>) -> lanes<T, Out>, In and Out the values
     // of one sample in and out. When every layer of a network has one, frozen_network keeps the sample in
-    // registers from layer to layer (dense and the elementwise activations do).
+    // registers from layer to layer (dense and the elementwise activations do), and so does network::forward at
+    // batch 1 for a small network (network/register_path.hpp), which rebuilds the forms only when the network's
+    // parameters change: a register form depends on nothing but the layer's type and parameters().
     PRECAST_EXPORT template <class L>
     concept register_form = frozen_form<L> && requires(typename L::frozen& f, const kernels::lanes<typename L::value_type, L::input_shape::size>& x) {
         { f.apply(x) } -> std::same_as<kernels::lanes<typename L::value_type, L::output_shape::size>>;

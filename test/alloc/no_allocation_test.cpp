@@ -139,10 +139,26 @@ namespace
         for (int i = 0; i < 1000; ++i)
         {
             ws.input()(0, static_cast<std::size_t>(i % 8)) = static_cast<float>(i) * 1e-3f;
+            if (i % 10 == 0)
+            {
+                // A batch-1 pass rebuilds its forms after a change to the parameters (network/register_path.hpp).
+                copy.parameters()[static_cast<std::size_t>(i) % net_t::parameter_count] += 1e-3f;
+            }
             sum += copy.forward(ws)(0, 0);
         }
         EXPECT_EQ(precast_test::allocations.load() - before, 0u);
         EXPECT_TRUE(std::isfinite(sum));
+        // A layer whose batch-1 form holds heap blocks (W^T of 40 x 40 floats): made with the workspace.
+        using wider_t = network<input<40>, dense<40>, precast::tanh, dense<1>>;
+        wider_t wider(glorot_uniform{}, 2);
+        wider_t::workspace<1> wider_ws;
+        const std::size_t before_wider = precast_test::allocations.load();
+        for (int i = 0; i < 100; ++i)
+        {
+            wider.parameters()[static_cast<std::size_t>(i)] += 1e-3f;
+            sum += wider.forward(wider_ws)(0, 0);
+        }
+        EXPECT_EQ(precast_test::allocations.load() - before_wider, 0u);
 
         precast::frozen_network<net_t> frozen(net);
         const std::size_t before_frozen = precast_test::allocations.load();

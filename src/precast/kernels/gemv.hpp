@@ -46,7 +46,7 @@ namespace precast::kernels
                         x_reg[g] = batch::load_unaligned(x_row + g * row_lanes::width);
                     }
                     // x times a row of W over its whole registers, lane by lane (whole > 0).
-                    const auto row_products = [&](const T* w_row) {
+                    const auto row_products = [&](const T* w_row) __attribute__((always_inline)) {
                         batch p = x_reg[0] * batch::load_unaligned(w_row);
                         for (std::size_t g = 1; g < whole; ++g)
                         {
@@ -63,35 +63,53 @@ namespace precast::kernels
                         // through memory on its own.
                         using sum_batch = decltype(fold_to_256_bits(std::declval<batch>()));
                         constexpr std::size_t width = sum_batch::size;
-                        for (std::size_t o0 = 0; o0 < Out; o0 += width)
-                        {
+                        const auto sums = [&](std::size_t o0) __attribute__((always_inline)) {
                             sum_batch products[width];
                             for (std::size_t j = 0; j < width; ++j)
                             {
                                 products[j] = o0 + j < Out ? fold_to_256_bits(row_products(w + (o0 + j) * In)) : sum_batch(T(0));
                             }
-                            sum_batch z = xsimd::haddp(products);
-                            const std::size_t count = std::min(width, Out - o0);
-                            if (count == width)
+                            return xsimd::haddp(products);
+                        };
+                        // Outputs leave in registers as wide as the next layer reads them with: two 256-bit sums
+                        // joined into one 512-bit register where there are 16 floats or more. A 512-bit load of
+                        // two 256-bit stores cannot be forwarded from them and waits for both to reach the cache.
+                        constexpr bool joined = lane_batch<T, Out>::size == 2 * width;
+                        constexpr std::size_t step = joined ? 2 * width : width;
+                        for (std::size_t o0 = 0; o0 < Out; o0 += step)
+                        {
+                            auto z = [&]() __attribute__((always_inline)) {
+                                if constexpr (joined)
+                                {
+                                    return join_256_bit_halves(sums(o0), o0 + width < Out ? sums(o0 + width) : sum_batch(T(0)));
+                                }
+                                else
+                                {
+                                    return sums(o0);
+                                }
+                            }();
+                            using out_batch = decltype(z);
+                            const std::size_t count = std::min(step, Out - o0);
+                            if (count == step)
                             {
                                 if constexpr (HasBias)
                                 {
-                                    z += sum_batch::load_unaligned(b + o0);
+                                    z += out_batch::load_unaligned(b + o0);
                                 }
                                 z.store_unaligned(y_row + o0);
                             }
                             else
                             {
-                                alignas(64) T values[width];
+                                alignas(64) T values[step];
                                 z.store_aligned(values);
                                 for (std::size_t j = 0; j < count; ++j)
                                 {
                                     values[j] += HasBias ? b[o0 + j] : T(0);
                                 }
                                 std::copy_n(values, count, y_row + o0);
-                                z = sum_batch::load_aligned(values);
+                                z = out_batch::load_aligned(values);
                             }
-                            if constexpr (register_epilogue<Epilogue, std::remove_cvref_t<decltype(z)>>)
+                            if constexpr (register_epilogue<Epilogue, out_batch>)
                             {
                                 epilogue.on_register(z, y_row + o0, count);
                             }

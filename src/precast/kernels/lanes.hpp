@@ -109,6 +109,31 @@ namespace precast::kernels
             }
         }
 
+        // Two 256-bit registers as the lower and upper halves of one 512-bit register (AVX-512 builds only).
+        template <class B>
+        [[nodiscard]] inline auto join_256_bit_halves([[maybe_unused]] const B& low, [[maybe_unused]] const B& high) noexcept
+        {
+            using T = typename B::value_type;
+            static_assert(B::size * sizeof(T) == 32, "precast::kernels::join_256_bit_halves: takes two 256-bit registers");
+#if XSIMD_WITH_AVX512F
+            using wide = lane_batch<T, 64 / sizeof(T)>;
+            if constexpr (std::is_same_v<T, float>)
+            {
+                const __m256 l = low;
+                const __m256 h = high;
+                return wide(_mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(l)), _mm256_castps_pd(h), 1)));
+            }
+            else
+            {
+                const __m256d l = low;
+                const __m256d h = high;
+                return wide(_mm512_insertf64x4(_mm512_castpd256_pd512(l), h, 1));
+            }
+#else
+            return low;
+#endif
+        }
+
         // The sum of a register's lanes by halving shuffles (a dependency chain of one shuffle and one add per
         // halving; xsimd 8.1's hadd goes through two slow horizontal-add instructions).
         PRECAST_EXPORT template <class B>

@@ -327,6 +327,15 @@ namespace precast
         {
             const denormal_scope flush_subnormals;
             ws.set_input_gradient_current(false);
+            if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(ws.register_path())>, detail::no_register_path>)
+            {
+                // A small network at batch 1: the sample stays in registers (network/register_path.hpp).
+                if (m == mode::inference)
+                {
+                    ws.register_path().run(parameters().data(), layers_, detail::workspace_buffers<workspace<B>>{&ws});
+                    return ws.output();
+                }
+            }
             chain::forward(layers_, detail::workspace_buffers<workspace<B>>{&ws}, m);
             return ws.output();
         }

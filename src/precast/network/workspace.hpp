@@ -14,6 +14,7 @@
 #include <precast/core/storage.hpp>
 #include <precast/export.hpp>
 #include <precast/network/chain.hpp>
+#include <precast/network/register_path.hpp>
 
 namespace precast
 {
@@ -92,12 +93,15 @@ namespace precast
         {
             return std::get<I>(layer_workspaces_);
         }
+        // The batch-1 forms network::forward runs a small network on (network/register_path.hpp).
+        [[nodiscard]] auto& register_path() noexcept { return register_path_; }
 
     private:
         activations_type activations_;
         activations_type gradients_;
         decltype(make_layer_workspaces(std::make_index_sequence<depth>{})) layer_workspaces_;
         bool input_gradient_current_ = false;
+        [[no_unique_address]] detail::register_path_for<Layers, InputShape, B> register_path_;
     };
 
     namespace detail
