@@ -230,6 +230,15 @@ namespace precast
 
             void run(const T* in, T* out) const noexcept
             {
+                if constexpr (dot_products)
+                {
+                    // One to three outputs: dot products of the sample with W's rows (a network's head), not a
+                    // broadcast of every input into a register of mostly padding.
+                    using out_lanes = kernels::lanes<T, Out>;
+                    apply(kernels::lanes<T, In>::load(in)).store(out);
+                    std::fill(out + out_lanes::padded, out + out_padded, T(0));
+                    return;
+                }
                 kernels::broadcast_tiles<T, out_padded, 0, out_padded / kernels::simd_width<T>, In, 0>(weights_t_.data(), in, nullptr, nullptr, bias_.data(),
                                                                                                        out);
             }
