@@ -117,7 +117,7 @@ namespace
 
     // 2-3-1 with tanh, worked by hand in long double from the parameters as they are now.
     template <class Net>
-    long double by_hand(const Net& net, const double (&x)[2])
+    double by_hand(const Net& net, const double (&x)[2])
     {
         const auto w1 = net.template at<0>().weights();
         const auto b1 = net.template at<0>().bias();
@@ -132,7 +132,7 @@ namespace
             }
             y += static_cast<long double>(w2(0, o)) * std::tanh(z);
         }
-        return y;
+        return static_cast<double>(y);
     }
 
     using two_three_one = precast::network<precast::input<2, double>, precast::dense<3>, precast::tanh, precast::dense<1>>;
