@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 #include <xsimd/xsimd.hpp>
 
@@ -75,6 +76,41 @@ namespace precast::kernels
                 for (std::size_t r = 0; r < count; ++r)
                 {
                     reg[r].store_aligned(values + r * width);
+                }
+            }
+
+            // From exactly N values anywhere (a workspace's row, a caller's array); the rest of the lanes zero. Up
+            // to 4 values are read one by one: a caller that wrote them one at a time has them forwarded from its
+            // stores (a wider load of several small stores waits for them to reach the cache).
+            static lanes load_values(const T* values) noexcept
+            {
+                if constexpr (N <= 4)
+                {
+                    lanes l;
+                    l.reg[0] = [&]<std::size_t... L>(std::index_sequence<L...>) {
+                        return batch{(L < N ? values[L] : T(0))...};
+                    }(std::make_index_sequence<width>{});
+                    return l;
+                }
+                else
+                {
+                    alignas(64) T padded_values[padded] = {};
+                    std::copy_n(values, N, padded_values);
+                    return load(padded_values);
+                }
+            }
+            // The first N values into a run of exactly N values.
+            void store_values(T* values) const noexcept
+            {
+                for (std::size_t r = 0; r < N / width; ++r)
+                {
+                    reg[r].store_unaligned(values + r * width);
+                }
+                if constexpr (N % width != 0)
+                {
+                    alignas(64) T last[width];
+                    reg[N / width].store_aligned(last);
+                    std::copy_n(last, N % width, values + (N / width) * width);
                 }
             }
         };

@@ -78,9 +78,7 @@ namespace precast
             if constexpr (keeps_samples_in_registers)
             {
                 // The sample stays in registers from layer to layer: no buffer between stages.
-                alignas(64) T padded_input[kernels::lanes<T, input_size>::padded] = {};
-                std::copy(x.begin(), x.end(), padded_input);
-                run_in_registers<0>(kernels::lanes<T, input_size>::load(padded_input)).store(buffers_[0].data());
+                run_in_registers<0>(kernels::lanes<T, input_size>::load_values(x.data())).store(buffers_[0].data());
                 return std::span<const T, output_size>(buffers_[0].data(), output_size);
             }
             else

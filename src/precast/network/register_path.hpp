@@ -134,24 +134,7 @@ namespace precast::detail
         template <class Buffers>
         void run_forms(const Buffers& buffers) noexcept
         {
-            using input_lanes = kernels::lanes<T, InputShape::size>;
-            const T* x = buffers.template input<0>().data();
-            if constexpr (InputShape::size <= 4)
-            {
-                // Value by value: a caller that wrote them one at a time has them forwarded from its stores (a
-                // wider load of several small stores waits for them to reach the cache).
-                input_lanes l;
-                l.reg[0] = [&]<std::size_t... L>(std::index_sequence<L...>) {
-                    return typename input_lanes::batch{(L < InputShape::size ? x[L] : T(0))...};
-                }(std::make_index_sequence<input_lanes::width>{});
-                run_from<0>(l, buffers);
-            }
-            else
-            {
-                alignas(64) T padded_input[input_lanes::padded] = {};
-                std::copy_n(x, InputShape::size, padded_input);
-                run_from<0>(input_lanes::load(padded_input), buffers);
-            }
+            run_from<0>(kernels::lanes<T, InputShape::size>::load_values(buffers.template input<0>().data()), buffers);
         }
 
         template <std::size_t... I>
@@ -165,25 +148,8 @@ namespace precast::detail
             if constexpr (I < depth)
             {
                 const auto y = std::get<I>(forms_).apply(x);
-                store_values<layer_at<I>::output_shape::size>(y, buffers.template output<I>().data());
+                y.store_values(buffers.template output<I>().data());
                 run_from<I + 1>(y, buffers);
-            }
-        }
-
-        // The first N values of lanes into a run of exactly N values.
-        template <std::size_t N, class Lanes>
-        static void store_values(const Lanes& y, T* out) noexcept
-        {
-            constexpr std::size_t width = Lanes::width;
-            for (std::size_t r = 0; r < N / width; ++r)
-            {
-                y.reg[r].store_unaligned(out + r * width);
-            }
-            if constexpr (N % width != 0)
-            {
-                alignas(64) T last[width];
-                y.reg[N / width].store_aligned(last);
-                std::copy_n(last, N % width, out + (N / width) * width);
             }
         }
 
