@@ -80,11 +80,11 @@ namespace precast::kernels
             }
 
             // From exactly N values anywhere (a workspace's row, a caller's array); the rest of the lanes zero. Up
-            // to 4 values are read one by one: a caller that wrote them one at a time has them forwarded from its
+            // to 4 values in one register are read one by one: a caller that wrote them one at a time has them forwarded from its
             // stores (a wider load of several small stores waits for them to reach the cache).
             static lanes load_values(const T* values) noexcept
             {
-                if constexpr (N <= 4)
+                if constexpr (N <= 4 && count == 1)
                 {
                     lanes l;
                     l.reg[0] = [&]<std::size_t... L>(std::index_sequence<L...>) {
