@@ -336,7 +336,9 @@ namespace precast
     // streamable_layer<L>: a layer over time, [steps, features] -> [steps, H] or [H], with a one-step form for
     // streaming_network: L::stream, built from a const L&, with refresh(const L&), reset() (zero state) and
     // run(in, out) for one step on padded buffers (as frozen_form's), keeping the state between calls;
-    // L::output says whether the layer's output keeps the steps axis.
+    // L::output says whether the layer's output keeps the steps axis. A stream whose output is state it keeps
+    // (a recurrent layer's h) may also have run_in_place(in), returning where that output is (padded, valid
+    // until its next step): streaming_network then hands the next layer that pointer instead of a copy.
     PRECAST_EXPORT template <class L>
     concept streamable_layer = layer<L> && requires(typename L::stream& s, const L& l, const typename L::value_type* in, typename L::value_type* out) {
         typename L::stream;

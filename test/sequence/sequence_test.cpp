@@ -160,6 +160,11 @@ namespace
         EXPECT_LE((streaming_against_batch<gru_net, 2>(gru_net(glorot_uniform{}, 2), 12)), 2e-6);
         EXPECT_LE((streaming_against_batch<rnn_net, 1>(rnn_net(glorot_uniform{}, 3), 13)), 2e-6);
         EXPECT_LE((streaming_against_batch<double_net, 2>(double_net(glorot_uniform{}, 4), 14)), 1e-14);
+        // Ending in recurrent layers: the step's result is read from the last layer's own state.
+        using recurrent_last = network<input_of<shape<7, 2>>, gru<5>, lstm<3>>;
+        using recurrent_only = network<input_of<shape<5, 4>, double>, lstm<9>>;
+        EXPECT_LE((streaming_against_batch<recurrent_last, 2>(recurrent_last(glorot_uniform{}, 5), 15)), 2e-6);
+        EXPECT_LE((streaming_against_batch<recurrent_only, 2>(recurrent_only(glorot_uniform{}, 6), 16)), 1e-14);
     }
 
     TEST(streaming_network, a_last_step_network_outputs_at_the_last_step_what_the_batch_pass_does)

@@ -616,7 +616,10 @@ namespace precast
             }
 
             // in: one step's features (padded buffer); out: h_t, padded with zeros.
-            void run(const T* in, T* out) noexcept
+            void run(const T* in, T* out) noexcept { std::copy_n(run_in_place(in), HP, out); }
+
+            // The same, returning where h_t is kept (valid until the next step).
+            const T* run_in_place(const T* in) noexcept
             {
                 // Blocks whose input and recurrent parts the cell only adds: one pass over both weight matrices,
                 // with both biases in one. The rest: the input part in gates_, the recurrent part in recurrent_.
@@ -642,7 +645,7 @@ namespace precast
                                                                               .h = h_.data(),
                                                                               .c = Cell::has_cell_state ? c_.data() : nullptr,
                                                                               .c_tanh = nullptr});
-                std::copy_n(h_.data(), HP, out);
+                return h_.data();
             }
 
         private:

@@ -83,7 +83,7 @@ namespace precast
             }
             else
             {
-                return std::span<const T, output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size), output_size);
+                return std::span<const T, output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data()), output_size);
             }
         }
 

@@ -179,24 +179,35 @@ namespace precast
             }
         }
 
-        // One sample through a tuple of batch-1 stages, each reading one buffer and writing the other: x goes into
-        // `in`, zero-padded to `padded` values; returns the buffer that holds the result.
+        // One sample through a tuple of batch-1 stages: x goes into buffer `in`, zero-padded to whole registers.
+        // Each stage reads the current values and writes the free buffer, or, with run_in_place, returns where it
+        // keeps its output (a recurrent layer's h: no copy of it, no store and load more on the way to the next
+        // layer). Returns where the result is; valid until the next run.
         template <class Stages, scalar T, std::size_t N>
-        T* run_stages(Stages& stages, std::span<const T, N> x, T* in, T* out, std::size_t padded) noexcept
+        const T* run_stages(Stages& stages, std::span<const T, N> x, T* in, T* out) noexcept
         {
             std::copy(x.begin(), x.end(), in);
-            std::fill(in + N, in + padded, T(0));
+            // A stage reads at most its input's padded size (the padding zero); no more of `in` than that.
+            std::fill(in + N, in + kernels::padded_size<T>(N), T(0));
+            T* const buffers[2] = {in, out};
+            const T* current = in;
+            std::size_t free_buffer = 1;
             for_each_index(
                 [&](auto i) {
                     using stage = std::tuple_element_t<decltype(i)::value, Stages>;
-                    if constexpr (!requires { stage::passes_through; })
+                    if constexpr (requires(stage& s) { s.run_in_place(current); })
                     {
-                        std::get<decltype(i)::value>(stages).run(in, out);
-                        std::swap(in, out);
+                        current = std::get<decltype(i)::value>(stages).run_in_place(current);
+                    }
+                    else if constexpr (!requires { stage::passes_through; })
+                    {
+                        std::get<decltype(i)::value>(stages).run(current, buffers[free_buffer]);
+                        current = buffers[free_buffer];
+                        free_buffer ^= 1;
                     }
                 },
                 std::make_index_sequence<std::tuple_size_v<Stages>>{});
-            return in;
+            return current;
         }
         // A position-wise layer on one step: its per-position form's batch-1 stage.
         template <class L>
@@ -282,7 +293,7 @@ namespace precast
             }
             void run(const T* in, T* out) noexcept
             {
-                const T* result = run_stages(stages_, std::span<const T, input_size>(in, input_size), buffers_[0].data(), buffers_[1].data(), buffer_size);
+                const T* result = run_stages(stages_, std::span<const T, input_size>(in, input_size), buffers_[0].data(), buffers_[1].data());
                 std::copy_n(result, kernels::padded_size<T>(output_size), out);
             }
 

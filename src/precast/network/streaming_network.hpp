@@ -229,7 +229,7 @@ namespace precast
             }
             ++steps_;
             const denormal_scope flush_subnormals;
-            return std::span<const T, step_output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data(), buffer_size), step_output_size);
+            return std::span<const T, step_output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data()), step_output_size);
         }
 
         // A token network (tokens<Steps, Vocabulary>): the next token; an id outside the vocabulary is a
