@@ -3,6 +3,7 @@
 // LibTorch rows of the same network are in torch_recurrent_bench.cpp, built with PRECAST_BENCH_LIBTORCH).
 // Streaming: one step of a sequence, 1 feature in, gru<H> or lstm<H> then dense<1>, batch 1: precast's
 // streaming_network against a hand-written Eigen cell with fixed-size matrices.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -75,6 +76,29 @@ namespace
             benchmark::DoNotOptimize(stream.step(std::span<const float, 1>(&x, 1))[0]);
         }
         state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
+    // Blocks of 64 samples through process() (an audio callback's buffer, the same samples each time), per sample.
+    template <template <std::size_t, class...> class Cell, std::size_t H>
+    void bm_streaming_block(benchmark::State& state)
+    {
+        using net_t = stream_model<Cell, H>;
+        const net_t net(precast::glorot_uniform{}, 1);
+        precast::streaming_network<net_t> stream(net);
+        std::array<float, 64> in{}, out{};
+        float x = 0;
+        for (float& v : in)
+        {
+            x = std::sin(x + 0.1f);
+            v = x;
+        }
+        for (auto _ : state)
+        {
+            stream.process(in, out);
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+        state.counters["ns/sample"] = benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
     // The same, each step timed alone over a long run: p50, p99 and p99.9 per step.
@@ -152,6 +176,29 @@ namespace
     }
 
     template <class Cell>
+    void bm_eigen_streaming_block(benchmark::State& state)
+    {
+        auto cell = std::make_unique<Cell>();
+        std::array<float, 64> in{}, out{};
+        float x = 0;
+        for (float& v : in)
+        {
+            x = std::sin(x + 0.1f);
+            v = x;
+        }
+        for (auto _ : state)
+        {
+            for (std::size_t i = 0; i < in.size(); ++i)
+            {
+                out[i] = cell->step(in[i]);
+            }
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+        state.counters["ns/sample"] = benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
+    template <class Cell>
     void bm_eigen_streaming_step_latency(benchmark::State& state)
     {
         auto cell = std::make_unique<Cell>();
@@ -174,6 +221,12 @@ BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 8)->Name("stream/precast/ls
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 16)->Name("stream/precast/lstm<16>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 32)->Name("stream/precast/lstm<32>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 64)->Name("stream/precast/lstm<64>");
+BENCHMARK_TEMPLATE(bm_streaming_block, precast::lstm, 8)->Name("stream_block/precast/lstm<8>");
+BENCHMARK_TEMPLATE(bm_streaming_block, precast::lstm, 16)->Name("stream_block/precast/lstm<16>");
+BENCHMARK_TEMPLATE(bm_streaming_block, precast::lstm, 32)->Name("stream_block/precast/lstm<32>");
+BENCHMARK_TEMPLATE(bm_streaming_block, precast::gru, 8)->Name("stream_block/precast/gru<8>");
+BENCHMARK_TEMPLATE(bm_streaming_block, precast::gru, 16)->Name("stream_block/precast/gru<16>");
+BENCHMARK_TEMPLATE(bm_streaming_block, precast::gru, 32)->Name("stream_block/precast/gru<32>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 16, true)->Name("stream/precast_held_scope/lstm<16>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::lstm, 32, true)->Name("stream/precast_held_scope/lstm<32>");
 BENCHMARK_TEMPLATE(bm_streaming_step, precast::gru, 16, true)->Name("stream/precast_held_scope/gru<16>");
@@ -187,6 +240,12 @@ BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_lstm<16>)->Name("strea
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_lstm<32>)->Name("stream_latency/eigen/lstm<32>")->Iterations(2000000);
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_gru<16>)->Name("stream_latency/eigen/gru<16>")->Iterations(2000000);
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step_latency, eigen_gru<32>)->Name("stream_latency/eigen/gru<32>")->Iterations(2000000);
+BENCHMARK_TEMPLATE(bm_eigen_streaming_block, eigen_lstm<8>)->Name("stream_block/eigen/lstm<8>");
+BENCHMARK_TEMPLATE(bm_eigen_streaming_block, eigen_lstm<16>)->Name("stream_block/eigen/lstm<16>");
+BENCHMARK_TEMPLATE(bm_eigen_streaming_block, eigen_lstm<32>)->Name("stream_block/eigen/lstm<32>");
+BENCHMARK_TEMPLATE(bm_eigen_streaming_block, eigen_gru<8>)->Name("stream_block/eigen/gru<8>");
+BENCHMARK_TEMPLATE(bm_eigen_streaming_block, eigen_gru<16>)->Name("stream_block/eigen/gru<16>");
+BENCHMARK_TEMPLATE(bm_eigen_streaming_block, eigen_gru<32>)->Name("stream_block/eigen/gru<32>");
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step, eigen_gru<8>)->Name("stream/eigen/gru<8>");
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step, eigen_gru<16>)->Name("stream/eigen/gru<16>");
 BENCHMARK_TEMPLATE(bm_eigen_streaming_step, eigen_gru<32>)->Name("stream/eigen/gru<32>");

@@ -2,6 +2,7 @@
 // rows of recurrent_bench.cpp: one step of a sequence, 1 feature in, lstm<H> or gru<H> then dense<1>, batch 1, the
 // same loop. Built only with -DPRECAST_BENCH_RTNEURAL_DIR=<an RTNeural checkout> (RTNeural is not packaged by Debian;
 // no RTNeural code is part of precast). This file includes no precast header.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -72,6 +73,30 @@ namespace
         state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
+    // Blocks of 64 samples (an audio callback's buffer, the same samples each time), per sample.
+    template <class Model, int H, int Gates>
+    void bm_rtneural_streaming_block(benchmark::State& state)
+    {
+        auto model = make_model<Model, H, Gates>();
+        std::array<float, 64> in{}, out{};
+        float x = 0;
+        for (float& v : in)
+        {
+            x = std::sin(x + 0.1f);
+            v = x;
+        }
+        for (auto _ : state)
+        {
+            for (std::size_t i = 0; i < in.size(); ++i)
+            {
+                out[i] = model->forward(&in[i]);
+            }
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+        state.counters["ns/sample"] = benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
     template <class Model, int H, int Gates>
     void bm_rtneural_streaming_step_latency(benchmark::State& state)
     {
@@ -89,6 +114,12 @@ BENCHMARK_TEMPLATE(bm_rtneural_streaming_step, gru_model<8>, 8, 3)->Name("stream
 BENCHMARK_TEMPLATE(bm_rtneural_streaming_step, gru_model<16>, 16, 3)->Name("stream/rtneural/gru<16>");
 BENCHMARK_TEMPLATE(bm_rtneural_streaming_step, gru_model<32>, 32, 3)->Name("stream/rtneural/gru<32>");
 BENCHMARK_TEMPLATE(bm_rtneural_streaming_step, gru_model<64>, 64, 3)->Name("stream/rtneural/gru<64>");
+BENCHMARK_TEMPLATE(bm_rtneural_streaming_block, lstm_model<8>, 8, 4)->Name("stream_block/rtneural/lstm<8>");
+BENCHMARK_TEMPLATE(bm_rtneural_streaming_block, lstm_model<16>, 16, 4)->Name("stream_block/rtneural/lstm<16>");
+BENCHMARK_TEMPLATE(bm_rtneural_streaming_block, lstm_model<32>, 32, 4)->Name("stream_block/rtneural/lstm<32>");
+BENCHMARK_TEMPLATE(bm_rtneural_streaming_block, gru_model<8>, 8, 3)->Name("stream_block/rtneural/gru<8>");
+BENCHMARK_TEMPLATE(bm_rtneural_streaming_block, gru_model<16>, 16, 3)->Name("stream_block/rtneural/gru<16>");
+BENCHMARK_TEMPLATE(bm_rtneural_streaming_block, gru_model<32>, 32, 3)->Name("stream_block/rtneural/gru<32>");
 BENCHMARK_TEMPLATE(bm_rtneural_streaming_step_latency, lstm_model<16>, 16, 4)->Name("stream_latency/rtneural/lstm<16>")->Iterations(2000000);
 BENCHMARK_TEMPLATE(bm_rtneural_streaming_step_latency, lstm_model<32>, 32, 4)->Name("stream_latency/rtneural/lstm<32>")->Iterations(2000000);
 BENCHMARK_TEMPLATE(bm_rtneural_streaming_step_latency, gru_model<16>, 16, 3)->Name("stream_latency/rtneural/gru<16>")->Iterations(2000000);

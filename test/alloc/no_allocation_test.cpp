@@ -244,7 +244,18 @@ namespace
                 stream.reset();
             }
         }
+        // A block of steps at once (process): the same.
+        std::array<float, 64> block{};
+        for (std::size_t i = 0; i < block.size(); ++i)
+        {
+            block[i] = static_cast<float>(i % 13) * 0.05f;
+        }
+        for (int i = 0; i < 20; ++i)
+        {
+            stream.process(block, block);
+        }
         EXPECT_EQ(precast_test::allocations.load() - before, 0u);
         EXPECT_TRUE(std::isfinite(sum));
+        EXPECT_TRUE(std::isfinite(block[63]));
     }
 }

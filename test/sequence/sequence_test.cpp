@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_of.hpp"
 #include "support/precast_under_test.hpp"
 #include "support/reference.hpp"
 
@@ -189,6 +190,59 @@ namespace
         stream.refresh(net);
         stream.reset();
         EXPECT_NEAR(stream.step(x)[0], first + 1.0f, 1e-6);
+    }
+
+    TEST(streaming_network, process_runs_a_block_of_steps_as_step_does_one_by_one)
+    {
+        using net_t = network<input_of<shape<6, 2>>, lstm<5>, dense<3>>;
+        const net_t net(glorot_uniform{}, 7);
+        const auto x = random_vector<float>(2 * 11, 17);
+        streaming_network<net_t> one_by_one(net);
+        std::vector<float> expected(3 * 11);
+        for (std::size_t t = 0; t < 11; ++t)
+        {
+            const auto y = one_by_one.step(std::span<const float, 2>(x.data() + 2 * t, 2));
+            std::copy(y.begin(), y.end(), expected.begin() + static_cast<std::ptrdiff_t>(3 * t));
+        }
+        streaming_network<net_t> blocks(net);
+        std::vector<float> got(3 * 11);
+        // Blocks of 4, 0, 7 steps: the state carries from one block to the next.
+        blocks.process(std::span<const float>(x.data(), 8), std::span<float>(got.data(), 12));
+        blocks.process(std::span<const float>(), std::span<float>());
+        blocks.process(std::span<const float>(x.data() + 8, 14), std::span<float>(got.data() + 12, 21));
+        EXPECT_EQ(got, expected);  // the same operations, so the same bits
+        EXPECT_EQ(blocks.steps(), 11U);
+
+        EXPECT_EQ(precast_test::error_of([&] { blocks.process(std::span<const float>(x.data(), 5), std::span<float>(got.data(), 6)); }),
+                  "precast::streaming_network::process: the input holds 5 values and the output 6; a step takes 2 and gives 3, so the input must "
+                  "hold whole steps and the output 3 values per step of it");
+        EXPECT_EQ(precast_test::error_of([&] { blocks.process(std::span<const float>(x.data(), 4), std::span<float>(got.data(), 3)); }),
+                  "precast::streaming_network::process: the input holds 4 values and the output 3; a step takes 2 and gives 3, so the input must "
+                  "hold whole steps and the output 3 values per step of it");
+        EXPECT_EQ(blocks.steps(), 11U);  // nothing ran
+
+        // One value in and one out per step: an audio buffer processed in place.
+        using effect = network<input_of<shape<64, 1>>, gru<6>, dense<1>>;
+        const effect fx(glorot_uniform{}, 8);
+        streaming_network<effect> reference(fx);
+        streaming_network<effect> in_place(fx);
+        std::vector<float> buffer = random_vector<float>(50, 18);
+        std::vector<float> want(50);
+        for (std::size_t t = 0; t < 50; ++t)
+        {
+            want[t] = reference.step(std::span<const float, 1>(buffer.data() + t, 1))[0];
+        }
+        in_place.process(buffer, buffer);
+        EXPECT_EQ(buffer, want);
+
+        // A network that attends to at most 3 steps: a block past them runs the steps it can, then says so.
+        using attending = network<input_of<shape<3, 4>>, multi_head_attention<2, causal>, dense<1>>;
+        streaming_network<attending> cache(attending(glorot_uniform{}, 9));
+        std::vector<float> outputs(5);
+        EXPECT_EQ(precast_test::error_of([&] { cache.process(std::span<const float>(x.data(), 20), outputs); }),
+                  "precast::streaming_network::process: this network attends to at most 3 steps (its input's), and this is step 4: call reset() "
+                  "to start a new sequence, or keep the last steps and run them again");
+        EXPECT_EQ(cache.steps(), 3U);
     }
 
     // ---- stateful layers: truncated backpropagation through time ---------------------------------------------------

@@ -218,18 +218,36 @@ namespace precast
         // step_capacity, a step past it is a std::length_error (reset() starts a new sequence).
         std::span<const T, step_output_size> step(std::span<const T, step_input_size> x) noexcept(step_capacity == 0)
         {
-            if constexpr (step_capacity > 0)
-            {
-                if (steps_ == step_capacity)
-                {
-                    throw std::length_error("precast::streaming_network::step: this network attends to at most " + std::to_string(step_capacity) +
-                                            " steps (its input's), and this is step " + std::to_string(step_capacity + 1) +
-                                            ": call reset() to start a new sequence, or keep the last steps and run them again");
-                }
-            }
-            ++steps_;
+            count_step("step");
             const denormal_scope flush_subnormals;
             return std::span<const T, step_output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data()), step_output_size);
+        }
+
+        // A block of consecutive steps (an audio buffer, say): `in` holds the steps' features one step after another,
+        // `out` receives their outputs the same way; both may be one buffer when a step has as many outputs as
+        // features. The denormal mode is set once for the block: a step() on its own sets and restores it, and in
+        // some code layouts the step waits on those writes of the control register. Sizes that do not fit are a
+        // std::invalid_argument naming them; past step_capacity, a std::length_error as step() (the steps before
+        // it done).
+        void process(std::span<const T> in, std::span<T> out)
+            requires(!Net::takes_token_ids)
+        {
+            const std::size_t count = in.size() / step_input_size;
+            if (in.size() % step_input_size != 0 || out.size() != count * step_output_size)
+            {
+                throw std::invalid_argument("precast::streaming_network::process: the input holds " + std::to_string(in.size()) + " values and the output " +
+                                            std::to_string(out.size()) + "; a step takes " + std::to_string(step_input_size) + " and gives " +
+                                            std::to_string(step_output_size) + ", so the input must hold whole steps and the output " +
+                                            std::to_string(step_output_size) + " values per step of it");
+            }
+            const denormal_scope flush_subnormals;
+            for (std::size_t s = 0; s < count; ++s)
+            {
+                count_step("process");
+                const T* y = detail::run_stages(stages_, std::span<const T, step_input_size>(in.data() + s * step_input_size, step_input_size),
+                                                buffers_[0].data(), buffers_[1].data());
+                std::copy_n(y, step_output_size, out.data() + s * step_output_size);
+            }
         }
 
         // A token network (tokens<Steps, Vocabulary>): the next token; an id outside the vocabulary is a
@@ -247,6 +265,20 @@ namespace precast
         }
 
     private:
+        void count_step([[maybe_unused]] const char* function) noexcept(step_capacity == 0)
+        {
+            if constexpr (step_capacity > 0)
+            {
+                if (steps_ == step_capacity)
+                {
+                    throw std::length_error(std::string("precast::streaming_network::") + function + ": this network attends to at most " +
+                                            std::to_string(step_capacity) + " steps (its input's), and this is step " + std::to_string(step_capacity + 1) +
+                                            ": call reset() to start a new sequence, or keep the last steps and run them again");
+                }
+            }
+            ++steps_;
+        }
+
         template <std::size_t... I>
         streaming_network(const Net& net, std::index_sequence<I...>) : stages_(detail::make_stage<typename detail::stream_stage_of<Net, I>::type, I>(net)...)
         {
