@@ -98,7 +98,8 @@ namespace
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] =
+            benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
     // The same, each step timed alone over a long run: p50, p99 and p99.9 per step.
@@ -195,7 +196,8 @@ namespace
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] =
+            benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
     template <class Cell>

@@ -94,7 +94,8 @@ namespace
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] =
+            benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
     }
 
     template <class Model, int H, int Gates>
