@@ -2,7 +2,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -19,6 +21,27 @@
 
 namespace precast_bench
 {
+    // The streaming rows' input: x_t = sin(x_{t-1} + 0.1), from x = 0.
+    template <std::size_t N>
+    std::array<float, N> sine_samples()
+    {
+        std::array<float, N> samples{};
+        float x = 0;
+        for (float& v : samples)
+        {
+            x = std::sin(x + 0.1f);
+            v = x;
+        }
+        return samples;
+    }
+
+    // The "ns/sample" counter of a row whose iteration runs `samples` samples: the time per sample divided by 1e9, so
+    // that the number shown is nanoseconds (Google Benchmark prints it with the prefix of its seconds, "a").
+    inline benchmark::Counter nanoseconds_per_sample(std::size_t samples = 1)
+    {
+        return benchmark::Counter(1e9 * static_cast<double>(samples), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    }
+
     // Single-thread float FMA throughput of the build's widest registers: 12 independent accumulator chains (FMA
     // latency x FMA pipes is 8 on current x86 cores; 12 leaves a margin, and with the two constants still fits in
     // the 16 registers of AVX2: 16 chains spilled there and measured 55 % of the peak), no memory traffic, for

@@ -112,7 +112,7 @@ namespace
             x = std::sin(x + 0.1f);
             benchmark::DoNotOptimize(stream->step(std::span<const float, 1>(&x, 1))[0]);
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 
 #ifdef PRECAST_BENCH_WITH_EIGEN
@@ -161,7 +161,7 @@ namespace
             x = std::sin(x + 0.1f);
             benchmark::DoNotOptimize(model->step(x));
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 #endif
 }

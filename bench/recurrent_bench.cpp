@@ -75,7 +75,7 @@ namespace
             x = std::sin(x + 0.1f);
             benchmark::DoNotOptimize(stream.step(std::span<const float, 1>(&x, 1))[0]);
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 
     // Blocks of 64 samples through process() (an audio callback's buffer, the same samples each time), per sample.
@@ -85,21 +85,15 @@ namespace
         using net_t = stream_model<Cell, H>;
         const net_t net(precast::glorot_uniform{}, 1);
         precast::streaming_network<net_t> stream(net);
-        std::array<float, 64> in{}, out{};
-        float x = 0;
-        for (float& v : in)
-        {
-            x = std::sin(x + 0.1f);
-            v = x;
-        }
+        const std::array<float, 64> in = precast_bench::sine_samples<64>();
+        std::array<float, 64> out{};
         for (auto _ : state)
         {
             stream.process(in, out);
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-        state.counters["ns/sample"] =
-            benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample(in.size());
     }
 
     // The same, each step timed alone over a long run: p50, p99 and p99.9 per step.
@@ -173,20 +167,15 @@ namespace
             x = std::sin(x + 0.1f);
             benchmark::DoNotOptimize(cell->step(x));
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 
     template <class Cell>
     void bm_eigen_streaming_block(benchmark::State& state)
     {
         auto cell = std::make_unique<Cell>();
-        std::array<float, 64> in{}, out{};
-        float x = 0;
-        for (float& v : in)
-        {
-            x = std::sin(x + 0.1f);
-            v = x;
-        }
+        const std::array<float, 64> in = precast_bench::sine_samples<64>();
+        std::array<float, 64> out{};
         for (auto _ : state)
         {
             for (std::size_t i = 0; i < in.size(); ++i)
@@ -196,8 +185,7 @@ namespace
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-        state.counters["ns/sample"] =
-            benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample(in.size());
     }
 
     template <class Cell>

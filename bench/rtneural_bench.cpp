@@ -1,7 +1,7 @@
 // RTNeural's compile-time models (ModelT with LSTMLayerT / GRULayerT and DenseT, its Eigen backend) at the streaming
 // rows of recurrent_bench.cpp: one step of a sequence, 1 feature in, lstm<H> or gru<H> then dense<1>, batch 1, the
 // same loop. Built only with -DPRECAST_BENCH_RTNEURAL_DIR=<an RTNeural checkout> (RTNeural is not packaged by Debian;
-// no RTNeural code is part of precast). This file includes no precast header.
+// no RTNeural code is part of precast). This file includes no precast layer or network header.
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -70,7 +70,7 @@ namespace
             x = std::sin(x + 0.1f);
             benchmark::DoNotOptimize(model->forward(&x));
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 
     // Blocks of 64 samples (an audio callback's buffer, the same samples each time), per sample.
@@ -78,13 +78,8 @@ namespace
     void bm_rtneural_streaming_block(benchmark::State& state)
     {
         auto model = make_model<Model, H, Gates>();
-        std::array<float, 64> in{}, out{};
-        float x = 0;
-        for (float& v : in)
-        {
-            x = std::sin(x + 0.1f);
-            v = x;
-        }
+        const std::array<float, 64> in = precast_bench::sine_samples<64>();
+        std::array<float, 64> out{};
         for (auto _ : state)
         {
             for (std::size_t i = 0; i < in.size(); ++i)
@@ -94,8 +89,7 @@ namespace
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }
-        state.counters["ns/sample"] =
-            benchmark::Counter(1e9 / static_cast<double>(in.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample(in.size());
     }
 
     template <class Model, int H, int Gates>

@@ -38,7 +38,7 @@ namespace
             benchmark::DoNotOptimize(copy.forward(ws)(0, 0));
             phase += 1e-3f;
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 
     template <std::size_t In, std::size_t H, bool HeldScope = false>
@@ -58,7 +58,7 @@ namespace
             benchmark::DoNotOptimize(frozen(std::span<const float, In>(x))[0]);
             phase += 1e-3f;
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 
     // Each call timed alone over a long run (p50, p99, p99.9): network::forward on a batch-1 workspace, and the
@@ -145,7 +145,7 @@ namespace
             benchmark::DoNotOptimize(net(x));
             phase += 1e-3f;
         }
-        state.counters["ns/sample"] = benchmark::Counter(1e9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        state.counters["ns/sample"] = precast_bench::nanoseconds_per_sample();
     }
 #endif
 }

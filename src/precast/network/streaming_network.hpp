@@ -218,9 +218,8 @@ namespace precast
         // step_capacity, a step past it is a std::length_error (reset() starts a new sequence).
         std::span<const T, step_output_size> step(std::span<const T, step_input_size> x) noexcept(step_capacity == 0)
         {
-            count_step("step");
             const denormal_scope flush_subnormals;
-            return std::span<const T, step_output_size>(detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data()), step_output_size);
+            return std::span<const T, step_output_size>(next_step("step", x), step_output_size);
         }
 
         // A block of consecutive steps (an audio buffer, say): `in` holds the steps' features one step after another,
@@ -243,9 +242,7 @@ namespace precast
             const denormal_scope flush_subnormals;
             for (std::size_t s = 0; s < count; ++s)
             {
-                count_step("process");
-                const T* y = detail::run_stages(stages_, std::span<const T, step_input_size>(in.data() + s * step_input_size, step_input_size),
-                                                buffers_[0].data(), buffers_[1].data());
+                const T* y = next_step("process", std::span<const T, step_input_size>(in.data() + s * step_input_size, step_input_size));
                 std::copy_n(y, step_output_size, out.data() + s * step_output_size);
             }
         }
@@ -265,7 +262,9 @@ namespace precast
         }
 
     private:
-        void count_step([[maybe_unused]] const char* function) noexcept(step_capacity == 0)
+        // One step through the stages, counted (past step_capacity a std::length_error naming `function`);
+        // returns where its output is, valid until the next step.
+        const T* next_step([[maybe_unused]] const char* function, std::span<const T, step_input_size> x) noexcept(step_capacity == 0)
         {
             if constexpr (step_capacity > 0)
             {
@@ -277,6 +276,7 @@ namespace precast
                 }
             }
             ++steps_;
+            return detail::run_stages(stages_, x, buffers_[0].data(), buffers_[1].data());
         }
 
         template <std::size_t... I>
